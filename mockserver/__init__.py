@@ -1,0 +1,40 @@
+"""modelgates-mock: a spec-faithful fake of the ModelGates video-generation API.
+
+    from mockserver import create_app, MockConfig, VirtualClock
+    app = create_app(MockConfig(scenario="slow-then-fail"), clock=VirtualClock())
+"""
+
+from __future__ import annotations
+
+from .app import create_app, mock_state
+from .clock import Clock, SystemClock, VirtualClock
+from .config import SCENARIO_HEADER, MockConfig
+from .errors import ApiError
+from .jobs import Job, JobStatus
+from .keys import is_valid_key, new_api_key
+from .scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from .server import MockServer
+from .state import MockState
+from .transport import SyncASGITransport
+
+__all__ = [
+    "SCENARIO_HEADER",
+    "ApiError",
+    "Clock",
+    "Job",
+    "JobStatus",
+    "MockConfig",
+    "MockServer",
+    "MockState",
+    "Scenario",
+    "ScenarioError",
+    "SyncASGITransport",
+    "SystemClock",
+    "VirtualClock",
+    "builtin_scenarios",
+    "create_app",
+    "is_valid_key",
+    "load_scenario",
+    "mock_state",
+    "new_api_key",
+]

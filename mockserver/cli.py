@@ -1,0 +1,112 @@
+"""`mockserver`: run the fake ModelGates API on loopback for local development."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import uvicorn
+
+from .app import create_app, mock_state
+from .clock import SystemClock
+from .config import MockConfig
+from .jobs import Job, Transition
+from .keys import new_api_key
+from .scenarios import ScenarioError, builtin_scenarios
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("mockserver.jobs")
+
+_SAMPLE_BODY = (
+    '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'
+    '"duration":4,"resolution":"720p","aspect_ratio":"16:9","generate_audio":false}'
+)
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver", description="A spec-faithful fake of the ModelGates video API."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
+    parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
+    parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
+    parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
+                        help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument("--list-scenarios", action="store_true", help="list built-ins and exit")
+    return parser
+
+
+def _list_scenarios() -> int:
+    for name, scenario in sorted(builtin_scenarios().items()):
+        print(f"{name:22} {scenario.description}")
+    return 0
+
+
+def _log_transition(job: Job, transition: Transition) -> None:
+    when = datetime.fromtimestamp(transition.at, UTC).strftime("%H:%M:%S")
+    elapsed = transition.at - job.created_at
+    detail = f"  error={job.error!r}" if transition.new == job.status and job.error else ""
+    log.info("%s job %s  %s -> %s  model=%s scenario=%s t+%.1fs%s", when, job.id,
+             transition.old.value, transition.new.value, job.model, job.scenario, elapsed, detail)
+
+
+class _Server(uvicorn.Server):
+    """Prints the ready line once the socket is bound (so `--port 0` shows the real port)."""
+
+    def __init__(self, config: uvicorn.Config, banner: MockConfig, key: str) -> None:
+        super().__init__(config)
+        self._banner, self._key = banner, key
+
+    async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        await super().startup(sockets)  # type: ignore[arg-type]
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            _print_ready(f"http://{host}:{port}", self._banner, self._key)
+
+
+def _print_ready(url: str, config: MockConfig, key: str) -> None:
+    print(f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
+          f"speed {config.speed:g}x, seed {config.seed})", flush=True)
+    print(f"  try: curl -s {url}/api/v1/videos -H 'Authorization: Bearer {key}' "
+          f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'", flush=True)
+    print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   "
+          "stop: Ctrl-C", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_scenarios:
+        return _list_scenarios()
+    config = MockConfig(
+        scenario=args.scenario, seed=args.seed, speed=args.speed,
+        api_keys=frozenset(args.keys) if args.keys else None,
+    )
+    try:
+        app = create_app(config, clock=SystemClock(speed=args.speed))
+    except ScenarioError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    mock_state(app).service.listeners.append(_log_transition)
+    key = args.keys[0] if args.keys else new_api_key(args.seed)
+    server = _Server(
+        uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                       access_log=args.access_log, lifespan="off"),
+        config, key,
+    )
+    server.run()
+    return 0 if server.started else 1

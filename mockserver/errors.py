@@ -1,0 +1,67 @@
+"""The API's error envelope, and the one exception type every layer raises to produce it.
+
+`{"error": {"code": <status>, "message": str, "metadata"?: {...}}}`; `code` always equals the
+HTTP status. Messages follow the vendor's documented wording where it has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ApiError", "envelope", "ERROR_TYPES", "DEFAULT_MESSAGES"]
+
+DEFAULT_MESSAGES: dict[int, str] = {
+    400: "Invalid request parameters",
+    401: "Missing Authentication header",
+    402: "Insufficient credits. Add more using https://modelgates.ai/credits",
+    404: "Resource not found",
+    405: "Method not allowed",
+    416: "Range not satisfiable",
+    429: "Rate limit exceeded",
+    500: "Internal Server Error",
+    502: "Provider returned error",
+}
+
+# `metadata.error_type` values the vendor documents, by status.
+ERROR_TYPES: dict[int, str] = {
+    400: "invalid_request",
+    402: "payment_required",
+    429: "rate_limit_exceeded",
+    500: "server",
+    502: "server",
+}
+
+
+class ApiError(Exception):
+    """An answer in the API's error shape. Raised anywhere; rendered once, by the app."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message or DEFAULT_MESSAGES.get(status, "Error")
+        self.metadata = dict(metadata) if metadata is not None else None
+        self.headers = dict(headers or {})
+        super().__init__(f"{status} {self.message}")
+
+    @classmethod
+    def invalid(cls, param: str, message: str, **details: Any) -> ApiError:
+        """400 naming the offending parameter; `details` (e.g. value, allowed) go to metadata."""
+        metadata = {"error_type": "invalid_request", "param": param, **details}
+        return cls(400, message, metadata=metadata)
+
+    def body(self) -> dict[str, Any]:
+        return envelope(self.status, self.message, self.metadata)
+
+
+def envelope(status: int, message: str, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": status, "message": message}
+    if metadata is not None:
+        error["metadata"] = dict(metadata)
+    return {"error": error}

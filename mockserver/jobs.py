@@ -1,0 +1,163 @@
+"""The job lifecycle as a pure function of (job, now): no threads, no sleeps, no wall clock.
+
+A job carries its *timeline*: the concrete phases its scenario resolved to at submit time
+(seeded, so the same seed gives the same timeline). `advance(job, now)` is evaluated whenever a
+job is read and returns the job as it stands at `now`; the caller stores the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "force", "DEFAULT_ERRORS",
+]
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def rank(self) -> int:
+        """Statuses only ever move to a higher rank."""
+        return {JobStatus.PENDING: 0, JobStatus.IN_PROGRESS: 1}.get(self, 2)
+
+    @property
+    def terminal(self) -> bool:
+        return self.rank == 2
+
+
+TERMINAL = frozenset(status for status in JobStatus if status.terminal)
+
+# The vendor's own wording for each unhappy ending.
+DEFAULT_ERRORS: dict[JobStatus, str] = {
+    JobStatus.FAILED: "Provider returned error",
+    JobStatus.CANCELLED: "Job was cancelled",
+    JobStatus.EXPIRED: "Job exceeded maximum time to live",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One status of a timeline and how long the job stays in it (seconds, polls, or both)."""
+
+    status: JobStatus
+    seconds: float | None = None
+    polls: int | None = None
+    error: str | None = None
+    outputs: int = 1
+
+    def due(self, entered_at: float, polls_in_phase: int, now: float) -> float | None:
+        """When the job left this phase, if it has by `now` (None while it stays)."""
+        if self.seconds is not None and now >= entered_at + self.seconds:
+            return entered_at + self.seconds
+        if self.polls is not None and polls_in_phase >= self.polls:
+            return now
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A status change, kept on the job for logs, webhooks and the journal."""
+
+    job_id: str
+    old: JobStatus
+    new: JobStatus
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    tenant: str
+    model: str
+    scenario: str
+    created_at: float
+    timeline: tuple[Phase, ...]
+    request: dict[str, Any]
+    aspect_ratio: str
+    cost: Decimal
+    generation_suffix: str
+    phase: int = 0
+    entered_at: float = 0.0
+    polls_in_phase: int = 0
+    polls: int = 0
+    downloads: int = 0
+    generation_id: str | None = None
+
+    @property
+    def current(self) -> Phase:
+        return self.timeline[self.phase]
+
+    @property
+    def status(self) -> JobStatus:
+        return self.current.status
+
+    @property
+    def error(self) -> str | None:
+        if self.status in DEFAULT_ERRORS:
+            return self.current.error or DEFAULT_ERRORS[self.status]
+        return None
+
+    @property
+    def outputs(self) -> int:
+        return self.current.outputs if self.status is JobStatus.COMPLETED else 0
+
+
+def _enter(job: Job, phase: int, at: float) -> Job:
+    # A job is "processed" (and has a generation id) from the moment it leaves pending.
+    generation_id = job.generation_id
+    if generation_id is None and job.timeline[phase].status is not JobStatus.PENDING:
+        generation_id = f"gen-vid-{int(at)}-{job.generation_suffix}"
+    return replace(job, phase=phase, entered_at=at, polls_in_phase=0, generation_id=generation_id)
+
+
+def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Transition]]:
+    """The job as it stands at `now`, and the transitions that got it there.
+
+    `polled` counts this read as a poll (after evaluating it: "pending for 4 polls" means the
+    fifth poll sees the next status).
+    """
+    transitions: list[Transition] = []
+    while not job.status.terminal:
+        left_at = job.current.due(job.entered_at, job.polls_in_phase, now)
+        if left_at is None:
+            break
+        old = job.status
+        job = _enter(job, job.phase + 1, left_at)
+        transitions.append(Transition(job.id, old, job.status, left_at))
+    if polled:
+        job = replace(job, polls_in_phase=job.polls_in_phase + 1, polls=job.polls + 1)
+    return job, transitions
+
+
+def force(
+    job: Job, now: float, status: JobStatus | None = None, error: str | None = None
+) -> tuple[Job, list[Transition]]:
+    """Move a job on right now: to its timeline's next phase, or to `status` (never backwards).
+
+    Forcing a status the timeline does not contain rewrites the rest of the timeline, so a
+    happy job can be made to fail (or a failing one to complete) on demand.
+    """
+    if job.status.terminal:
+        raise ValueError(f"job {job.id} is already {job.status}")
+    target = status or job.timeline[job.phase + 1].status
+    if target.rank <= job.status.rank:
+        raise ValueError(f"job {job.id} cannot move from {job.status} to {target}")
+    rest = [phase for phase in job.timeline[job.phase + 1 :] if phase.status.rank >= target.rank]
+    if not rest or rest[0].status is not target or error is not None:
+        rest = [Phase(target, error=error)] + [p for p in rest if p.status.rank > target.rank]
+    if not rest[-1].status.terminal:
+        rest.append(Phase(JobStatus.COMPLETED))
+    timeline = (*job.timeline[: job.phase + 1], *rest)
+    old = job.status
+    job = _enter(replace(job, timeline=timeline), job.phase + 1, now)
+    return job, [Transition(job.id, old, job.status, now)]

@@ -1,0 +1,53 @@
+"""The request journal: what the mock was asked and what it answered, bounded in memory.
+
+Tests read it to assert how an app behaved (poll pacing, resubmits, where the key went).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+__all__ = ["Entry", "Journal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    at: float  # the mock's clock (virtual in tests)
+    method: str
+    path: str
+    query: str
+    status: int
+    tenant: str | None
+    job_id: str | None = None
+    operation: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Journal:
+    """A ring buffer of entries; the oldest drop off once `size` is reached."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, **fields: object) -> Entry:
+        with self._lock:
+            entry = Entry(seq=next(self._seq), **fields)  # type: ignore[arg-type]
+            self._entries.append(entry)
+            return entry
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

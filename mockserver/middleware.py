@@ -1,0 +1,122 @@
+"""One pure-ASGI layer around the app: every answer is journaled, every failure is an envelope.
+
+- Exceptions that escape a route become a 500 envelope (never a stack trace) and are kept in
+  `MockState.errors`, so the pytest plugin can re-raise them in the test that caused them.
+- An error response that is not JSON (Starlette's own plain-text answers) is rewritten into
+  the envelope, keeping headers such as `Allow` and `Content-Range`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import DEFAULT_MESSAGES, envelope
+from .state import MockState
+
+__all__ = ["Guard", "operation_of"]
+
+log = logging.getLogger("mockserver")
+
+_JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
+_KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
+
+
+def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
+    """(operation, job id) for journal entries."""
+    if path == "/api/v1/videos":
+        return ("submit" if method == "POST" else None), None
+    if path == "/api/v1/videos/models":
+        return "models", None
+    match = _JOB_PATH.fullmatch(path)
+    if match is None:
+        return None, None
+    return ("content" if match[2] else "poll"), match[1]
+
+
+def _tenant(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            token = value.decode("latin-1")
+            return token[7:].strip() if token[:7].lower() == "bearer " else None
+    return None
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, *, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answer = _Answer(send)
+        try:
+            await self.app(scope, receive, answer)
+        except Exception as exc:  # the envelope, never a traceback, whatever went wrong
+            log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            self.state.errors.append(exc)
+            if not answer.started:
+                await answer.send_envelope(500, ())
+        self._journal(scope, answer)
+
+    def _journal(self, scope: Scope, answer: _Answer) -> None:
+        operation, job_id = operation_of(scope["method"], scope["path"])
+        headers = {"retry-after": answer.retry_after} if answer.retry_after else {}
+        self.state.journal.record(
+            at=self.state.clock.now(),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope["query_string"].decode("latin-1"),
+            status=answer.status,
+            tenant=_tenant(scope),
+            job_id=job_id,
+            operation=operation,
+            headers=headers,
+        )
+
+
+class _Answer:
+    """Wraps `send`: notes the status, and swaps non-JSON error bodies for the envelope."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 0
+        self.started = False
+        self.retry_after: str | None = None
+        self._replacing = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = message["status"]
+            headers = message.get("headers", [])
+            for name, value in headers:
+                if name == b"retry-after":
+                    self.retry_after = value.decode("latin-1")
+            if self.status >= 400 and not _is_json(headers):
+                self._replacing = True
+                await self.send_envelope(self.status, headers)
+                return
+        elif message["type"] == "http.response.body" and self._replacing:
+            return  # the plain-text body is dropped; the envelope was sent already
+        await self._send(message)
+
+    async def send_envelope(self, status: int, headers: object) -> None:
+        self.started, self.status = True, status
+        body = json.dumps(envelope(status, DEFAULT_MESSAGES.get(status, "Error"))).encode()
+        kept = [(n, v) for n, v in headers if n in _KEPT_HEADERS]  # type: ignore[attr-defined]
+        kept += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await self._send({"type": "http.response.start", "status": status, "headers": kept})
+        await self._send({"type": "http.response.body", "body": body})
+
+
+def _is_json(headers: object) -> bool:
+    for name, value in headers:  # type: ignore[attr-defined]
+        if name == b"content-type":
+            return bytes(value).startswith(b"application/json")
+    return False

@@ -1,0 +1,131 @@
+"""The vendor's four operations under /api/v1, plus the document. Each: parse, call, render."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .config import SCENARIO_HEADER
+from .content import byte_range
+from .errors import ApiError
+from .keys import is_valid_key
+from .render import render_job
+from .state import MockState
+from .validation import parse_json
+
+__all__ = ["api_routes"]
+
+_INDEX = re.compile(r"[0-9]+")
+
+
+def _state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def _tenant(request: Request, state: MockState, *, required: bool = True) -> str | None:
+    """The API key of the caller; 401 when it is missing (and required), malformed or unknown."""
+    header = request.headers.get("authorization")
+    if header is None:
+        if not required:
+            return None
+        raise ApiError(401, "Missing Authentication header")
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise ApiError(401, "Invalid Authentication header: expected 'Bearer <API key>'")
+    allowed = state.config.api_keys
+    if not is_valid_key(key) or (allowed is not None and key not in allowed):
+        raise ApiError(401, "Invalid API key")
+    return key
+
+
+def _base(request: Request, state: MockState) -> str:
+    if state.config.public_base_url:
+        return state.config.public_base_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}/api/v1"
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def submit(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request, state)
+    assert tenant is not None
+    body = parse_json(await _body(request, state.config.max_body_bytes), request.headers.get("content-type"))
+    job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER))
+    return JSONResponse(render_job(job, _base(request, state)), status_code=202)
+
+
+async def poll(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request, state)
+    assert tenant is not None
+    job = state.service.poll(tenant, request.path_params["job_id"])
+    return JSONResponse(render_job(job, _base(request, state)))
+
+
+def _index(request: Request) -> int:
+    values = request.query_params.getlist("index")
+    if not values:
+        return 0
+    if len(values) > 1 or not _INDEX.fullmatch(values[0]):
+        raise ApiError.invalid("index", "index must be a non-negative integer", value=values)
+    return int(values[0])
+
+
+async def content(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request, state)
+    assert tenant is not None
+    index = _index(request)
+    job = state.service.content(tenant, request.path_params["job_id"], index)
+    video = state.videos.for_ratio(job.aspect_ratio)
+    data, headers = video.data, {"Accept-Ranges": "bytes", "ETag": video.etag}
+    if_range = request.headers.get("if-range")
+    span = byte_range(request.headers.get("range"), len(data))
+    if span is None or (if_range is not None and if_range != video.etag):
+        return Response(data, media_type="video/mp4", headers=headers)
+    start, end = span
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    return Response(data[start : end + 1], status_code=206, media_type="video/mp4", headers=headers)
+
+
+async def models(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request, state, required=False) if "authorization" in request.headers else None
+    return Response(state.service.models(tenant), media_type="application/json")
+
+
+async def document_yaml(request: Request) -> Response:
+    return Response(_state(request).document.text, media_type="application/yaml")
+
+
+async def document_json(request: Request) -> Response:
+    return Response(_state(request).document.json_bytes, media_type="application/json")
+
+
+def api_routes() -> list[Route]:
+    return [
+        Route("/api/v1/videos", submit, methods=["POST"]),
+        # Before /videos/{job_id}, which would otherwise take "models" for a job id.
+        Route("/api/v1/videos/models", models, methods=["GET"]),
+        Route("/api/v1/videos/{job_id}", poll, methods=["GET"]),
+        Route("/api/v1/videos/{job_id}/content", content, methods=["GET"]),
+        Route("/openapi.yaml", document_yaml, methods=["GET"]),
+        Route("/openapi.json", document_json, methods=["GET"]),
+    ]

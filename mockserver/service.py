@@ -1,0 +1,193 @@
+"""The mock's operations on plain data: submit, poll, download, force. No HTTP here.
+
+Routes parse a request, call one method, and render what comes back; the pytest plugin and the
+control API call the same methods, so every way of driving the mock behaves the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from .catalog import Catalog
+from .clock import Clock
+from .errors import ERROR_TYPES, ApiError
+from .jobs import Job, JobStatus, Transition, advance, force
+from .pricing import price_job
+from .scenarios import Operation, Scenario, ScenarioError, resolve_scenario
+from .store import JobStore
+from .validation import RequestValidator, check_capabilities
+
+__all__ = ["MockService", "TransitionListener"]
+
+TransitionListener = Callable[[Job, Transition], None]
+
+# 429s from scenario faults report this nominal window (the real limiter has its own numbers).
+_NOMINAL_LIMIT = 10
+
+
+class MockService:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        catalog: Catalog,
+        scenarios: dict[str, Scenario],
+        default_scenario: str,
+        store: JobStore,
+        validator: RequestValidator,
+        seed: int = 0,
+    ) -> None:
+        self.clock = clock
+        self.catalog = catalog
+        self.scenarios = dict(scenarios)
+        self.store = store
+        self.seed = seed
+        self._validator = validator
+        self.listeners: list[TransitionListener] = []
+        self.default_scenario = self.add_scenario(default_scenario)
+
+    def add_scenario(self, name_or_path: str) -> str:
+        """Make a built-in or a scenario file usable by name; returns the name to use."""
+        if name_or_path not in self.scenarios:
+            self.scenarios[name_or_path] = resolve_scenario(name_or_path, self.scenarios)
+        return name_or_path
+
+    def scenario_for(self, tenant: str, requested: str | None = None) -> Scenario:
+        """Precedence: the request's header, then the key's own setting, then the server's."""
+        name = requested or self.store.tenant(tenant).scenario or self.default_scenario
+        if name not in self.scenarios:
+            known = sorted(self.scenarios)
+            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
+        return self.scenarios[name]
+
+    def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
+        if name is not None:
+            try:
+                self.add_scenario(name)
+            except ScenarioError as exc:
+                raise ApiError.invalid("scenario", str(exc), allowed=sorted(self.scenarios)) from None
+        self.store.tenant(tenant).scenario = name
+
+    # --- the four operations -------------------------------------------------------------
+
+    def submit(self, tenant: str, body: Any, scenario_name: str | None = None) -> Job:
+        scenario = self.scenario_for(tenant, scenario_name)
+        request = self._validator.check(body)
+        spec = check_capabilities(request, self.catalog)
+        self._inject_faults(scenario, "submit", tenant)
+        cost, _sku = price_job(spec.model, spec.variant)
+        now = self.clock.now()
+        job_id = self.store.new_id()
+        job = Job(
+            id=job_id,
+            tenant=tenant,
+            model=spec.model.id,
+            scenario=scenario.name,
+            created_at=now,
+            timeline=scenario.timeline(self.seed, job_id),
+            request=request,
+            aspect_ratio=spec.aspect_ratio,
+            cost=cost,
+            generation_suffix=self.store.new_id(),
+            entered_at=now,
+        )
+        self.store.add(job)
+        return job
+
+    def poll(self, tenant: str, job_id: str) -> Job:
+        job = self._owned(tenant, job_id)
+        self._inject_faults(self._scenario_of(job), "poll", job.id)
+        return self._advance(job.id, polled=True)
+
+    def content(self, tenant: str, job_id: str, index: int) -> Job:
+        job = self._advance(self._owned(tenant, job_id).id)
+        if job.status is not JobStatus.COMPLETED:
+            message = f"Video is not available: job {job.id} is {job.status.value}"
+            raise ApiError(404, message, metadata={"status": job.status.value})
+        if index >= job.outputs:
+            message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
+            raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
+        self._inject_faults(self._scenario_of(job), "content", job.id)
+        return self.store.update(job.id, _count_download)
+
+    def models(self, tenant: str | None) -> bytes:
+        scenario = self.scenario_for(tenant) if tenant else self.scenarios[self.default_scenario]
+        self._inject_faults(scenario, "models", tenant or "anonymous")
+        return self.catalog.response_bytes
+
+    # --- operator controls (plugin handles and the control API) --------------------------
+
+    def inspect(self, tenant: str | None, job_id: str) -> Job:
+        """The job as it stands now, without counting a poll."""
+        return self._advance(self._owned(tenant, job_id).id)
+
+    def force(
+        self, tenant: str | None, job_id: str, status: JobStatus | None = None, error: str | None = None
+    ) -> Job:
+        job = self._advance(self._owned(tenant, job_id).id)
+        try:
+            moved, transitions = force(job, self.clock.now(), status, error)
+        except (ValueError, IndexError) as exc:
+            raise ApiError.invalid("status", str(exc)) from None
+        self.store.update(job.id, lambda _old: moved)
+        self._announce(moved, transitions)
+        return moved
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _owned(self, tenant: str | None, job_id: str) -> Job:
+        job = self.store.get(tenant, job_id)
+        if job is None:
+            raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
+        return job
+
+    def _scenario_of(self, job: Job) -> Scenario:
+        return self.scenarios[job.scenario]
+
+    def _advance(self, job_id: str, *, polled: bool = False) -> Job:
+        found: list[Transition] = []
+
+        def step(job: Job) -> Job:
+            moved, transitions = advance(job, self.clock.now(), polled=polled)
+            found.extend(transitions)
+            return moved
+
+        job = self.store.update(job_id, step)
+        self._announce(job, found)
+        return job
+
+    def _announce(self, job: Job, transitions: list[Transition]) -> None:
+        for transition in transitions:
+            for listener in self.listeners:
+                listener(job, transition)
+
+    def _inject_faults(self, scenario: Scenario, operation: Operation, scope: str) -> None:
+        faults = scenario.faults_for(operation)
+        if not faults:
+            return
+        count = self.store.count(scope, operation)
+        for fault in faults:
+            if fault.hits(count, scope, self.seed):
+                raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+
+
+def _count_download(job: Job) -> Job:
+    return replace(job, downloads=job.downloads + 1)
+
+
+def _fault_error(status: int, message: str | None, retry_after: int | None, now: float) -> ApiError:
+    headers: dict[str, str] = {}
+    if status == 429:
+        wait = retry_after if retry_after is not None else 1
+        headers = {
+            "Retry-After": str(wait),
+            "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int((now + wait) * 1000)),
+        }
+    elif retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    metadata = {"error_type": ERROR_TYPES[status]} if status in ERROR_TYPES else None
+    return ApiError(status, message, metadata=metadata, headers=headers)

@@ -1,0 +1,32 @@
+"""Everything one mock instance holds, built once by `create_app` and reachable from its app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .clock import Clock
+from .config import MockConfig
+from .content import VideoLibrary
+from .document import Document
+from .journal import Journal
+from .service import MockService
+
+__all__ = ["MockState"]
+
+
+@dataclass
+class MockState:
+    config: MockConfig
+    clock: Clock
+    service: MockService
+    journal: Journal
+    document: Document
+    videos: VideoLibrary
+    # Unexpected exceptions inside the app: answered with a 500 envelope, kept for tests to re-raise.
+    errors: list[BaseException] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
+        self.service.store.reset()
+        self.journal.clear()
+        self.errors.clear()

@@ -1,0 +1,81 @@
+"""Jobs and per-key state, in memory. Each API key is its own tenant."""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .jobs import Job
+
+__all__ = ["JobStore", "TenantState"]
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass(slots=True)
+class TenantState:
+    """What the mock remembers about one key besides its jobs."""
+
+    scenario: str | None = None  # overrides the server's default for this key
+
+
+class JobStore:
+    """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._seed = seed
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._jobs: dict[str, Job] = {}
+            self._tenants: dict[str, TenantState] = {}
+            self._counts: Counter[tuple[str, str]] = Counter()
+            self._rng = random.Random(f"ids:{self._seed}")
+
+    def new_id(self, length: int = 20) -> str:
+        with self._lock:
+            while True:
+                job_id = "".join(self._rng.choices(_ALNUM, k=length))
+                if job_id not in self._jobs:
+                    return job_id
+
+    def tenant(self, key: str) -> TenantState:
+        with self._lock:
+            return self._tenants.setdefault(key, TenantState())
+
+    def count(self, scope: str, operation: str) -> int:
+        """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
+        with self._lock:
+            self._counts[scope, operation] += 1
+            return self._counts[scope, operation]
+
+    def add(self, job: Job) -> None:
+        with self._lock:
+            self._jobs[job.id] = job
+
+    def get(self, tenant: str | None, job_id: str) -> Job | None:
+        """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
+        job = self._jobs.get(job_id)
+        if job is None or (tenant is not None and job.tenant != tenant):
+            return None
+        return job
+
+    def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
+        """Apply `change` to the stored job atomically and store the result."""
+        with self._lock:
+            job = change(self._jobs[job_id])
+            self._jobs[job_id] = job
+            return job
+
+    def jobs(self, tenant: str | None = None) -> list[Job]:
+        with self._lock:
+            return [job for job in self._jobs.values() if tenant in (None, job.tenant)]
+
+    def __len__(self) -> int:
+        return len(self._jobs)
