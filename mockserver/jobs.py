@@ -144,11 +144,15 @@ def force(
 ) -> tuple[Job, list[Transition]]:
     """Move a job on right now: to its timeline's next phase, or to `status` (never backwards).
 
+    An `error` without a `status` fails the job with that text.
+
     Forcing a status the timeline does not contain rewrites the rest of the timeline, so a
     happy job can be made to fail (or a failing one to complete) on demand.
     """
     if job.status.terminal:
         raise ValueError(f"job {job.id} is already {job.status}")
+    if status is None and error is not None:
+        status = JobStatus.FAILED  # an error text alone means "make it fail with this"
     target = status or job.timeline[job.phase + 1].status
     if target.rank <= job.status.rank:
         raise ValueError(f"job {job.id} cannot move from {job.status} to {target}")

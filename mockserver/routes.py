@@ -28,8 +28,8 @@ def _state(request: Request) -> MockState:
 
 def _tenant(request: Request, state: MockState, *, required: bool = True) -> str | None:
     """The API key of the caller; 401 when it is missing (and required), malformed or unknown."""
-    header = request.headers.get("authorization")
-    if header is None:
+    header = request.headers.get("authorization", "").strip()
+    if not header:
         if not required:
             return None
         raise ApiError(401, "Missing Authentication header")
@@ -106,8 +106,13 @@ async def content(request: Request) -> Response:
 
 
 async def models(request: Request) -> Response:
+    # Public: credentials are optional and a bad one is ignored, as on the real service; a
+    # valid key still selects that key's scenario.
     state = _state(request)
-    tenant = _tenant(request, state, required=False) if "authorization" in request.headers else None
+    try:
+        tenant = _tenant(request, state, required=False)
+    except ApiError:
+        tenant = None
     return Response(state.service.models(tenant), media_type="application/json")
 
 

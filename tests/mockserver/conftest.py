@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from faker import Faker
+from mock_helpers import Api
+
+
+@pytest.fixture
+def make_api() -> Iterator[Callable[..., Api]]:
+    made: list[Api] = []
+
+    def make(scenario: str = "happy", seed: int = 0) -> Api:
+        api = Api(scenario, seed)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        assert not api.state.errors, f"the mock raised internally: {api.state.errors!r}"
+        api.close()
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    return make_api()
+
+
+@pytest.fixture
+def fake() -> Faker:
+    generator = Faker()
+    generator.seed_instance(2026)
+    return generator

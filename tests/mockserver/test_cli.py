@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from typing import IO
+
+import httpx
+import pytest
+from mock_helpers import SEED_000_BODY
+
+from mockserver.cli import main
+
+
+def test_list_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list-scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^slow-then-fail\s+A long in_progress", out, re.M)
+    assert len(out.splitlines()) >= 10
+
+
+def test_an_unknown_scenario_exits_2_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--scenario", "nope"]) == 2
+    assert "built-ins:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--speed", "0"], ["--speed", "-1"], ["--port", "x"]])
+def test_bad_arguments_are_refused_by_the_parser(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+
+
+class _Lines:
+    """The process's output, line by line, with a deadline on every read (a reader thread)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def next(self, timeout: float = 10) -> str:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output within {timeout} s") from None
+
+
+def test_the_command_prints_a_ready_line_serves_logs_transitions_and_stops_on_sigterm() -> None:
+    command = [sys.executable, "-m", "mockserver", "--port", "0", "--scenario", "fast", "--speed", "1000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = _Lines(process)
+        ready = lines.next(20)
+        match = re.search(r"ready at (http://127\.0\.0\.1:\d+/api/v1)", ready)
+        assert match, ready
+        curl = lines.next()
+        key = re.search(r"Bearer (sk-mg-v1-[0-9a-f]{64})", curl)
+        assert key and "curl -s" in curl
+        lines.next()  # the contract / stop hint line
+        with httpx.Client(base_url=match[1], headers={"Authorization": f"Bearer {key[1]}"}) as http:
+            job = http.post("/videos", json=SEED_000_BODY).json()
+            # At 1000x a vendor second is a real millisecond; reading the job logs what happened.
+            while http.get(f"/videos/{job['id']}").json()["status"] != "completed":
+                pass
+        log = lines.next()
+        assert f"job {job['id']}" in log and "pending -> in_progress" in log
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        rest = [lines.next() for _ in range(2)]
+        assert "in_progress -> completed" in rest[0] and "stopped" in rest[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
