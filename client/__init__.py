@@ -1,0 +1,142 @@
+"""Reference client for the ModelGates video-generation API (sync and asyncio).
+
+```
+from client import ModelGates
+
+with ModelGates() as mg:  # MODELGATES_API_KEY from the environment
+    job = mg.generate(model="google/veo-3.1-lite", prompt="A glass greenhouse at sunrise",
+                      duration=4, resolution="720p", aspect_ratio="16:9", to="greenhouse.mp4")
+```
+
+This package never imports `mockserver`: it is the second, independent implementation of the
+contract in `openapi/modelgates.yaml`.
+"""
+
+import types as _types
+
+from client._async import AsyncModelGates
+from client._config import DEFAULT_BASE_URL
+from client._sync import ModelGates
+from client.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadGatewayError,
+    BadRequestError,
+    InternalServerError,
+    JobCancelled,
+    JobError,
+    JobExpired,
+    JobFailed,
+    MissingAPIKeyError,
+    ModelGatesError,
+    NotFoundError,
+    PaymentRequiredError,
+    PollTimeout,
+    RateLimitError,
+)
+from client.images import (
+    ImagePreflightError,
+    PreflightResult,
+    apreflight,
+    first_frame,
+    frames,
+    last_frame,
+    preflight,
+    reference,
+)
+from client.models import (
+    TERMINAL_STATUSES,
+    ContentPartImage,
+    FrameImage,
+    ImageUrl,
+    Job,
+    JobStatus,
+    Usage,
+    VideoModel,
+    VideoModelsList,
+    VideoRequest,
+)
+from client.select import (
+    PRIORITY_PROFILES,
+    RESOLUTION_RANKS,
+    Mismatch,
+    Requirements,
+    ScoredModel,
+    choose_model,
+    describe_size,
+    filter_models,
+    lowest_advertised_price,
+    preview,
+    resolution_rank,
+    round3,
+    score_models,
+    sort_by_price,
+    speed_score,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncModelGates",
+    "AuthenticationError",
+    "BadGatewayError",
+    "BadRequestError",
+    "ContentPartImage",
+    "DEFAULT_BASE_URL",
+    "FrameImage",
+    "ImagePreflightError",
+    "ImageUrl",
+    "InternalServerError",
+    "Job",
+    "JobCancelled",
+    "JobError",
+    "JobExpired",
+    "JobFailed",
+    "JobStatus",
+    "Mismatch",
+    "MissingAPIKeyError",
+    "ModelGates",
+    "ModelGatesError",
+    "NotFoundError",
+    "PRIORITY_PROFILES",
+    "PaymentRequiredError",
+    "PollTimeout",
+    "PreflightResult",
+    "RESOLUTION_RANKS",
+    "RateLimitError",
+    "Requirements",
+    "ScoredModel",
+    "TERMINAL_STATUSES",
+    "Usage",
+    "VideoModel",
+    "VideoModelsList",
+    "VideoRequest",
+    "apreflight",
+    "choose_model",
+    "describe_size",
+    "filter_models",
+    "first_frame",
+    "frames",
+    "last_frame",
+    "lowest_advertised_price",
+    "preflight",
+    "preview",
+    "reference",
+    "resolution_rank",
+    "round3",
+    "score_models",
+    "sort_by_price",
+    "speed_score",
+]
+
+# Tracebacks and reprs read `client.NotFoundError`, not `client.errors.NotFoundError`.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type | _types.FunctionType):
+        _value.__module__ = "client"
+del _name, _value

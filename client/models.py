@@ -1,0 +1,158 @@
+"""Pydantic models for the ModelGates video API (`openapi/modelgates.yaml`).
+
+Response models are lenient on purpose: unknown fields are kept (`extra="allow"`) and `status`
+is a plain `str`, so a field or status the server adds later never breaks an older client.
+`JobStatus` names the statuses this client knows about.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "ContentPartImage",
+    "FrameImage",
+    "ImageUrl",
+    "Job",
+    "JobStatus",
+    "TERMINAL_STATUSES",
+    "Usage",
+    "VideoModel",
+    "VideoModelsList",
+    "VideoRequest",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class JobStatus(StrEnum):
+    """The job statuses the document lists; the server may add others later."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+TERMINAL_STATUSES: frozenset[str] = frozenset(
+    {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED}
+)
+_KNOWN_STATUSES: frozenset[str] = frozenset(JobStatus)
+
+
+class ImageUrl(_Model):
+    """An `https:` or `data:` image URL."""
+
+    url: str
+
+
+class FrameImage(_Model):
+    """An image that becomes the first or the last frame of the video (seed 004)."""
+
+    image_url: ImageUrl
+    type: Literal["image_url"] = "image_url"
+    frame_type: Literal["first_frame", "last_frame"]
+
+
+class ContentPartImage(_Model):
+    """A reference image that guides the generation without fixing a frame."""
+
+    image_url: ImageUrl
+    type: Literal["image_url"] = "image_url"
+
+
+class VideoRequest(_Model):
+    """The body of `POST /videos`. Only `model` and `prompt` are required."""
+
+    model: str
+    prompt: str
+    duration: int | None = None
+    resolution: str | None = None
+    aspect_ratio: str | None = None
+    size: str | None = None
+    generate_audio: bool | None = None
+    seed: int | None = None
+    frame_images: list[FrameImage] | None = None
+    input_references: list[ContentPartImage] | None = None
+    callback_url: str | None = None
+    provider: dict[str, Any] | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body to send: absent fields are omitted, because the API rejects `null`.
+
+        Only top-level `None`s are dropped; values inside `provider` are passed through as given.
+        """
+        dumped = self.model_dump(mode="json")
+        return {key: value for key, value in dumped.items() if value is not None}
+
+
+class Usage(_Model):
+    """Cost of a job, present once it has completed."""
+
+    cost: float | None = None
+    is_byok: bool | None = None
+
+
+class Job(_Model):
+    """A video generation job, as returned by submit and by every poll."""
+
+    id: str
+    polling_url: str
+    status: str
+    generation_id: str | None = None
+    unsigned_urls: list[str] | None = None
+    usage: Usage | None = None
+    error: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the job will not change any more (completed, failed, cancelled, expired)."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == JobStatus.COMPLETED
+
+    @property
+    def is_known_status(self) -> bool:
+        """False for a status this client version does not know (treated as still running)."""
+        return self.status in _KNOWN_STATUSES
+
+
+class VideoModel(_Model):
+    """One catalog entry of `GET /videos/models`.
+
+    Keys the document marks as always present are required here too, even when their value may be
+    null: a missing key is a broken response, a null is "not supported / not applicable".
+    """
+
+    id: str
+    canonical_slug: str
+    name: str
+    created: int
+    description: str | None = None
+    hugging_face_id: str | None = None
+    supported_resolutions: list[str] | None
+    supported_aspect_ratios: list[str] | None
+    supported_sizes: list[str] | None
+    supported_durations: list[int] | None
+    supported_frame_images: list[str] | None
+    generate_audio: bool | None
+    seed: bool | None
+    allowed_passthrough_parameters: list[str]
+    creativity: Any
+    upscale_factor: float | None
+    pricing_skus: dict[str, str] | None = None
+
+
+class VideoModelsList(_Model):
+    """The body of `GET /videos/models`."""
+
+    data: list[VideoModel]
