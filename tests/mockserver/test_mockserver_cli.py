@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import IO
 
 import httpx
@@ -68,8 +69,9 @@ def test_the_command_prints_a_ready_line_serves_logs_transitions_and_stops_on_si
         with httpx.Client(base_url=match[1], headers={"Authorization": f"Bearer {key[1]}"}) as http:
             job = http.post("/videos", json=SEED_000_BODY).json()
             # At 1000x a vendor second is a real millisecond; reading the job logs what happened.
+            deadline = time.monotonic() + 10  # bounded: a broken clock fails instead of hanging
             while http.get(f"/videos/{job['id']}").json()["status"] != "completed":
-                pass
+                assert time.monotonic() < deadline, "the fast job never completed"
         log = lines.next()
         assert f"job {job['id']}" in log and "pending -> in_progress" in log
         process.send_signal(signal.SIGTERM)
