@@ -54,13 +54,16 @@ class MockService:
             self.scenarios[name_or_path] = resolve_scenario(name_or_path, self.scenarios)
         return name_or_path
 
-    def scenario_for(self, tenant: str, requested: str | None = None) -> Scenario:
-        """Precedence: the request's header, then the key's own setting, then the server's."""
+    def scenario_key(self, tenant: str, requested: str | None = None) -> str:
+        """Which scenario applies: the request's header, then the key's own setting, then the server's.
+
+        The key is what jobs remember (a built-in name, or the path a file was loaded from).
+        """
         name = requested or self.store.tenant(tenant).scenario or self.default_scenario
         if name not in self.scenarios:
             known = sorted(self.scenarios)
             raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
-        return self.scenarios[name]
+        return name
 
     def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
         if name is not None:
@@ -73,7 +76,8 @@ class MockService:
     # --- the four operations -------------------------------------------------------------
 
     def submit(self, tenant: str, body: Any, scenario_name: str | None = None) -> Job:
-        scenario = self.scenario_for(tenant, scenario_name)
+        key = self.scenario_key(tenant, scenario_name)
+        scenario = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
         self._inject_faults(scenario, "submit", tenant)
@@ -84,7 +88,7 @@ class MockService:
             id=job_id,
             tenant=tenant,
             model=spec.model.id,
-            scenario=scenario.name,
+            scenario=key,
             created_at=now,
             timeline=scenario.timeline(self.seed, job_id),
             request=request,
@@ -113,7 +117,7 @@ class MockService:
         return self.store.update(job.id, _count_download)
 
     def models(self, tenant: str | None) -> bytes:
-        scenario = self.scenario_for(tenant) if tenant else self.scenarios[self.default_scenario]
+        scenario = self.scenarios[self.scenario_key(tenant) if tenant else self.default_scenario]
         self._inject_faults(scenario, "models", tenant or "anonymous")
         return self.catalog.response_bytes
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -170,3 +171,18 @@ async def test_async_clients_get_the_same_answers() -> None:
         job = (await http.post("/videos", json=SEED_000_BODY)).json()
         clock.advance(10)
         assert (await http.get(job["polling_url"])).json()["status"] == "completed"
+
+
+def test_a_job_made_under_a_scenario_file_keeps_working(tmp_path: Path) -> None:
+    # Regression: the service keyed file scenarios by path while jobs named them by stem.
+    path = tmp_path / "two-polls.toml"
+    path.write_text('[[steps]]\nstatus = "pending"\npolls = 2\n[[steps]]\nstatus = "failed"\nerror = "Nope"\n')
+    app = create_app(MockConfig(scenario=str(path)), clock=VirtualClock())
+    from mockserver import SyncASGITransport
+
+    headers = {"Authorization": f"Bearer {new_api_key(9)}"}
+    with httpx.Client(transport=SyncASGITransport(app), base_url=BASE, headers=headers) as http:
+        job_id = http.post("/videos", json=SEED_000_BODY).json()["id"]
+        answers = [http.get(f"/videos/{job_id}").json() for _ in range(3)]
+    assert [a["status"] for a in answers] == ["pending", "pending", "failed"] and answers[-1]["error"] == "Nope"
+    assert not mock_state(app).errors
