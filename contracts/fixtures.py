@@ -1,0 +1,191 @@
+"""What the `modelgates_mock` and `modelgates_server` fixtures hand to a test.
+
+Both are a mock on a virtual clock with a fresh API key, handles to drive it (`advance`,
+`force`, `set_scenario`), what it recorded (`journal`, `exchanges()`, `sent`, `jobs()`) and the
+journal assertions (`contracts.journal`). `ModelGatesMock` runs in-process behind httpx
+transports; `ModelGatesServer` is a live loopback server, shared by the session and reset per test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from contracts.journal import JournalAssertions, Timeline
+from contracts.recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
+from mockserver import (
+    Job,
+    JobStatus,
+    MockConfig,
+    MockServer,
+    MockState,
+    SyncASGITransport,
+    VirtualClock,
+    create_app,
+    mock_state,
+)
+from mockserver.journal import Entry
+
+__all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
+
+IN_PROCESS_BASE_URL = "http://testserver/api/v1"
+
+
+class _Handle(JournalAssertions):
+    """Shared by both fixtures: the mock's state, its clock, the key, and the records."""
+
+    def __init__(self, *, state: MockState, clock: VirtualClock, recorder: ExchangeRecorder, api_key: str,
+                 base_url: str, inner: httpx.BaseTransport, async_inner: httpx.AsyncBaseTransport) -> None:
+        self.state = state
+        self.clock = clock
+        self.api_key = api_key
+        self.base_url = base_url
+        self._recorder = recorder
+        self._t0 = clock.now()
+        self.transport = RecordingTransport(inner, api_url=base_url, clock=clock)
+        self.async_transport = AsyncRecordingTransport(async_inner, log=self.transport.log)
+        self._clients: list[httpx.Client] = []
+
+    # -- for the app under test ----------------------------------------------------------------
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """`{"Authorization": "Bearer <key>"}`, for apps that build their own requests."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
+    def client(self) -> httpx.Client:
+        """An `httpx.Client` on the mock (base URL set, no key: the app sends its own)."""
+        if not self._clients:
+            self._clients.append(httpx.Client(transport=self.transport, base_url=self.base_url))
+        return self._clients[0]
+
+    def async_client(self) -> httpx.AsyncClient:
+        """A new `httpx.AsyncClient` on the mock (use it with `async with`)."""
+        return httpx.AsyncClient(transport=self.async_transport, base_url=self.base_url)
+
+    # -- handles ------------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move the mock's virtual clock; pass it to the app as its `sleep`."""
+        self.clock.advance(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        """`advance` for async apps (`sleep=modelgates_mock.asleep`)."""
+        self.clock.advance(seconds)
+
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the test started."""
+        return self.clock.now() - self._t0
+
+    def force(self, job_id: str, status: str | JobStatus | None = None, error: str | None = None) -> Job:
+        """Move a job on now: to its next status, or to `status` (never backwards)."""
+        target = JobStatus(status) if status is not None else None
+        return self.state.service.force(None, job_id, target, error)
+
+    def set_scenario(self, name: str) -> None:
+        """Run this test's key's next jobs under scenario `name` (a built-in or a file path)."""
+        self.state.service.set_tenant_scenario(self.api_key, name)
+
+    def jobs(self) -> list[Job]:
+        """Every job of this test, as it stands at the current virtual time."""
+        service = self.state.service
+        return [service.inspect(None, job.id) for job in service.store.jobs()]
+
+    # -- records ------------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Entry]:
+        """The mock's own request journal (method, path, status, virtual time, job, operation)."""
+        return self.state.journal.entries()
+
+    def exchanges(self) -> list[Exchange]:
+        """Every request the mock answered in this test, with bodies."""
+        return self._recorder.exchanges()
+
+    @property
+    def sent(self) -> list[SentRequest]:
+        """Every request the app sent through `transport`/`client`, to any host."""
+        return self.transport.sent
+
+    @property
+    def timeline(self) -> Timeline:
+        return Timeline(self._t0)
+
+    # -- teardown -----------------------------------------------------------------------------
+
+    def raise_errors(self) -> None:
+        """Re-raise what failed inside the mock during the test (it answered 500 meanwhile)."""
+        errors, self.state.errors[:] = list(self.state.errors), []
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise BaseExceptionGroup(f"{len(errors)} errors inside the modelgates mock", errors)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+class ModelGatesMock(_Handle):
+    """An in-process mock (no socket) for one test."""
+
+    def __init__(self, *, scenario: str, seed: int, api_key: str) -> None:
+        clock = VirtualClock()
+        app = create_app(MockConfig(scenario=scenario, seed=seed), clock=clock)
+        self.app = ExchangeRecorder(app, clock)
+        super().__init__(
+            state=mock_state(app), clock=clock, recorder=self.app, api_key=api_key, base_url=IN_PROCESS_BASE_URL,
+            inner=SyncASGITransport(self.app), async_inner=httpx.ASGITransport(app=self.app),
+        )
+
+    def close(self) -> None:
+        super().close()
+        self.transport.shutdown()
+
+
+class ModelGatesServer(_Handle):
+    """A test's view of the session's live loopback server (state reset for it)."""
+
+    def __init__(self, live: _Live, *, scenario: str, api_key: str) -> None:
+        live.state.reset()
+        live.recorder.clear()
+        self.url = live.server.url
+        super().__init__(
+            state=live.state, clock=live.clock, recorder=live.recorder, api_key=api_key,
+            base_url=live.server.base_url, inner=httpx.HTTPTransport(), async_inner=httpx.AsyncHTTPTransport(),
+        )
+        self.set_scenario(scenario)
+
+    def close(self) -> None:
+        super().close()
+        self.transport.shutdown()
+
+
+class _Live:
+    def __init__(self, seed: int) -> None:
+        self.clock = VirtualClock()
+        app = create_app(MockConfig(seed=seed), clock=self.clock)
+        self.state = mock_state(app)
+        self.recorder = ExchangeRecorder(app, self.clock)
+        recorder: Any = self.recorder  # MockServer serves any ASGI app
+        self.server = MockServer(app=recorder).start()
+
+
+class LiveServers:
+    """The session's live servers, one per seed, started on first use and stopped at the end."""
+
+    def __init__(self) -> None:
+        self._servers: dict[int, _Live] = {}
+
+    def get(self, seed: int) -> _Live:
+        if seed not in self._servers:
+            self._servers[seed] = _Live(seed)
+        return self._servers[seed]
+
+    def stop(self) -> None:
+        for live in self._servers.values():
+            live.server.stop()
+        self._servers.clear()

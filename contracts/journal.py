@@ -1,0 +1,209 @@
+"""Assertions about how the app under test used the API, read from the recorded exchanges.
+
+Each rule is a pure function returning the offending requests as lines of text (empty: fine);
+`JournalAssertions` turns them into `AssertionError`s that name each request by method, path
+and virtual time (`t=+12.0s` from the start of the test).
+
+Semantics (all per job, in the order the mock answered):
+
+- polled no faster than N s: two consecutive polls of a job at least N s apart, unless the first
+  answered an error (a retry is paced by backoff and `Retry-After`, not by the poll interval).
+- stopped polling after a terminal status: no poll of a job after one answered
+  completed/failed/cancelled/expired.
+- respected Retry-After: after an answer with `Retry-After: S`, the next request to the same
+  method and path came at least S s later.
+- no resubmits: no submit with the same JSON body as an earlier submit the server accepted (202)
+  or may have acted on (5xx); resubmitting after a 4xx (400/401/402/404/429: nothing was created)
+  is fine. With `max_submits`, also at most that many accepted submits.
+- downloaded each output once: every output of every job the app saw completed (one per entry
+  of `unsigned_urls`) was downloaded exactly once (one 200, or 206 ranges of one download).
+- key only to the API host: no request through the fixture's transports carried the key to
+  another scheme/host/port.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from contracts.document import TERMINAL_STATUSES
+from contracts.recording import Exchange, SentRequest, origin
+
+__all__ = [
+    "JournalAssertions",
+    "Timeline",
+    "downloads_not_once",
+    "key_leaks",
+    "polls_after_terminal",
+    "polls_too_fast",
+    "resubmits",
+    "retry_after_ignored",
+]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Names requests for messages: `GET /api/v1/videos/ID at t=+12.0s`."""
+
+    t0: float
+
+    def at(self, when: float) -> str:
+        return f"t=+{when - self.t0:.1f}s"
+
+    def name(self, exchange: Exchange) -> str:
+        query = f"?{exchange.query}" if exchange.query else ""
+        return f"{exchange.method} {exchange.path}{query} at {self.at(exchange.at)} → {exchange.status}"
+
+
+def _kind(exchange: Exchange) -> tuple[str | None, str | None]:
+    from mockserver.middleware import operation_of
+
+    return operation_of(exchange.method, exchange.path)
+
+
+def _polls(exchanges: Iterable[Exchange]) -> dict[str, list[Exchange]]:
+    by_job: dict[str, list[Exchange]] = defaultdict(list)
+    for exchange in exchanges:
+        operation, job_id = _kind(exchange)
+        if operation == "poll" and job_id is not None:
+            by_job[job_id].append(exchange)
+    return by_job
+
+
+def polls_too_fast(exchanges: list[Exchange], seconds: float, timeline: Timeline) -> list[str]:
+    problems = []
+    for polls in _polls(exchanges).values():
+        for before, after in zip(polls, polls[1:], strict=False):
+            gap = after.at - before.at
+            if before.status < 400 and gap < seconds - 1e-9:
+                problems.append(f"{timeline.name(after)}: {gap:g} s after {timeline.name(before)}")
+    return problems
+
+
+def polls_after_terminal(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
+    problems = []
+    for polls in _polls(exchanges).values():
+        ended = next((poll for poll in polls if _status(poll) in TERMINAL_STATUSES), None)
+        for poll in polls:
+            if ended is not None and poll.seq > ended.seq:
+                was = f"the job was already {_status(ended)!r} ({timeline.name(ended)})"
+                problems.append(f"{timeline.name(poll)}: {was}")
+    return problems
+
+
+def retry_after_ignored(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
+    problems = []
+    for index, exchange in enumerate(exchanges):
+        hint = exchange.response_headers.get("retry-after", "")
+        if not hint.strip().isdigit():
+            continue
+        same = (exchange.method, exchange.path)
+        after = next((e for e in exchanges[index + 1 :] if (e.method, e.path) == same), None)
+        if after is not None and after.at - exchange.at < int(hint) - 1e-9:
+            problems.append(
+                f"{timeline.name(after)}: {after.at - exchange.at:g} s after {timeline.name(exchange)} "
+                f"which said Retry-After: {hint}"
+            )
+    return problems
+
+
+def resubmits(exchanges: list[Exchange], timeline: Timeline, max_submits: int | None = None) -> list[str]:
+    problems = []
+    earlier: list[Exchange] = []
+    for exchange in exchanges:
+        if _kind(exchange)[0] != "submit":
+            continue
+        twin = next((e for e in earlier if e.json is not None and e.json == exchange.json), None)
+        if twin is not None:
+            problems.append(f"{timeline.name(exchange)} resubmitted the body of {timeline.name(twin)}")
+        if exchange.status == 202 or exchange.status >= 500:
+            earlier.append(exchange)
+    accepted = [e for e in exchanges if _kind(e)[0] == "submit" and e.status == 202]
+    if max_submits is not None and len(accepted) > max_submits:
+        listed = ", ".join(timeline.name(e) for e in accepted)
+        problems.append(f"{len(accepted)} accepted submits, expected at most {max_submits}: {listed}")
+    return problems
+
+
+def downloads_not_once(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
+    outputs: dict[str, int] = {}
+    for exchange in exchanges:
+        answer = exchange.response_json
+        if isinstance(answer, dict) and answer.get("status") == "completed" and isinstance(answer.get("id"), str):
+            urls = answer.get("unsigned_urls")
+            outputs[answer["id"]] = len(urls) if isinstance(urls, list) else 1
+    downloads: dict[tuple[str, int], list[Exchange]] = defaultdict(list)
+    for exchange in exchanges:
+        operation, job_id = _kind(exchange)
+        if operation == "content" and job_id is not None and exchange.status in (200, 206):
+            downloads[job_id, exchange.index].append(exchange)
+    problems = []
+    for job_id, count in outputs.items():
+        for index in range(count):
+            got = downloads.get((job_id, index), [])
+            whole = [e for e in got if e.status == 200]
+            times = len(whole) + (1 if len(got) > len(whole) and not whole else 0)
+            if times != 1:
+                listed = "; ".join(timeline.name(e) for e in got) or "no request"
+                problems.append(f"job {job_id} output {index} downloaded {times} time(s): {listed}")
+    return problems
+
+
+def key_leaks(sent: list[SentRequest], api_url: str, api_key: str, timeline: Timeline) -> list[str]:
+    api = origin(api_url)
+    problems = []
+    for request in sent:
+        carried = any(api_key in value for value in request.headers.values()) or api_key in request.url
+        if carried and origin(request.url) != api:
+            url = request.url.replace(api_key, "[API KEY]")
+            problems.append(f"{request.method} {url} at {timeline.at(request.at)} carried the API key")
+    return problems
+
+
+def _status(exchange: Exchange) -> str | None:
+    answer = exchange.response_json
+    status = answer.get("status") if isinstance(answer, dict) else None
+    return status if isinstance(status, str) else None
+
+
+def _fail(title: str, problems: list[str]) -> None:
+    if problems:
+        raise AssertionError(f"{title}:\n" + "\n".join(f"  - {problem}" for problem in problems))
+
+
+class JournalAssertions:
+    """Mixed into the fixtures; they provide the records and the timeline."""
+
+    api_key: str
+    base_url: str
+
+    def exchanges(self) -> list[Exchange]:
+        raise NotImplementedError
+
+    @property
+    def sent(self) -> list[SentRequest]:
+        raise NotImplementedError
+
+    @property
+    def timeline(self) -> Timeline:
+        raise NotImplementedError
+
+    def assert_polled_no_faster_than(self, seconds: float) -> None:
+        _fail(f"polled faster than every {seconds:g} s", polls_too_fast(self.exchanges(), seconds, self.timeline))
+
+    def assert_stopped_polling_after_terminal(self) -> None:
+        _fail("kept polling after the job had finished", polls_after_terminal(self.exchanges(), self.timeline))
+
+    def assert_respected_retry_after(self) -> None:
+        _fail("did not wait as long as Retry-After asked", retry_after_ignored(self.exchanges(), self.timeline))
+
+    def assert_no_resubmits(self, *, max_submits: int | None = None) -> None:
+        _fail("resubmitted a job", resubmits(self.exchanges(), self.timeline, max_submits))
+
+    def assert_downloaded_each_output_once(self) -> None:
+        _fail("did not download each output exactly once", downloads_not_once(self.exchanges(), self.timeline))
+
+    def assert_key_sent_only_to_api_host(self) -> None:
+        problems = key_leaks(self.sent, self.base_url, self.api_key, self.timeline)
+        _fail(f"sent the API key to a host other than {origin(self.base_url)[1]}", problems)

@@ -1,0 +1,94 @@
+"""pytest plugin `modelgates` (entry point `pytest11`): the ModelGates mock as fixtures.
+
+- `modelgates_mock`: an in-process mock on a virtual clock, with httpx transports and a client
+  for the app under test (`contracts.fixtures.ModelGatesMock`).
+- `modelgates_server`: a live loopback server (one per session and seed, reset for each test),
+  for apps that do not use httpx or are not Python (`contracts.fixtures.ModelGatesServer`).
+- `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7)`: the scenario (a built-in name or
+  a scenario file) and seed of either fixture; defaults `happy` and 0.
+
+This module is imported by every pytest run that has the package installed, so it imports only
+pytest: the mock, httpx and friends are loaded inside the fixtures, when a test asks for one.
+Errors raised inside the mock during a test are re-raised at its teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from contracts.fixtures import LiveServers, ModelGatesMock, ModelGatesServer
+
+__all__ = ["modelgates_live_servers", "modelgates_mock", "modelgates_server", "pytest_configure"]
+
+MARKER = "modelgates"
+DEFAULT_SCENARIO = "happy"
+DEFAULT_SEED = 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(scenario='{DEFAULT_SCENARIO}', seed={DEFAULT_SEED}): scenario (built-in name or file) "
+        "and seed of the modelgates_mock / modelgates_server fixtures",
+    )
+
+
+def _options(request: pytest.FixtureRequest) -> tuple[str, int]:
+    marker = request.node.get_closest_marker(MARKER)
+    kwargs = dict(marker.kwargs) if marker is not None else {}
+    unknown = sorted(set(kwargs) - {"scenario", "seed"})
+    if (marker is not None and marker.args) or unknown:
+        pytest.fail(f"@pytest.mark.{MARKER} takes only scenario=... and seed=... (got {marker})", pytrace=False)
+    return str(kwargs.get("scenario", DEFAULT_SCENARIO)), int(kwargs.get("seed", DEFAULT_SEED))
+
+
+def _api_key(request: pytest.FixtureRequest, seed: int) -> str:
+    from mockserver import new_api_key
+
+    return new_api_key(f"{seed}:{request.node.nodeid}")  # fresh per test, the same on every run
+
+
+@pytest.fixture
+def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
+    """An in-process ModelGates mock for this test; see `contracts.fixtures.ModelGatesMock`."""
+    from contracts.fixtures import ModelGatesMock
+
+    scenario, seed = _options(request)
+    mock = ModelGatesMock(scenario=scenario, seed=seed, api_key=_api_key(request, seed))
+    try:
+        yield mock
+    finally:
+        mock.close()
+    mock.raise_errors()
+
+
+@pytest.fixture(scope="session")
+def modelgates_live_servers() -> Iterator[LiveServers]:
+    """The session's live mock servers (started on first use, one per seed)."""
+    from contracts.fixtures import LiveServers
+
+    servers = LiveServers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def modelgates_server(
+    request: pytest.FixtureRequest, modelgates_live_servers: LiveServers
+) -> Iterator[ModelGatesServer]:
+    """A live loopback mock, reset for this test; see `contracts.fixtures.ModelGatesServer`."""
+    from contracts.fixtures import ModelGatesServer
+
+    scenario, seed = _options(request)
+    server = ModelGatesServer(modelgates_live_servers.get(seed), scenario=scenario, api_key=_api_key(request, seed))
+    try:
+        yield server
+    finally:
+        server.close()
+    server.raise_errors()
