@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.document import CONTENT
-
 __all__ = ["KNOWN_DEVIATIONS", "Deviation", "excluded_checks", "known_deviation"]
 
 
@@ -31,18 +29,9 @@ class Deviation:
         )
 
 
-KNOWN_DEVIATIONS: tuple[Deviation, ...] = (
-    Deviation(
-        operation=CONTENT,
-        check="negative_data_rejection",
-        negated_parameter=("Range", "header"),
-        reason=(
-            "a malformed `Range` is ignored and the whole video sent (RFC 9110 allows it; DECISIONS.md "
-            "chooses it and says Range is not declared), but the document declares `Range` with a pattern, "
-            "so Schemathesis expects a 4xx; not counted until the document and DECISIONS.md agree"
-        ),
-    ),
-)
+# Empty: the document and the mock agree. (The one entry that stood here, `Range` declared
+# with a pattern while the mock ignores malformed ranges, was fixed in the document.)
+KNOWN_DEVIATIONS: tuple[Deviation, ...] = ()
 
 
 def _negated_parameters(case: Any) -> set[tuple[str, str]]:
