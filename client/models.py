@@ -27,7 +27,9 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # strict: a wrong JSON type (e.g. "5" for an integer) is a broken response, not something to
+    # coerce; extra="allow": new fields from a newer server never break an older client.
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
 class JobStatus(StrEnum):
