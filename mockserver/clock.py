@@ -54,10 +54,3 @@ class VirtualClock:
         with self._lock:
             self._now += seconds
             return self._now
-
-    def set(self, when: float) -> None:
-        """Jump to an absolute time, which must not be in the past."""
-        with self._lock:
-            if when < self._now:
-                raise ValueError("a clock never goes backwards")
-            self._now = float(when)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -106,17 +107,17 @@ class _Answer:
             return  # the plain-text body is dropped; the envelope was sent already
         await self._send(message)
 
-    async def send_envelope(self, status: int, headers: object) -> None:
+    async def send_envelope(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
         self.started, self.status = True, status
         body = json.dumps(envelope(status, DEFAULT_MESSAGES.get(status, "Error"))).encode()
-        kept = [(n, v) for n, v in headers if n in _KEPT_HEADERS]  # type: ignore[attr-defined]
+        kept = [(n, v) for n, v in headers if n in _KEPT_HEADERS]
         kept += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await self._send({"type": "http.response.start", "status": status, "headers": kept})
         await self._send({"type": "http.response.body", "body": body})
 
 
-def _is_json(headers: object) -> bool:
-    for name, value in headers:  # type: ignore[attr-defined]
+def _is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
         if name == b"content-type":
-            return bytes(value).startswith(b"application/json")
+            return value.startswith(b"application/json")
     return False

@@ -26,12 +26,10 @@ def _state(request: Request) -> MockState:
     return state
 
 
-def _tenant(request: Request, state: MockState, *, required: bool = True) -> str | None:
-    """The API key of the caller; 401 when it is missing (and required), malformed or unknown."""
+def _tenant(request: Request, state: MockState) -> str:
+    """The API key of the caller; 401 when it is missing, malformed or unknown."""
     header = request.headers.get("authorization", "").strip()
     if not header:
-        if not required:
-            return None
         raise ApiError(401, "Missing Authentication header")
     scheme, _, key = header.partition(" ")
     key = key.strip()
@@ -65,7 +63,6 @@ async def _body(request: Request, limit: int) -> bytes:
 async def submit(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
-    assert tenant is not None
     body = parse_json(await _body(request, state.config.max_body_bytes), request.headers.get("content-type"))
     job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER))
     return JSONResponse(render_job(job, _base(request, state)), status_code=202)
@@ -74,7 +71,6 @@ async def submit(request: Request) -> Response:
 async def poll(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
-    assert tenant is not None
     job = state.service.poll(tenant, request.path_params["job_id"])
     return JSONResponse(render_job(job, _base(request, state)))
 
@@ -91,7 +87,6 @@ def _index(request: Request) -> int:
 async def content(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
-    assert tenant is not None
     index = _index(request)
     job = state.service.content(tenant, request.path_params["job_id"], index)
     video = state.videos.for_ratio(job.aspect_ratio)
@@ -109,8 +104,9 @@ async def models(request: Request) -> Response:
     # Public: credentials are optional and a bad one is ignored, as on the real service; a
     # valid key still selects that key's scenario.
     state = _state(request)
+    tenant: str | None
     try:
-        tenant = _tenant(request, state, required=False)
+        tenant = _tenant(request, state)
     except ApiError:
         tenant = None
     return Response(state.service.models(tenant), media_type="application/json")
