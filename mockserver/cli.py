@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import uvicorn
 
@@ -37,6 +38,23 @@ def _positive(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _money(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise argparse.ArgumentTypeError("must be a non-negative amount")
+    return amount
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver", description="A spec-faithful fake of the ModelGates video API."
@@ -48,6 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
     parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
                         help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)")
+    parser.add_argument("--journal-size", type=_count, default=10_000, help="requests the journal keeps")
+    realism = parser.add_argument_group("realism (all off by default)")
+    realism.add_argument("--credits", type=_money, help="each key's starting balance in USD (default: unlimited)")
+    realism.add_argument("--rate-limit", type=_count, metavar="PER_MINUTE", help="submits per minute per key")
+    realism.add_argument("--max-concurrent-jobs", type=_count, metavar="N", help="unfinished jobs per key")
+    hooks = parser.add_argument_group("webhooks")
+    hooks.add_argument("--webhook-url", help="default callback_url for jobs that give none")
+    hooks.add_argument("--webhook-secret", help="sign deliveries with this secret (X-ModelGates-Signature)")
+    hooks.add_argument("--webhook-allow-http-loopback", action="store_true",
+                       help="accept http:// callbacks on loopback (local development)")
+    hooks.add_argument("--webhook-allow-host", action="append", dest="webhook_hosts", default=[], metavar="HOST",
+                       help="a host besides loopback that deliveries may reach (repeatable)")
+    hooks.add_argument("--webhook-max-attempts", type=_count, default=5, help="attempts per delivery (default 5)")
+    control = parser.add_argument_group("control")
+    control.add_argument("--admin-token", help="operator token for /_mock/ (default: a random one, printed)")
+    control.add_argument("--state", metavar="PATH", help="keep jobs, ledger, journal and deliveries in SQLite")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument("--list-scenarios", action="store_true", help="list built-ins and exit")
     return parser
@@ -105,14 +139,23 @@ def _print_ready(url: str, config: MockConfig, key: str) -> None:
           "stop: Ctrl-C", flush=True)
 
 
+def _config(args: argparse.Namespace) -> MockConfig:
+    return MockConfig(
+        scenario=args.scenario, seed=args.seed, speed=args.speed,
+        api_keys=frozenset(args.keys) if args.keys else None, journal_size=args.journal_size,
+        credits=args.credits, rate_limit=args.rate_limit, max_concurrent_jobs=args.max_concurrent_jobs,
+        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret,
+        webhook_allow_http_loopback=args.webhook_allow_http_loopback,
+        webhook_allow_hosts=frozenset(args.webhook_hosts), webhook_max_attempts=args.webhook_max_attempts,
+        admin_token=args.admin_token, state_path=args.state,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_scenarios:
         return _list_scenarios()
-    config = MockConfig(
-        scenario=args.scenario, seed=args.seed, speed=args.speed,
-        api_keys=frozenset(args.keys) if args.keys else None,
-    )
+    config = _config(args)
     try:
         app = create_app(config, clock=SystemClock(speed=args.speed))
     except ScenarioError as exc:

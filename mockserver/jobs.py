@@ -92,6 +92,8 @@ class Job:
     polls: int = 0
     downloads: int = 0
     generation_id: str | None = None
+    # Base of the job's URLs as its submitter saw them (webhook payloads need them too).
+    base_url: str = ""
 
     @property
     def current(self) -> Phase:

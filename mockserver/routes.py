@@ -64,8 +64,9 @@ async def submit(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
     body = parse_json(await _body(request, state.config.max_body_bytes), request.headers.get("content-type"))
-    job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER))
-    return JSONResponse(render_job(job, _base(request, state)), status_code=202)
+    base = _base(request, state)
+    job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER), base)
+    return JSONResponse(render_job(job, base), status_code=202)
 
 
 async def poll(request: Request) -> Response:

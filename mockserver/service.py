@@ -75,7 +75,7 @@ class MockService:
 
     # --- the four operations -------------------------------------------------------------
 
-    def submit(self, tenant: str, body: Any, scenario_name: str | None = None) -> Job:
+    def submit(self, tenant: str, body: Any, scenario_name: str | None = None, base_url: str = "") -> Job:
         key = self.scenario_key(tenant, scenario_name)
         scenario = self.scenarios[key]
         request = self._validator.check(body)
@@ -96,6 +96,7 @@ class MockService:
             cost=cost,
             generation_suffix=self.store.new_id(),
             entered_at=now,
+            base_url=base_url,
         )
         self.store.add(job)
         return job
@@ -138,6 +139,15 @@ class MockService:
         self.store.update(job.id, lambda _old: moved)
         self._announce(moved, transitions)
         return moved
+
+    def sweep(self, tenant: str | None = None) -> list[Job]:
+        """Bring every unfinished job up to now (firing its transitions); returns those still unfinished.
+
+        Jobs advance lazily when read; the webhook pump and the rate limiter's job cap need the
+        ones nobody is polling to move on too.
+        """
+        moved = [self._advance(job_id) for job_id in self.store.unfinished(tenant)]
+        return [job for job in moved if not job.status.terminal]
 
     # --- internals ------------------------------------------------------------------------
 

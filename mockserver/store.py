@@ -34,6 +34,7 @@ class JobStore:
     def reset(self) -> None:
         with self._lock:
             self._jobs: dict[str, Job] = {}
+            self._unfinished: set[str] = set()
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
             self._rng = random.Random(f"ids:{self._seed}")
@@ -58,6 +59,7 @@ class JobStore:
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
+            self._track(job)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
         """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
@@ -71,7 +73,19 @@ class JobStore:
         with self._lock:
             job = change(self._jobs[job_id])
             self._jobs[job_id] = job
+            self._track(job)
             return job
+
+    def unfinished(self, tenant: str | None = None) -> list[str]:
+        """Ids of jobs not yet terminal when last stored (they may have finished since)."""
+        with self._lock:
+            return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
+
+    def _track(self, job: Job) -> None:
+        if job.status.terminal:
+            self._unfinished.discard(job.id)
+        else:
+            self._unfinished.add(job.id)
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:
