@@ -15,6 +15,7 @@ from .content import VideoLibrary
 from .document import load_document
 from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .journal import Journal
+from .ledger import Ledger
 from .middleware import Guard
 from .routes import api_routes
 from .scenarios import builtin_scenarios
@@ -36,6 +37,7 @@ def build_state(config: MockConfig, clock: Clock) -> MockState:
         store=JobStore(config.seed),
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
+        ledger=Ledger(config.credits),
     )
     return MockState(
         config=config,

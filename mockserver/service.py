@@ -14,6 +14,7 @@ from .catalog import Catalog
 from .clock import Clock
 from .errors import ERROR_TYPES, ApiError
 from .jobs import Job, JobStatus, Transition, advance, force
+from .ledger import InsufficientCredits, Ledger
 from .pricing import price_job
 from .scenarios import Operation, Scenario, ScenarioError, resolve_scenario
 from .store import JobStore
@@ -38,12 +39,14 @@ class MockService:
         store: JobStore,
         validator: RequestValidator,
         seed: int = 0,
+        ledger: Ledger | None = None,
     ) -> None:
         self.clock = clock
         self.catalog = catalog
         self.scenarios = dict(scenarios)
         self.store = store
         self.seed = seed
+        self.ledger = ledger or Ledger()
         self._validator = validator
         self.listeners: list[TransitionListener] = []
         self.default_scenario = self.add_scenario(default_scenario)
@@ -84,6 +87,10 @@ class MockService:
         cost, _sku = price_job(spec.model, spec.variant)
         now = self.clock.now()
         job_id = self.store.new_id()
+        try:
+            self.ledger.charge(tenant, job_id, cost, now)
+        except InsufficientCredits as exc:
+            raise _payment_required(exc) from None
         job = Job(
             id=job_id,
             tenant=tenant,
@@ -174,6 +181,8 @@ class MockService:
 
     def _announce(self, job: Job, transitions: list[Transition]) -> None:
         for transition in transitions:
+            if transition.new in _REFUNDED:
+                self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
             for listener in self.listeners:
                 listener(job, transition)
 
@@ -185,6 +194,15 @@ class MockService:
         for fault in faults:
             if fault.hits(count, scope, self.seed):
                 raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+
+
+# Jobs that end without a video give their charge back (DECISIONS.md: refunds).
+_REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
+
+
+def _payment_required(exc: InsufficientCredits) -> ApiError:
+    metadata = {"error_type": ERROR_TYPES[402], "balance": str(exc.balance), "cost": str(exc.cost)}
+    return ApiError(402, metadata=metadata)
 
 
 def _count_download(job: Job) -> Job:

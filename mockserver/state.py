@@ -28,5 +28,6 @@ class MockState:
     def reset(self) -> None:
         """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
         self.service.store.reset()
+        self.service.ledger.reset()
         self.journal.clear()
         self.errors.clear()

@@ -1,0 +1,112 @@
+"""Credits per API key: what each submit charges, what a failed job gets back, what is left.
+
+Amounts are `Decimal` (the catalog's prices are exact decimals; floats would drift over a few
+hundred jobs). A balance of None means unlimited: charges are still recorded, so "what did my
+app spend" has an answer even when nothing is ever refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+__all__ = ["InsufficientCredits", "Ledger", "LedgerEntry"]
+
+EntryKind = Literal["set", "charge", "refund"]
+
+
+class InsufficientCredits(Exception):
+    def __init__(self, tenant: str, balance: Decimal, cost: Decimal) -> None:
+        super().__init__(f"balance {balance} does not cover {cost}")
+        self.tenant, self.balance, self.cost = tenant, balance, cost
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    seq: int
+    at: float
+    tenant: str
+    kind: EntryKind
+    amount: Decimal  # charges are negative, refunds positive; `set` carries the new balance
+    balance: Decimal | None  # after this entry; None = unlimited
+    job_id: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "at": self.at, "key": self.tenant, "kind": self.kind,
+            "amount": str(self.amount), "balance": None if self.balance is None else str(self.balance),
+            "job_id": self.job_id,
+        }
+
+
+class Ledger:
+    """Balances and their history, per key. Thread-safe (the live server shares it)."""
+
+    def __init__(self, default_credits: Decimal | None = None) -> None:
+        self.default_credits = default_credits
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._balances: dict[str, Decimal | None] = {}
+            self._entries: list[LedgerEntry] = []
+            self._seq = itertools.count(1)
+
+    def balance(self, tenant: str) -> Decimal | None:
+        with self._lock:
+            return self._balances.get(tenant, self.default_credits)
+
+    def set_balance(self, tenant: str, amount: Decimal | None, at: float) -> LedgerEntry:
+        with self._lock:
+            self._balances[tenant] = amount
+            return self._append(at, tenant, "set", amount or Decimal(0), amount, None)
+
+    def charge(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
+        """Take `cost` from the key's balance, or raise `InsufficientCredits` and change nothing."""
+        with self._lock:
+            balance = self.balance(tenant)
+            if balance is not None:
+                if balance < cost:
+                    raise InsufficientCredits(tenant, balance, cost)
+                balance -= cost
+            self._balances[tenant] = balance
+            return self._append(at, tenant, "charge", -cost, balance, job_id)
+
+    def refund(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
+        with self._lock:
+            balance = self.balance(tenant)
+            if balance is not None:
+                balance += cost
+            self._balances[tenant] = balance
+            return self._append(at, tenant, "refund", cost, balance, job_id)
+
+    def spent(self, tenant: str) -> Decimal:
+        """Charges minus refunds: what the key has actually paid."""
+        with self._lock:
+            return -sum((e.amount for e in self._entries if e.tenant == tenant and e.kind != "set"), Decimal(0))
+
+    def entries(self, tenant: str | None = None) -> list[LedgerEntry]:
+        with self._lock:
+            return [entry for entry in self._entries if tenant in (None, entry.tenant)]
+
+    def restore(self, entries: list[LedgerEntry], balances: dict[str, Decimal | None]) -> None:
+        """Load what a state file kept (persistence)."""
+        with self._lock:
+            self._entries = list(entries)
+            self._balances = dict(balances)
+            self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
+
+    def balances(self) -> dict[str, Decimal | None]:
+        with self._lock:
+            return dict(self._balances)
+
+    def _append(
+        self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
+    ) -> LedgerEntry:
+        entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
+        self._entries.append(entry)
+        return entry
