@@ -17,6 +17,7 @@ from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .journal import Journal
 from .ledger import Ledger
 from .middleware import Guard
+from .ratelimit import RateLimiter
 from .routes import api_routes
 from .scenarios import builtin_scenarios
 from .service import MockService
@@ -38,6 +39,9 @@ def build_state(config: MockConfig, clock: Clock) -> MockState:
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
         ledger=Ledger(config.credits),
+        limiter=RateLimiter(config.rate_limit),
+        max_concurrent_jobs=config.max_concurrent_jobs,
+        speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
     return MockState(
         config=config,

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
-    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "force", "DEFAULT_ERRORS",
+    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "force", "finishes_at", "DEFAULT_ERRORS",
 ]
 
 
@@ -167,3 +167,13 @@ def force(
     old = job.status
     job = _enter(replace(job, timeline=timeline), job.phase + 1, now)
     return job, [Transition(job.id, old, job.status, now)]
+
+
+def finishes_at(job: Job) -> float | None:
+    """When the job reaches its terminal status if nothing forces it, or None if polls decide that."""
+    at = job.entered_at
+    for phase in job.timeline[job.phase : -1]:
+        if phase.seconds is None:
+            return None
+        at += phase.seconds
+    return at

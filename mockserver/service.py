@@ -6,6 +6,7 @@ control API call the same methods, so every way of driving the mock behaves the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 from .catalog import Catalog
 from .clock import Clock
 from .errors import ERROR_TYPES, ApiError
-from .jobs import Job, JobStatus, Transition, advance, force
+from .jobs import Job, JobStatus, Transition, advance, finishes_at, force
 from .ledger import InsufficientCredits, Ledger
 from .pricing import price_job
+from .ratelimit import RateLimiter, Refusal, retry_after
 from .scenarios import Operation, Scenario, ScenarioError, resolve_scenario
 from .store import JobStore
 from .validation import RequestValidator, check_capabilities
@@ -40,6 +42,9 @@ class MockService:
         validator: RequestValidator,
         seed: int = 0,
         ledger: Ledger | None = None,
+        limiter: RateLimiter | None = None,
+        max_concurrent_jobs: int | None = None,
+        speed: float = 1.0,
     ) -> None:
         self.clock = clock
         self.catalog = catalog
@@ -47,6 +52,9 @@ class MockService:
         self.store = store
         self.seed = seed
         self.ledger = ledger or Ledger()
+        self.limiter = limiter or RateLimiter()
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.speed = speed  # real Retry-After seconds = mock seconds / speed
         self._validator = validator
         self.listeners: list[TransitionListener] = []
         self.default_scenario = self.add_scenario(default_scenario)
@@ -84,8 +92,9 @@ class MockService:
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
         self._inject_faults(scenario, "submit", tenant)
-        cost, _sku = price_job(spec.model, spec.variant)
         now = self.clock.now()
+        self._throttle(tenant, now)
+        cost, _sku = price_job(spec.model, spec.variant)
         job_id = self.store.new_id()
         try:
             self.ledger.charge(tenant, job_id, cost, now)
@@ -185,6 +194,30 @@ class MockService:
                 self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
             for listener in self.listeners:
                 listener(job, transition)
+
+    def _throttle(self, tenant: str, now: float) -> None:
+        """The job cap first (it spends nothing), then the token bucket. Both answer 429."""
+        cap = self.max_concurrent_jobs
+        if cap is not None:
+            running = self.sweep(tenant)
+            if len(running) >= cap:
+                ends = [at for at in map(finishes_at, running) if at is not None]
+                wait = max(0.0, min(ends) - now) if ends else None
+                raise self._too_many(Refusal(cap, "concurrent_jobs", wait, now))
+        refusal = self.limiter.take(tenant, now)
+        if refusal is not None:
+            raise self._too_many(refusal)
+
+    def _too_many(self, refusal: Refusal) -> ApiError:
+        headers = {
+            "X-RateLimit-Limit": str(refusal.limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(math.ceil(refusal.reset_at * 1000)),
+        }
+        if refusal.wait is not None:
+            headers["Retry-After"] = str(retry_after(refusal.wait, self.speed))
+        metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
+        return ApiError(429, metadata=metadata, headers=headers)
 
     def _inject_faults(self, scenario: Scenario, operation: Operation, scope: str) -> None:
         faults = scenario.faults_for(operation)

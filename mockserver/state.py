@@ -29,5 +29,6 @@ class MockState:
         """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
         self.service.store.reset()
         self.service.ledger.reset()
+        self.service.limiter.reset()
         self.journal.clear()
         self.errors.clear()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -11,8 +12,8 @@ from mock_helpers import Api
 def make_api() -> Iterator[Callable[..., Api]]:
     made: list[Api] = []
 
-    def make(scenario: str = "happy", seed: int = 0) -> Api:
-        api = Api(scenario, seed)
+    def make(scenario: str = "happy", seed: int = 0, **config: Any) -> Api:
+        api = Api(scenario, seed, **config)
         made.append(api)
         return api
 

@@ -23,16 +23,18 @@ SEED_000_BODY: dict[str, Any] = {
 class Api:
     """A sync client bound to one in-process mock, with its clock and state at hand."""
 
-    def __init__(self, scenario: str = "happy", seed: int = 0) -> None:
+    def __init__(self, scenario: str = "happy", seed: int = 0, **config: Any) -> None:
         self.clock = VirtualClock()
-        self.app = create_app(MockConfig(scenario=scenario, seed=seed), clock=self.clock)
+        self.app = create_app(MockConfig(scenario=scenario, seed=seed, **config), clock=self.clock)
         self.state: MockState = mock_state(self.app)
         self.key = new_api_key(seed)
         self.http = httpx.Client(
             transport=SyncASGITransport(self.app), base_url=BASE, headers={"Authorization": f"Bearer {self.key}"}
         )
 
-    def submit(self, body: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    def submit(self, body: dict[str, Any] | None = None, *, key: str | None = None, **headers: str) -> httpx.Response:
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
         return self.http.post("/videos", json=body or SEED_000_BODY, headers=headers)
 
     def job_id(self, body: dict[str, Any] | None = None, **headers: str) -> str:
