@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,10 +19,12 @@ from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .journal import Journal
 from .ledger import Ledger
 from .middleware import Guard
+from .persist import StateFile
 from .ratelimit import RateLimiter
 from .routes import api_routes
-from .scenarios import builtin_scenarios
+from .scenarios import ScenarioError, builtin_scenarios
 from .service import MockService
+from .sink import NullSink
 from .state import MockState
 from .store import JobStore
 from .validation import RequestValidator
@@ -28,29 +32,45 @@ from .validation import RequestValidator
 __all__ = ["create_app", "build_state", "mock_state"]
 
 
-def build_state(config: MockConfig, clock: Clock) -> MockState:
+def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> MockState:
+    sink = state_file or NullSink()
     document = load_document()
     service = MockService(
         clock=clock,
         catalog=Catalog.load(),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
-        store=JobStore(config.seed),
+        store=JobStore(config.seed, sink),
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
-        ledger=Ledger(config.credits),
+        ledger=Ledger(config.credits, sink),
         limiter=RateLimiter(config.rate_limit),
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
-    return MockState(
+    state = MockState(
         config=config,
         clock=clock,
         service=service,
-        journal=Journal(config.journal_size),
+        journal=Journal(config.journal_size, sink),
         document=document,
         videos=VideoLibrary(),
+        sink=sink,
     )
+    if state_file is not None:
+        _restore(state, state_file)
+    return state
+
+
+def _restore(state: MockState, state_file: StateFile) -> None:
+    restored = state_file.load()
+    service = state.service
+    for name in {job.scenario for job in restored.jobs} | {s for s in restored.scenarios.values() if s}:
+        with contextlib.suppress(ScenarioError):  # a scenario file since deleted: jobs keep their timelines
+            service.add_scenario(name)
+    service.store.restore(restored.jobs, restored.scenarios, restored.counts)
+    service.ledger.restore(restored.ledger)
+    state.journal.restore(restored.journal)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -70,7 +90,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
-    state = build_state(config, clock or SystemClock(speed=config.speed))
+    state_file = StateFile(config.state_path, journal_size=config.journal_size) if config.state_path else None
+    if clock is None:
+        clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
+    state = build_state(config, clock, state_file)
     app = Starlette(
         routes=api_routes(),
         middleware=[Middleware(Guard, state=state)],

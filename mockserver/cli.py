@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 import uvicorn
 
 from .app import create_app, mock_state
-from .clock import SystemClock
 from .config import MockConfig
 from .jobs import Job, Transition
 from .keys import new_api_key
@@ -157,8 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list_scenarios()
     config = _config(args)
     try:
-        app = create_app(config, clock=SystemClock(speed=args.speed))
-    except ScenarioError as exc:
+        app = create_app(config)  # the system clock at --speed, resumed from --state if given
+    except (ScenarioError, sqlite3.Error, OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)

@@ -24,13 +24,14 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """Real time, scaled by `speed` from the moment the clock is created."""
+    """Real time, scaled by `speed` from the moment the clock is created (from `start`, if given)."""
 
-    def __init__(self, *, speed: float = 1.0) -> None:
+    def __init__(self, *, speed: float = 1.0, start: float | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = speed
-        self._wall_start = time.time()
+        # `start`: the mock time right now (a restarted server resumes its own timeline).
+        self._wall_start = time.time() if start is None else start
         self._mono_start = time.monotonic()
 
     def now(self) -> float:

@@ -10,6 +10,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from .sink import NullSink, StateSink
+
 __all__ = ["Entry", "Journal"]
 
 
@@ -30,7 +32,9 @@ class Entry:
 class Journal:
     """A ring buffer of entries; the oldest drop off once `size` is reached."""
 
-    def __init__(self, size: int = 10_000) -> None:
+    def __init__(self, size: int = 10_000, sink: StateSink | None = None) -> None:
+        self.size = size
+        self._sink = sink or NullSink()
         self._entries: deque[Entry] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -39,7 +43,13 @@ class Journal:
         with self._lock:
             entry = Entry(seq=next(self._seq), **fields)  # type: ignore[arg-type]
             self._entries.append(entry)
+            self._sink.journal(entry)
             return entry
+
+    def restore(self, entries: list[Entry]) -> None:
+        with self._lock:
+            self._entries.extend(entries)
+            self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
 
     def entries(self) -> list[Entry]:
         with self._lock:

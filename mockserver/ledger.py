@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from .sink import NullSink, StateSink
+
 __all__ = ["InsufficientCredits", "Ledger", "LedgerEntry"]
 
 EntryKind = Literal["set", "charge", "refund"]
@@ -45,8 +47,9 @@ class LedgerEntry:
 class Ledger:
     """Balances and their history, per key. Thread-safe (the live server shares it)."""
 
-    def __init__(self, default_credits: Decimal | None = None) -> None:
+    def __init__(self, default_credits: Decimal | None = None, sink: StateSink | None = None) -> None:
         self.default_credits = default_credits
+        self._sink = sink or NullSink()
         self._lock = threading.RLock()
         self.reset()
 
@@ -93,20 +96,17 @@ class Ledger:
         with self._lock:
             return [entry for entry in self._entries if tenant in (None, entry.tenant)]
 
-    def restore(self, entries: list[LedgerEntry], balances: dict[str, Decimal | None]) -> None:
-        """Load what a state file kept (persistence)."""
+    def restore(self, entries: list[LedgerEntry]) -> None:
+        """Load what a state file kept; each key's balance is the one its last entry left."""
         with self._lock:
-            self._entries = list(entries)
-            self._balances = dict(balances)
+            self._entries = sorted(entries, key=lambda entry: entry.seq)
+            self._balances = {entry.tenant: entry.balance for entry in self._entries}
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
-
-    def balances(self) -> dict[str, Decimal | None]:
-        with self._lock:
-            return dict(self._balances)
 
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
         entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
         self._entries.append(entry)
+        self._sink.ledger(entry)
         return entry

@@ -82,7 +82,7 @@ class MockService:
                 self.add_scenario(name)
             except ScenarioError as exc:
                 raise ApiError.invalid("scenario", str(exc), allowed=sorted(self.scenarios)) from None
-        self.store.tenant(tenant).scenario = name
+        self.store.set_scenario(tenant, name)
 
     # --- the four operations -------------------------------------------------------------
 
@@ -173,8 +173,9 @@ class MockService:
             raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
         return job
 
-    def _scenario_of(self, job: Job) -> Scenario:
-        return self.scenarios[job.scenario]
+    def _scenario_of(self, job: Job) -> Scenario | None:
+        # None: a restored job whose scenario file is gone; its timeline is on the job already.
+        return self.scenarios.get(job.scenario)
 
     def _advance(self, job_id: str, *, polled: bool = False) -> Job:
         found: list[Transition] = []
@@ -219,8 +220,8 @@ class MockService:
         metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
         return ApiError(429, metadata=metadata, headers=headers)
 
-    def _inject_faults(self, scenario: Scenario, operation: Operation, scope: str) -> None:
-        faults = scenario.faults_for(operation)
+    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> None:
+        faults = scenario.faults_for(operation) if scenario is not None else None
         if not faults:
             return
         count = self.store.count(scope, operation)

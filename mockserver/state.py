@@ -10,6 +10,7 @@ from .content import VideoLibrary
 from .document import Document
 from .journal import Journal
 from .service import MockService
+from .sink import NullSink, StateSink
 
 __all__ = ["MockState"]
 
@@ -24,9 +25,12 @@ class MockState:
     videos: VideoLibrary
     # Unexpected exceptions inside the app: answered with a 500 envelope, kept for tests to re-raise.
     errors: list[BaseException] = field(default_factory=list)
+    # Where changes are written through (`--state`); NullSink in memory.
+    sink: StateSink = field(default_factory=NullSink)
 
     def reset(self) -> None:
         """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
+        self.sink.clear()
         self.service.store.reset()
         self.service.ledger.reset()
         self.service.limiter.reset()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .jobs import Job
+from .sink import NullSink, StateSink
 
 __all__ = ["JobStore", "TenantState"]
 
@@ -26,8 +27,9 @@ class TenantState:
 class JobStore:
     """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, sink: StateSink | None = None) -> None:
         self._seed = seed
+        self._sink = sink or NullSink()
         self._lock = threading.RLock()
         self.reset()
 
@@ -54,12 +56,20 @@ class JobStore:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
         with self._lock:
             self._counts[scope, operation] += 1
-            return self._counts[scope, operation]
+            value = self._counts[scope, operation]
+            self._sink.count(scope, operation, value)
+            return value
+
+    def set_scenario(self, tenant: str, scenario: str | None) -> None:
+        with self._lock:
+            self.tenant(tenant).scenario = scenario
+            self._sink.tenant_scenario(tenant, scenario)
 
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
             self._track(job)
+            self._sink.job(job)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
         """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
@@ -71,9 +81,12 @@ class JobStore:
     def update(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` to the stored job atomically and store the result."""
         with self._lock:
-            job = change(self._jobs[job_id])
-            self._jobs[job_id] = job
-            self._track(job)
+            old = self._jobs[job_id]
+            job = change(old)
+            if job is not old:
+                self._jobs[job_id] = job
+                self._track(job)
+                self._sink.job(job)
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:
@@ -90,6 +103,16 @@ class JobStore:
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:
             return [job for job in self._jobs.values() if tenant in (None, job.tenant)]
+
+    def restore(self, jobs: list[Job], scenarios: dict[str, str | None], counts: dict[tuple[str, str], int]) -> None:
+        """Load what a state file kept (the sink already has it, so nothing is written back)."""
+        with self._lock:
+            for job in jobs:
+                self._jobs[job.id] = job
+                self._track(job)
+            for tenant, scenario in scenarios.items():
+                self.tenant(tenant).scenario = scenario
+            self._counts.update(counts)
 
     def __len__(self) -> int:
         return len(self._jobs)

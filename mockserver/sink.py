@@ -1,0 +1,47 @@
+"""Where state changes go besides memory: nowhere by default, a SQLite file with `--state`.
+
+The store, ledger and journal call a `StateSink` after each change (write-through), so a server
+killed at any moment restarts with everything it had acknowledged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .jobs import Job
+    from .journal import Entry
+    from .ledger import LedgerEntry
+
+__all__ = ["NullSink", "StateSink"]
+
+
+class StateSink(Protocol):
+    def job(self, job: Job) -> None: ...
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
+    def count(self, scope: str, operation: str, value: int) -> None: ...
+    def ledger(self, entry: LedgerEntry) -> None: ...
+    def journal(self, entry: Entry) -> None: ...
+    def clear(self) -> None: ...
+
+
+class NullSink:
+    """In-memory mode: changes go nowhere else."""
+
+    def job(self, job: Job) -> None:
+        pass
+
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
+        pass
+
+    def count(self, scope: str, operation: str, value: int) -> None:
+        pass
+
+    def ledger(self, entry: LedgerEntry) -> None:
+        pass
+
+    def journal(self, entry: Entry) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
