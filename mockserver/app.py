@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,6 +27,7 @@ from .service import MockService
 from .state import MockState
 from .store import JobStore
 from .validation import RequestValidator
+from .webhooks import WebhookDispatcher
 
 __all__ = ["create_app", "build_state", "mock_state"]
 
@@ -39,13 +44,15 @@ def build_state(config: MockConfig, clock: Clock) -> MockState:
         seed=config.seed,
         ledger=Ledger(config.credits),
     )
+    journal = Journal(config.journal_size)
     return MockState(
         config=config,
         clock=clock,
         service=service,
-        journal=Journal(config.journal_size),
+        journal=journal,
         document=document,
         videos=VideoLibrary(),
+        webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal),
     )
 
 
@@ -63,6 +70,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(envelope(exc.status_code, message), exc.status_code, headers=exc.headers)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Only a served app has a lifespan; in-process tests call `state.webhooks.pump()` themselves.
+    state = mock_state(app)
+    pump = asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump")
+    try:
+        yield
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+
+
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
@@ -71,6 +91,7 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         routes=api_routes(),
         middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        lifespan=_lifespan,
     )
     app.state.mock = state
     return app

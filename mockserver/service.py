@@ -20,9 +20,11 @@ from .scenarios import Operation, Scenario, ScenarioError, resolve_scenario
 from .store import JobStore
 from .validation import RequestValidator, check_capabilities
 
-__all__ = ["MockService", "TransitionListener"]
+__all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 
 TransitionListener = Callable[[Job, Transition], None]
+# Extra checks on a validated request before anything is charged or created (raise ApiError).
+SubmitCheck = Callable[[dict[str, Any]], None]
 
 # 429s from scenario faults report this nominal window (the real limiter has its own numbers).
 _NOMINAL_LIMIT = 10
@@ -49,6 +51,7 @@ class MockService:
         self.ledger = ledger or Ledger()
         self._validator = validator
         self.listeners: list[TransitionListener] = []
+        self.submit_checks: list[SubmitCheck] = []
         self.default_scenario = self.add_scenario(default_scenario)
 
     def add_scenario(self, name_or_path: str) -> str:
@@ -83,6 +86,8 @@ class MockService:
         scenario = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
+        for check in self.submit_checks:
+            check(request)
         self._inject_faults(scenario, "submit", tenant)
         cost, _sku = price_job(spec.model, spec.variant)
         now = self.clock.now()

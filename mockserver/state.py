@@ -10,6 +10,7 @@ from .content import VideoLibrary
 from .document import Document
 from .journal import Journal
 from .service import MockService
+from .webhooks import WebhookDispatcher
 
 __all__ = ["MockState"]
 
@@ -22,12 +23,14 @@ class MockState:
     journal: Journal
     document: Document
     videos: VideoLibrary
+    webhooks: WebhookDispatcher
     # Unexpected exceptions inside the app: answered with a 500 envelope, kept for tests to re-raise.
     errors: list[BaseException] = field(default_factory=list)
 
     def reset(self) -> None:
-        """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
+        """Forget every job, key setting, journal entry, webhook delivery and recorded error (per-test isolation)."""
         self.service.store.reset()
         self.service.ledger.reset()
         self.journal.clear()
+        self.webhooks.reset()
         self.errors.clear()
