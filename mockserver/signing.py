@@ -30,7 +30,7 @@ def _parse(header: str) -> tuple[int, list[str]] | None:
     macs: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and value.isascii() and value.isdigit():
             t = int(value)
         elif name == "v1":
             macs.append(value)
@@ -46,4 +46,4 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance: float =
     if now - t > tolerance:
         return False
     expected = _mac(secret, body, t)
-    return any(hmac.compare_digest(expected, mac) for mac in macs)
+    return any(hmac.compare_digest(expected.encode(), mac.encode()) for mac in macs)
