@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["CallbackPolicy", "is_loopback"]
 
-_HTTP_HINT = "start the mock with --webhook-allow-http-loopback (http:// to localhost/127.0.0.1/::1 only)"
+_HTTP_HINT = "http:// is accepted only to localhost, 127.0.0.1 or ::1, with --webhook-allow-http-loopback"
 
 
 def is_loopback(host: str) -> bool:
@@ -49,8 +49,9 @@ class CallbackPolicy:
         if scheme == "http" and is_loopback(host):
             if self.allow_http_loopback:
                 return None
-            return f"callback_url must use https://; for a local http:// receiver, {_HTTP_HINT}"
-        return f"callback_url must use https:// (http:// is accepted only on loopback when you {_HTTP_HINT})"
+            return ("callback_url must use https://; for a local http:// receiver start the mock "
+                    "with --webhook-allow-http-loopback")
+        return f"callback_url must use https:// ({_HTTP_HINT})"
 
     def allows(self, url: str) -> bool:
         """Whether a delivery to `url` may be sent (loopback, or a host the user allowed)."""
