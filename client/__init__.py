@@ -76,6 +76,14 @@ from client.select import (
     sort_by_price,
     speed_score,
 )
+from client.webhooks import (
+    WEBHOOK_IDEMPOTENCY_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
+    WebhookEvent,
+    WebhookEventData,
+    parse_event,
+    verify_signature,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -116,6 +124,10 @@ __all__ = [
     "VideoModel",
     "VideoModelsList",
     "VideoRequest",
+    "WEBHOOK_IDEMPOTENCY_HEADER",
+    "WEBHOOK_SIGNATURE_HEADER",
+    "WebhookEvent",
+    "WebhookEventData",
     "apreflight",
     "choose_model",
     "describe_size",
@@ -124,6 +136,7 @@ __all__ = [
     "frames",
     "last_frame",
     "lowest_advertised_price",
+    "parse_event",
     "preflight",
     "preview",
     "reference",
@@ -132,6 +145,7 @@ __all__ = [
     "score_models",
     "sort_by_price",
     "speed_score",
+    "verify_signature",
 ]
 
 # Tracebacks and reprs read `client.NotFoundError`, not `client.errors.NotFoundError`.

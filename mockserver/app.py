@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,6 +30,7 @@ from .sink import NullSink
 from .state import MockState
 from .store import JobStore
 from .validation import RequestValidator
+from .webhooks import WebhookDispatcher
 
 __all__ = ["create_app", "build_state", "mock_state"]
 
@@ -48,13 +51,15 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
+    journal = Journal(config.journal_size, sink)
     state = MockState(
         config=config,
         clock=clock,
         service=service,
-        journal=Journal(config.journal_size, sink),
+        journal=journal,
         document=document,
         videos=VideoLibrary(),
+        webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
         sink=sink,
     )
     if state_file is not None:
@@ -71,6 +76,7 @@ def _restore(state: MockState, state_file: StateFile) -> None:
     service.store.restore(restored.jobs, restored.scenarios, restored.counts)
     service.ledger.restore(restored.ledger)
     state.journal.restore(restored.journal)
+    state.webhooks.restore(restored.deliveries, restored.jobs)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -87,6 +93,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(envelope(exc.status_code, message), exc.status_code, headers=exc.headers)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Only a served app has a lifespan; in-process tests call `state.webhooks.pump()` themselves.
+    state = mock_state(app)
+    pump = asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump")
+    try:
+        yield
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+
+
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
@@ -98,6 +117,7 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         routes=api_routes(),
         middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        lifespan=_lifespan,
     )
     app.state.mock = state
     return app

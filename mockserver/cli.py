@@ -20,6 +20,7 @@ from .config import MockConfig
 from .jobs import Job, Transition
 from .keys import new_api_key
 from .scenarios import ScenarioError, builtin_scenarios
+from .webhooks import WebhookConfigError
 
 __all__ = ["main", "build_parser"]
 
@@ -137,6 +138,21 @@ def _print_ready(url: str, config: MockConfig, key: str) -> None:
           f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'", flush=True)
     print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   "
           "stop: Ctrl-C", flush=True)
+    if _webhooks_configured(config):
+        print(f"  {_describe_webhooks(config)}", flush=True)
+
+
+def _webhooks_configured(config: MockConfig) -> bool:
+    return bool(config.webhook_url or config.webhook_secret or config.webhook_allow_http_loopback
+                or config.webhook_allow_hosts)
+
+
+def _describe_webhooks(config: MockConfig) -> str:
+    reach = "loopback" + "".join(f", {host}" for host in sorted(config.webhook_allow_hosts))
+    return (f"webhooks: default {config.webhook_url or 'none (per-job callback_url)'}, "
+            f"{'signed' if config.webhook_secret else 'unsigned'}, "
+            f"http:// {'allowed' if config.webhook_allow_http_loopback else 'refused'} on loopback, "
+            f"reaching {reach} only, up to {config.webhook_max_attempts} attempts")
 
 
 def _config(args: argparse.Namespace) -> MockConfig:
@@ -158,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, sqlite3.Error, OSError) as exc:
+    except (ScenarioError, WebhookConfigError, sqlite3.Error, OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
@@ -166,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                       access_log=args.access_log, lifespan="off"),
+                       access_log=args.access_log, lifespan="on"),
         config, key,
     )
     server.run()

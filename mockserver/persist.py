@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import SystemClock
+from .delivery import Attempt, Delivery
 from .jobs import Job, JobStatus, Phase
 from .journal import Entry
 from .ledger import LedgerEntry
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS tenants (key TEXT PRIMARY KEY, scenario TEXT);
 CREATE TABLE IF NOT EXISTS counts (scope TEXT, operation TEXT, value INTEGER, PRIMARY KEY (scope, operation));
 CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 """
 # Trimming the journal table on every insert would double the writes; every so often is enough.
 _TRIM_EVERY = 500
@@ -44,6 +46,7 @@ class Restored:
         self.counts: dict[tuple[str, str], int] = {}
         self.ledger: list[LedgerEntry] = []
         self.journal: list[Entry] = []
+        self.deliveries: list[Delivery] = []
 
 
 class StateFile:
@@ -82,9 +85,13 @@ class StateFile:
             self._since_trim = 0
             self._write("DELETE FROM journal WHERE seq <= ?", (entry.seq - self._journal_size,))
 
+    def delivery(self, delivery: Delivery) -> None:
+        data = json.dumps(_delivery_to_dict(delivery))
+        self._write("INSERT OR REPLACE INTO deliveries VALUES (?, ?)", (delivery.id, data))
+
     def clear(self) -> None:
         with self._lock:
-            for table in ("jobs", "tenants", "counts", "ledger", "journal"):
+            for table in ("jobs", "tenants", "counts", "ledger", "journal", "deliveries"):
                 self._db.execute(f"DELETE FROM {table}")  # fixed table names, not input
 
     # --- the clock -----------------------------------------------------------------------------
@@ -124,6 +131,8 @@ class StateFile:
             restored.ledger = [_ledger_from_dict(json.loads(d)) for (d,) in db.execute("SELECT data FROM ledger")]
             rows = db.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", (self._journal_size,))
             restored.journal = [Entry(**json.loads(d)) for (d,) in reversed(rows.fetchall())]
+            rows = db.execute("SELECT data FROM deliveries ORDER BY id")
+            restored.deliveries = [_delivery_from_dict(json.loads(d)) for (d,) in rows]
         return restored
 
     def close(self) -> None:
@@ -144,6 +153,18 @@ def _job_to_dict(job: Job) -> dict[str, Any]:
 def _job_from_dict(data: dict[str, Any]) -> Job:
     timeline = tuple(Phase(**{**phase, "status": JobStatus(phase["status"])}) for phase in data["timeline"])
     return Job(**{**data, "timeline": timeline, "cost": Decimal(data["cost"])})
+
+
+def _delivery_to_dict(delivery: Delivery) -> dict[str, Any]:
+    data = asdict(delivery)
+    data["body"] = delivery.body.decode()  # the event is JSON, so UTF-8
+    del data["in_flight"]
+    return data
+
+
+def _delivery_from_dict(data: dict[str, Any]) -> Delivery:
+    attempts = [Attempt(**attempt) for attempt in data["attempts"]]
+    return Delivery(**{**data, "body": data["body"].encode(), "attempts": attempts})
 
 
 def _ledger_from_dict(data: dict[str, Any]) -> LedgerEntry:

@@ -22,7 +22,7 @@ from .resources import scenarios_dir
 
 __all__ = [
     "Step", "Fault", "Scenario", "ScenarioError", "load_scenario", "builtin_scenarios",
-    "resolve_scenario", "Operation",
+    "resolve_scenario", "Operation", "WebhookFaults",
 ]
 
 Operation = Literal["submit", "poll", "content", "models"]
@@ -99,11 +99,27 @@ class Fault(_Strict):
         return random.Random(f"{seed}:{key}:{self.on}:{count}").random() < self.probability
 
 
+class WebhookFaults(_Strict):
+    """How webhook deliveries misbehave (the `[webhook]` table); all off by default.
+
+    - `delay`: seconds between the terminal status and the first attempt (a late delivery).
+    - `duplicate`: extra copies sent right after the first success (same body and key).
+    - `out_of_order`: a due delivery waits for the key's next delivery (at most `hold` s),
+      then both go out newest first.
+    """
+
+    delay: Seconds = 0.0
+    duplicate: Annotated[int, Field(ge=0, le=10)] = 0
+    out_of_order: bool = False
+    hold: Seconds = 300.0
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
     steps: list[Step] = Field(min_length=2)
     faults: list[Fault] = []
+    webhook: WebhookFaults = WebhookFaults()
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

@@ -69,7 +69,7 @@ class MockServer:
     def start(self) -> MockServer:
         config = uvicorn.Config(
             self.app, host=self.host, port=self._port, log_level="warning",
-            access_log=False, lifespan="off",
+            access_log=False, lifespan="on",
         )
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)

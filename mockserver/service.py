@@ -22,9 +22,11 @@ from .scenarios import Operation, Scenario, ScenarioError, resolve_scenario
 from .store import JobStore
 from .validation import RequestValidator, check_capabilities
 
-__all__ = ["MockService", "TransitionListener"]
+__all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 
 TransitionListener = Callable[[Job, Transition], None]
+# Extra checks on a validated request before anything is charged or created (raise ApiError).
+SubmitCheck = Callable[[dict[str, Any]], None]
 
 # 429s from scenario faults report this nominal window (the real limiter has its own numbers).
 _NOMINAL_LIMIT = 10
@@ -57,6 +59,7 @@ class MockService:
         self.speed = speed  # real Retry-After seconds = mock seconds / speed
         self._validator = validator
         self.listeners: list[TransitionListener] = []
+        self.submit_checks: list[SubmitCheck] = []
         self.default_scenario = self.add_scenario(default_scenario)
 
     def add_scenario(self, name_or_path: str) -> str:
@@ -91,6 +94,8 @@ class MockService:
         scenario = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
+        for check in self.submit_checks:
+            check(request)
         self._inject_faults(scenario, "submit", tenant)
         now = self.clock.now()
         self._throttle(tenant, now)

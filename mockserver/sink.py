@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from .delivery import Delivery
     from .jobs import Job
     from .journal import Entry
     from .ledger import LedgerEntry
@@ -22,6 +23,7 @@ class StateSink(Protocol):
     def count(self, scope: str, operation: str, value: int) -> None: ...
     def ledger(self, entry: LedgerEntry) -> None: ...
     def journal(self, entry: Entry) -> None: ...
+    def delivery(self, delivery: Delivery) -> None: ...
     def clear(self) -> None: ...
 
 
@@ -41,6 +43,9 @@ class NullSink:
         pass
 
     def journal(self, entry: Entry) -> None:
+        pass
+
+    def delivery(self, delivery: Delivery) -> None:
         pass
 
     def clear(self) -> None:

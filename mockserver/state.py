@@ -11,6 +11,7 @@ from .document import Document
 from .journal import Journal
 from .service import MockService
 from .sink import NullSink, StateSink
+from .webhooks import WebhookDispatcher
 
 __all__ = ["MockState"]
 
@@ -23,16 +24,18 @@ class MockState:
     journal: Journal
     document: Document
     videos: VideoLibrary
+    webhooks: WebhookDispatcher
     # Unexpected exceptions inside the app: answered with a 500 envelope, kept for tests to re-raise.
     errors: list[BaseException] = field(default_factory=list)
     # Where changes are written through (`--state`); NullSink in memory.
     sink: StateSink = field(default_factory=NullSink)
 
     def reset(self) -> None:
-        """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""
+        """Forget every job, key setting, journal entry, webhook delivery and recorded error (per-test isolation)."""
         self.sink.clear()
         self.service.store.reset()
         self.service.ledger.reset()
         self.service.limiter.reset()
         self.journal.clear()
+        self.webhooks.reset()
         self.errors.clear()

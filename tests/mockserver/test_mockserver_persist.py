@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from mock_helpers import BASE, SEED_000_BODY
+from mock_webhooks import SECRET, Hooks
 
 from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
 from mockserver.persist import StateFile
@@ -162,3 +163,25 @@ def test_an_unusable_state_path_is_a_clear_cli_error(tmp_path: Path, capsys: pyt
 
     assert main(["--state", str(tmp_path / "missing-dir" / "state.sqlite"), "--port", "0"]) == 2
     assert "unable to open database file" in capsys.readouterr().err
+
+
+def test_an_unfinished_webhook_delivery_resumes_its_retries_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    settings: dict[str, Any] = {"state_path": str(path), "scenario": "fast", "webhook_secret": SECRET}
+    first = Hooks(**settings)
+    first.receiver.answers = [500]
+    job_id = first.job_id()
+    first.run(3600)  # the job ends; its first attempt fails; a retry is due 5 s later
+    assert [a.status for a in first.state.webhooks.deliveries()[0].attempts] == [500]
+
+    second = Hooks(**settings)
+    second.clock.advance(first.clock.now() - second.clock.now())
+    (delivery,) = second.state.webhooks.deliveries()
+    assert (delivery.job_id, delivery.state, len(delivery.attempts)) == (job_id, "pending", 1)
+    assert second.run(5) == 1
+    assert [a.status for a in second.state.webhooks.deliveries()[0].attempts] == [500, 200]
+    (request,) = second.receiver.requests
+    assert request.headers["x-modelgates-idempotency-key"] == f"{job_id}-completed"
+    assert request.content == first.receiver.requests[0].content  # the same event, byte for byte
+    for hooks in (first, second):
+        hooks.close()
