@@ -8,10 +8,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .auth import new_admin_token
 from .catalog import Catalog
 from .clock import Clock, SystemClock
 from .config import MockConfig
 from .content import VideoLibrary
+from .control import Controller
+from .control_routes import control_routes
 from .document import load_document
 from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .journal import Journal
@@ -24,7 +27,7 @@ from .state import MockState
 from .store import JobStore
 from .validation import RequestValidator
 
-__all__ = ["create_app", "build_state", "mock_state"]
+__all__ = ["create_app", "build_state", "mock_state", "mock_controller"]
 
 
 def build_state(config: MockConfig, clock: Clock) -> MockState:
@@ -46,6 +49,7 @@ def build_state(config: MockConfig, clock: Clock) -> MockState:
         journal=Journal(config.journal_size),
         document=document,
         videos=VideoLibrary(),
+        admin_token=config.admin_token or new_admin_token(),
     )
 
 
@@ -68,11 +72,12 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
     config = config or MockConfig()
     state = build_state(config, clock or SystemClock(speed=config.speed))
     app = Starlette(
-        routes=api_routes(),
+        routes=[*api_routes(), *control_routes()],
         middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.mock = state
+    app.state.control = Controller(state)
     return app
 
 
@@ -80,3 +85,9 @@ def mock_state(app: Starlette) -> MockState:
     """The state behind an app made by `create_app` (store, clock, journal, service)."""
     state: MockState = app.state.mock
     return state
+
+
+def mock_controller(app: Starlette) -> Controller:
+    """The operator's controls of an app made by `create_app` (what `/_mock/` and the plugin call)."""
+    controller: Controller = app.state.control
+    return controller

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .auth import new_admin_token
 from .clock import Clock
 from .config import MockConfig
 from .content import VideoLibrary
@@ -24,6 +25,8 @@ class MockState:
     videos: VideoLibrary
     # Unexpected exceptions inside the app: answered with a 500 envelope, kept for tests to re-raise.
     errors: list[BaseException] = field(default_factory=list)
+    # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
+    admin_token: str = field(default_factory=new_admin_token)
 
     def reset(self) -> None:
         """Forget every job, key setting, journal entry and recorded error (per-test isolation)."""

@@ -79,11 +79,15 @@ def test_errors_inside_the_mock_are_kept_for_the_test(mock: ModelGatesMock) -> N
 
     job = mock.client.post("/videos", json=BODY, headers=mock.headers).json()
     mock.state.service.listeners.append(boom)
-    mock.advance(600)
+    mock.clock.advance(600)  # the bare clock: the job moves on when polled
     assert mock.client.get(job["polling_url"], headers=mock.headers).status_code == 500
     with pytest.raises(RuntimeError, match="bug inside the mock"):
         mock.raise_errors()
     mock.raise_errors()  # raised once, then forgotten
+    mock.client.post("/videos", json=BODY, headers=mock.headers)
+    mock.advance(600)  # the handle sweeps: the error is kept, not raised into the app's `sleep`
+    with pytest.raises(RuntimeError, match="bug inside the mock"):
+        mock.raise_errors()
 
 
 def test_live_server_is_reset_per_test() -> None:
