@@ -136,6 +136,7 @@ class Controller:
     def key(self, scope: Scope, key: str) -> dict[str, Any]:
         """A key's scenario, credits, spending and recent ledger entries."""
         self._own_key(scope, key)
+        self.service.sweep(key)  # jobs that ended since are refunded before the balance is read
         ledger = self.service.ledger
         balance = ledger.balance(key)
         return {
