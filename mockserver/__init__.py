@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
-from .app import create_app, mock_state
+from .app import create_app, mock_controller, mock_state
 from .clock import Clock, SystemClock, VirtualClock
 from .config import SCENARIO_HEADER, MockConfig
+from .control import OPERATOR, Controller, Scope
 from .errors import ApiError
 from .jobs import Job, JobStatus
 from .keys import is_valid_key, new_api_key
@@ -21,13 +22,16 @@ __all__ = [
     "SCENARIO_HEADER",
     "ApiError",
     "Clock",
+    "Controller",
     "Job",
     "JobStatus",
     "MockConfig",
     "MockServer",
     "MockState",
+    "OPERATOR",
     "Scenario",
     "ScenarioError",
+    "Scope",
     "SyncASGITransport",
     "SystemClock",
     "VirtualClock",
@@ -35,6 +39,7 @@ __all__ = [
     "create_app",
     "is_valid_key",
     "load_scenario",
+    "mock_controller",
     "mock_state",
     "new_api_key",
 ]

@@ -12,10 +12,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .auth import new_admin_token
 from .catalog import Catalog
 from .clock import Clock, SystemClock
 from .config import MockConfig
 from .content import VideoLibrary
+from .control import Controller
+from .control_routes import control_routes
 from .document import load_document
 from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .journal import Journal
@@ -32,7 +35,7 @@ from .store import JobStore
 from .validation import RequestValidator
 from .webhooks import WebhookDispatcher
 
-__all__ = ["create_app", "build_state", "mock_state"]
+__all__ = ["create_app", "build_state", "mock_state", "mock_controller"]
 
 
 def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> MockState:
@@ -61,6 +64,7 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         videos=VideoLibrary(),
         webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
         sink=sink,
+        admin_token=config.admin_token or new_admin_token(),
     )
     if state_file is not None:
         _restore(state, state_file)
@@ -114,12 +118,13 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
     state = build_state(config, clock, state_file)
     app = Starlette(
-        routes=api_routes(),
+        routes=[*api_routes(), *control_routes()],
         middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan,
     )
     app.state.mock = state
+    app.state.control = Controller(state, deliveries=state.webhooks)
     return app
 
 
@@ -127,3 +132,9 @@ def mock_state(app: Starlette) -> MockState:
     """The state behind an app made by `create_app` (store, clock, journal, service)."""
     state: MockState = app.state.mock
     return state
+
+
+def mock_controller(app: Starlette) -> Controller:
+    """The operator's controls of an app made by `create_app` (what `/_mock/` and the plugin call)."""
+    controller: Controller = app.state.control
+    return controller

@@ -105,9 +105,9 @@ def _log_transition(job: Job, transition: Transition) -> None:
 class _Server(uvicorn.Server):
     """Prints the ready line once the socket is bound (so `--port 0` shows the real port)."""
 
-    def __init__(self, config: uvicorn.Config, banner: MockConfig, key: str) -> None:
+    def __init__(self, config: uvicorn.Config, banner: MockConfig, key: str, admin_token: str) -> None:
         super().__init__(config)
-        self._banner, self._key = banner, key
+        self._banner, self._key, self._admin_token = banner, key, admin_token
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -128,16 +128,17 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)  # type: ignore[arg-type]
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            _print_ready(f"http://{host}:{port}", self._banner, self._key)
+            _print_ready(f"http://{host}:{port}", self._banner, self._key, self._admin_token)
 
 
-def _print_ready(url: str, config: MockConfig, key: str) -> None:
+def _print_ready(url: str, config: MockConfig, key: str, admin_token: str) -> None:
     print(f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
           f"speed {config.speed:g}x, seed {config.seed})", flush=True)
     print(f"  try: curl -s {url}/api/v1/videos -H 'Authorization: Bearer {key}' "
           f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'", flush=True)
     print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   "
           "stop: Ctrl-C", flush=True)
+    print(f"  dashboard: {url}/_mock/#token={admin_token}", flush=True)
     if _webhooks_configured(config):
         print(f"  {_describe_webhooks(config)}", flush=True)
 
@@ -183,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = _Server(
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                        access_log=args.access_log, lifespan="on"),
-        config, key,
+        config, key, mock_state(app).admin_token,
     )
     server.run()
     return 0 if server.started else 1

@@ -33,9 +33,19 @@ class SystemClock:
         # `start`: the mock time right now (a restarted server resumes its own timeline).
         self._wall_start = time.time() if start is None else start
         self._mono_start = time.monotonic()
+        self._offset = 0.0  # skipped ahead by `advance` (local development: "skip 5 minutes")
+        self._lock = threading.Lock()
 
     def now(self) -> float:
-        return self._wall_start + (time.monotonic() - self._mono_start) * self.speed
+        return self._wall_start + (time.monotonic() - self._mono_start) * self.speed + self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Jump forward by `seconds` (never backwards) and return the new time."""
+        if seconds < 0:
+            raise ValueError("a clock never goes backwards")
+        with self._lock:
+            self._offset += seconds
+        return self.now()
 
 
 class VirtualClock:

@@ -66,6 +66,8 @@ class Guard:
         self._journal(scope, answer)
 
     def _journal(self, scope: Scope, answer: _Answer) -> None:
+        if scope["path"] == "/_mock" or scope["path"].startswith("/_mock/"):
+            return  # the control API and its dashboard (which polls every second) are not the app under test
         operation, job_id = operation_of(scope["method"], scope["path"])
         headers = {"retry-after": answer.retry_after} if answer.retry_after else {}
         self.state.journal.record(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .clock import SystemClock
+from .clock import Clock, SystemClock
 from .delivery import Attempt, Delivery
 from .jobs import Job, JobStatus, Phase
 from .journal import Entry
@@ -107,6 +107,10 @@ class StateFile:
         start = wall if anchor is None else anchor["mock"] + (wall - anchor["wall"]) * anchor["speed"]
         self.save_clock(mock=start, wall=wall, speed=speed)
         return SystemClock(speed=speed, start=start)
+
+    def clock_moved(self, clock: Clock) -> None:
+        if isinstance(clock, SystemClock):
+            self.save_clock(mock=clock.now(), wall=time.time(), speed=clock.speed)
 
     def save_clock(self, *, mock: float, wall: float, speed: float) -> None:
         self.set_meta("clock", {"mock": mock, "wall": wall, "speed": speed})

@@ -10,7 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["data_root", "openapi_path", "catalog_path", "scenarios_dir", "videos_dir"]
+__all__ = [
+    "data_root", "openapi_path", "control_document_path", "dashboard_path", "catalog_path", "scenarios_dir",
+    "videos_dir",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -27,6 +30,14 @@ def data_root() -> Path:
 
 def openapi_path() -> Path:
     return data_root() / "openapi" / "modelgates.yaml"
+
+
+def control_document_path() -> Path:
+    return data_root() / "openapi" / "control.yaml"
+
+
+def dashboard_path() -> Path:
+    return _PACKAGE / "dashboard.html"  # inside the package, so every install has it
 
 
 def catalog_path() -> Path:

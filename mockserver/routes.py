@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .auth import bearer_token, check_api_key
 from .config import SCENARIO_HEADER
 from .content import byte_range
 from .errors import ApiError
-from .keys import is_valid_key
 from .render import render_job
 from .state import MockState
 from .validation import parse_json
@@ -28,17 +28,7 @@ def _state(request: Request) -> MockState:
 
 def _tenant(request: Request, state: MockState) -> str:
     """The API key of the caller; 401 when it is missing, malformed or unknown."""
-    header = request.headers.get("authorization", "").strip()
-    if not header:
-        raise ApiError(401, "Missing Authentication header")
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise ApiError(401, "Invalid Authentication header: expected 'Bearer <API key>'")
-    allowed = state.config.api_keys
-    if not is_valid_key(key) or (allowed is not None and key not in allowed):
-        raise ApiError(401, "Invalid API key")
-    return key
+    return check_api_key(bearer_token(request.headers.get("authorization")), state.config.api_keys)
 
 
 def _base(request: Request, state: MockState) -> str:

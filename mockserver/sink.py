@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from .clock import Clock
     from .delivery import Delivery
     from .jobs import Job
     from .journal import Entry
@@ -24,6 +25,7 @@ class StateSink(Protocol):
     def ledger(self, entry: LedgerEntry) -> None: ...
     def journal(self, entry: Entry) -> None: ...
     def delivery(self, delivery: Delivery) -> None: ...
+    def clock_moved(self, clock: Clock) -> None: ...
     def clear(self) -> None: ...
 
 
@@ -46,6 +48,9 @@ class NullSink:
         pass
 
     def delivery(self, delivery: Delivery) -> None:
+        pass
+
+    def clock_moved(self, clock: Clock) -> None:
         pass
 
     def clear(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .auth import new_admin_token
 from .clock import Clock
 from .config import MockConfig
 from .content import VideoLibrary
@@ -29,6 +30,8 @@ class MockState:
     errors: list[BaseException] = field(default_factory=list)
     # Where changes are written through (`--state`); NullSink in memory.
     sink: StateSink = field(default_factory=NullSink)
+    # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
+    admin_token: str = field(default_factory=new_admin_token)
 
     def reset(self) -> None:
         """Forget every job, key setting, journal entry, webhook delivery and recorded error (per-test isolation)."""

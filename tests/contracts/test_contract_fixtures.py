@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from client import AsyncModelGates, JobFailed, ModelGates
 from contracts.fixtures import LiveServers, ModelGatesMock, ModelGatesServer
 from contracts.schema import load_schema
 from contracts.settings import SuiteSettings
-from mockserver import JobStatus, new_api_key
+from mockserver import OPERATOR, JobStatus, new_api_key
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}
 
@@ -79,11 +80,15 @@ def test_errors_inside_the_mock_are_kept_for_the_test(mock: ModelGatesMock) -> N
 
     job = mock.client.post("/videos", json=BODY, headers=mock.headers).json()
     mock.state.service.listeners.append(boom)
-    mock.advance(600)
+    mock.clock.advance(600)  # the bare clock: the job moves on when polled
     assert mock.client.get(job["polling_url"], headers=mock.headers).status_code == 500
     with pytest.raises(RuntimeError, match="bug inside the mock"):
         mock.raise_errors()
     mock.raise_errors()  # raised once, then forgotten
+    mock.client.post("/videos", json=BODY, headers=mock.headers)
+    mock.advance(600)  # the handle sweeps: the error is kept, not raised into the app's `sleep`
+    with pytest.raises(RuntimeError, match="bug inside the mock"):
+        mock.raise_errors()
 
 
 def test_live_server_is_reset_per_test() -> None:
@@ -153,3 +158,14 @@ def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str)
     with pytest.raises(BaseExceptionGroup, match=named):
         machine.run(settings=settings(max_examples=30, stateful_step_count=6, deadline=None, database=None,
                                       derandomize=True, suppress_health_check=list(HealthCheck)))
+
+
+def test_credit_handles_go_through_the_controls(mock: ModelGatesMock) -> None:
+    assert mock.balance is None  # unlimited by default
+    mock.set_credits("0.10")
+    assert mock.balance == Decimal("0.10")
+    response = mock.client.post("/videos", json=BODY, headers=mock.headers)
+    assert response.status_code == 402 and response.json()["error"]["metadata"]["balance"] == "0.10"
+    assert mock.control.key(OPERATOR, mock.api_key)["credits"] == "0.10"
+    mock.set_credits(None)
+    assert mock.client.post("/videos", json=BODY, headers=mock.headers).status_code == 202

@@ -219,7 +219,7 @@ def test_errors_inside_the_mock_are_reraised_at_teardown(pytester: pytest.Pytest
             auth = modelgates_mock.headers
             job = modelgates_mock.client.post("/videos", json={"model": "google/veo-3.1-lite", "prompt": "x"},
                                               headers=auth).json()
-            modelgates_mock.advance(600)
+            modelgates_mock.clock.advance(600)  # the bare clock: the poll moves the job on
             assert modelgates_mock.client.get(job["polling_url"], headers=auth).status_code == 500
         """
     )

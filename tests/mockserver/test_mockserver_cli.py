@@ -66,6 +66,10 @@ def test_the_command_prints_a_ready_line_serves_logs_transitions_and_stops_on_si
         key = re.search(r"Bearer (sk-mg-v1-[0-9a-f]{64})", curl)
         assert key and "curl -s" in curl
         lines.next()  # the contract / stop hint line
+        dashboard = re.search(r"dashboard: (http://\S+/_mock/)#token=(mg-admin-[0-9a-f]{32})$", lines.next().strip())
+        assert dashboard, "no dashboard line"
+        operator = {"Authorization": f"Bearer {dashboard[2]}"}
+        assert httpx.get(f"{dashboard[1]}jobs", headers=operator).json() == {"jobs": []}
         with httpx.Client(base_url=match[1], headers={"Authorization": f"Bearer {key[1]}"}) as http:
             job = http.post("/videos", json=SEED_000_BODY).json()
             # At 1000x a vendor second is a real millisecond; reading the job logs what happened.

@@ -1,0 +1,43 @@
+"""Who is calling: the bearer token of a request, checked against the key rules (DECISIONS.md).
+
+Shared by the vendor routes (API keys only) and the control API (API keys or the admin token).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+
+from .errors import ApiError
+from .keys import is_valid_key
+
+__all__ = ["bearer_token", "check_api_key", "new_admin_token", "is_admin_token"]
+
+
+def bearer_token(header: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header; 401 when missing or malformed."""
+    header = (header or "").strip()
+    if not header:
+        raise ApiError(401, "Missing Authentication header")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "Invalid Authentication header: expected 'Bearer <API key>'")
+    return token
+
+
+def check_api_key(key: str, allowed: Collection[str] | None) -> str:
+    """`key` if it is one the mock accepts (the vendor's shape, and in `--key` when given); else 401."""
+    if not is_valid_key(key) or (allowed is not None and key not in allowed):
+        raise ApiError(401, "Invalid API key")
+    return key
+
+
+def new_admin_token() -> str:
+    """A random operator token, made once per app when the config names none."""
+    return f"mg-admin-{secrets.token_hex(16)}"
+
+
+def is_admin_token(token: str, admin_token: str) -> bool:
+    # Constant time: the token guards every key's jobs.
+    return secrets.compare_digest(token.encode(), admin_token.encode())
