@@ -22,6 +22,7 @@ from mockserver import OPERATOR, MockConfig, MockServer, VirtualClock, mock_cont
 
 ADMIN = "mg-admin-" + "cd" * 16
 WIDTH, HEIGHT = 1280, 900
+HOOK = "https://hooks.example.com/modelgates"
 ARTIFACTS = Path(os.environ.get("MODELGATES_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts")
 
 
@@ -45,7 +46,9 @@ def server() -> Iterator[tuple[MockServer, dict[str, str]]]:
         with httpx.Client(base_url=live.base_url, timeout=10) as http:
             for index, scenario in enumerate(["fast", "slow-then-fail", "fail", "happy"]):
                 headers = {"Authorization": f"Bearer {keys[index % 2]}", "X-Mock-Scenario": scenario}
-                response = http.post("/videos", json=SEED_000_BODY, headers=headers)
+                # The fast job's webhook goes to a host the mock never contacts: a `blocked` delivery.
+                body = {**SEED_000_BODY, "callback_url": HOOK} if scenario == "fast" else SEED_000_BODY
+                response = http.post("/videos", json=body, headers=headers)
                 assert response.status_code == 202, response.text
                 ids.append(response.json()["id"])
             control.advance_job(OPERATOR, ids[3], "failed", "Content policy <b>violation</b>")  # escaped, not HTML
@@ -104,6 +107,7 @@ def test_the_dashboard_shows_every_job_and_keeps_a_screenshot(
         assert row[1].split("</tr>", 1)[0].count(f"s-{status}") == 1, f"job {job_id} does not show {status}"
     assert "Content policy &lt;b&gt;violation&lt;/b&gt;" in dom  # text, never markup
     assert "/api/v1/videos" in dom  # the journal tail
+    assert HOOK in dom and "blocked" in dom  # the webhook deliveries
 
     shot = tmp_path / "dashboard.png"
     _run_chromium(chromium, tmp_path / "profile", f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", url)
