@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -89,8 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _list_scenarios() -> int:
-    for name, scenario in sorted(builtin_scenarios().items()):
-        print(f"{name:22} {scenario.description}")
+    lines = [f"{name:22} {scenario.description}" for name, scenario in sorted(builtin_scenarios().items())]
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:  # `mockserver --list-scenarios | head -3`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
