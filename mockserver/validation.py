@@ -8,6 +8,8 @@ what to change.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,9 +40,29 @@ def parse_json(body: bytes, content_type: str | None) -> Any:
             f"Content-Type must be application/json, not {content_type or 'missing'}",
         )
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+        if _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses, but is no text: refuse it here
+            json.dumps(value, ensure_ascii=False).encode()
+        return value
+    except (UnicodeError, json.JSONDecodeError, ValueError) as exc:
         raise ApiError.invalid("body", f"Malformed JSON body: {exc}") from None
+    except RecursionError:  # thousands of nested brackets: the parser's stack, not ours to grow
+        raise ApiError.invalid("body", "Malformed JSON body: nested too deeply") from None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e999 overflows to Infinity: refused like the constant itself
+        raise ValueError(f"{text[:20]} is out of range")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259), and echoing one back would break the error's own JSON.
+    raise ValueError(f"{name} is not a JSON value")
 
 
 class RequestValidator:
