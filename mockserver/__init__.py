@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing as _typing
 
 from .app import create_app, mock_state
 from .clock import Clock, SystemClock, VirtualClock
@@ -18,7 +18,7 @@ from .scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from .server import MockServer
 from .state import MockState
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .transport import SyncASGITransport
 
 __all__ = [
@@ -50,5 +50,6 @@ def __getattr__(name: str) -> object:
     if name == "SyncASGITransport":
         from .transport import SyncASGITransport
 
+        globals()[name] = SyncASGITransport  # once imported, an ordinary attribute
         return SyncASGITransport
     raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
