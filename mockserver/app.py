@@ -34,7 +34,7 @@ def build_state(config: MockConfig, clock: Clock) -> MockState:
         catalog=Catalog.load(),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
-        store=JobStore(config.seed),
+        store=JobStore(config.seed, config.max_jobs),
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
         ledger=Ledger(config.credits),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,14 +26,16 @@ class TenantState:
 class JobStore:
     """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, max_jobs: int | None = None) -> None:
         self._seed = seed
+        self.max_jobs = max_jobs  # None: keep every job
         self._lock = threading.RLock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
             self._jobs: dict[str, Job] = {}
+            self._order: deque[str] = deque()  # ids, oldest first, for retention
             self._unfinished: set[str] = set()
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
@@ -59,6 +61,7 @@ class JobStore:
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
+            self._order.append(job.id)
             self._track(job)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
@@ -80,6 +83,22 @@ class JobStore:
         """Ids of jobs not yet terminal when last stored (they may have finished since)."""
         with self._lock:
             return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
+
+    def over_capacity(self, limit: int) -> list[str]:
+        """Up to `limit` of the oldest ids while more than `max_jobs` are kept (taken off the queue:
+        `forget` or `requeue` each)."""
+        with self._lock:
+            excess = len(self._jobs) - self.max_jobs if self.max_jobs is not None else 0
+            return [self._order.popleft() for _ in range(min(limit, excess, len(self._order)))]
+
+    def forget(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+            self._unfinished.discard(job_id)
+
+    def requeue(self, job_id: str) -> None:
+        with self._lock:
+            self._order.append(job_id)
 
     def _track(self, job: Job) -> None:
         if job.status.terminal:
