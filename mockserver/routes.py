@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,7 +40,7 @@ def _tenant(request: Request, state: MockState) -> str:
     allowed = state.config.api_keys
     if not is_valid_key(key) or (allowed is not None and key not in allowed):
         raise ApiError(401, "Invalid API key")
-    return key
+    return sys.intern(key)  # every job and ledger entry of the key shares one string
 
 
 def _base(request: Request, state: MockState) -> str:
@@ -49,7 +50,7 @@ def _base(request: Request, state: MockState) -> str:
     # on every poll (~15% of its time) to give the same string.
     host = request.headers.get("host", "")
     if _PLAIN_HOST.fullmatch(host):
-        return f"{request.scope['scheme']}://{host}/api/v1"
+        return sys.intern(f"{request.scope['scheme']}://{host}/api/v1")  # kept by every job
     return f"{request.url.scheme}://{request.url.netloc}/api/v1"
 
 

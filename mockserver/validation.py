@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,12 @@ def parse_json(body: bytes, content_type: str | None) -> Any:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
+def _shared(value: Any) -> Any:
+    # Jobs keep their request: one copy of "google/veo-3.1-lite" or "16:9" for all of them, not one
+    # per job (a third of a job's memory). Long strings (prompts) are left alone.
+    return sys.intern(value) if type(value) is str and len(value) <= 64 else value
+
+
 def _finite(text: str) -> float:
     number = float(text)
     if math.isinf(number):  # 1e999 overflows to Infinity: refused like the constant itself
@@ -73,7 +80,7 @@ class RequestValidator:
 
     def check(self, body: Any) -> dict[str, Any]:
         if self._validator.is_valid(body):  # the fast path: ~1 µs
-            return dict(body)
+            return {sys.intern(key): _shared(value) for key, value in body.items()}
         errors = [self._describe(error) for error in self._validator.iter_errors(body)]
         first = errors[0]
         raise ApiError(
