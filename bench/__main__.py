@@ -12,7 +12,7 @@ import platform
 import shutil
 from pathlib import Path
 
-from .compare import capture_bodies, median_metrics, metrics, round_for
+from .compare import Figures, capture_bodies, median_metrics, round_for
 from .inproc import in_process_figures
 from .loadgen import ensure_wrk
 
@@ -39,12 +39,10 @@ def _verdict(value: float, target: float, higher: bool) -> str:
 def live_table(rounds: int, seconds: float) -> list[str]:
     wrk = ensure_wrk()
     bodies = capture_bodies()
-    runs: dict[str, list[dict[str, float]]] = {"bare": [], "mockserver": []}
-    figures: dict[str, list] = {"bare": [], "mockserver": []}
+    figures: dict[str, list[Figures]] = {"bare": [], "mockserver": []}
     for index in range(rounds):
-        for kind in runs:
+        for kind in figures:
             figures[kind].append(round_for(kind, bodies, wrk, seconds))
-            runs[kind].append(metrics(figures[kind][-1]))
             print(f"round {index + 1}/{rounds} {kind} done", flush=True)
     shutil.rmtree(bodies)
     bare, mock = median_metrics(figures["bare"]), median_metrics(figures["mockserver"])

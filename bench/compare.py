@@ -84,6 +84,8 @@ def round_for(kind: str, bodies: Path, wrk: str | None, seconds: float) -> Figur
         run_load(wrk, targets["poll"], 8, min(1.0, seconds))  # warm-up (not counted)
         loads = {}
         for name, (route, connections) in LOADS.items():
+            # A fresh completed job each time: after the submit load the first one may be past max_jobs.
+            targets = _requests(server)
             loads[name] = run_load(wrk, targets[route], connections, seconds)
             if loads[name].errors:
                 raise RuntimeError(f"{server.name} {name}: {loads[name].errors} errors")

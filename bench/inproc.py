@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import statistics
 import time
 import tracemalloc
@@ -10,11 +11,13 @@ from collections.abc import Callable
 
 from contracts.fixtures import ModelGatesMock
 from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver.validation import parse_json
 
 __all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 KEY = new_api_key("bench")
+RAW = json.dumps(BODY).encode()
 
 
 def _median_ms(action: Callable[[], None], repeat: int) -> float:
@@ -70,14 +73,14 @@ def poll_loop_ms(repeat: int = 5) -> float:
 
 
 def memory_per_jobs_mb(jobs: int = 100_000) -> float:
-    """Traced memory held after `jobs` submits through the service (store, ledger), in MB."""
-    state = mock_state(create_app(MockConfig(), clock=VirtualClock()))
+    """Traced memory held after `jobs` submits (parsed from bytes, as the route does) with no job cap."""
+    state = mock_state(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(jobs):
-            state.service.submit(KEY, dict(BODY))
+            state.service.submit(KEY, parse_json(RAW, "application/json"), None, "http://127.0.0.1:8000/api/v1")
         gc.collect()
         return (tracemalloc.get_traced_memory()[0] - before) / 1e6
     finally:
