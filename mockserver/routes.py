@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .config import SCENARIO_HEADER
@@ -21,6 +22,15 @@ __all__ = ["api_routes"]
 
 _INDEX = re.compile(r"[0-9]+")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+# JSONResponse's bytes, without building a new JSONEncoder for every response (json.dumps does
+# whenever it is given options).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _json(body: object, status: int = 200) -> Response:
+    return Response(_ENCODER.encode(body).encode(), status, media_type="application/json")
 
 
 def _state(request: Request) -> MockState:
@@ -73,14 +83,14 @@ async def submit(request: Request) -> Response:
     body = parse_json(await _body(request, state.config.max_body_bytes), request.headers.get("content-type"))
     base = _base(request, state)
     job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER), base)
-    return JSONResponse(render_job(job, base), status_code=202)
+    return _json(render_job(job, base), 202)
 
 
 async def poll(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
     job = state.service.poll(tenant, request.path_params["job_id"])
-    return JSONResponse(render_job(job, _base(request, state)))
+    return _json(render_job(job, _base(request, state)))
 
 
 def _index(request: Request) -> int:
