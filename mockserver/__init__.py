@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import typing as _typing
+
 from .app import create_app, mock_controller, mock_state
 from .clock import Clock, SystemClock, VirtualClock
 from .config import SCENARIO_HEADER, MockConfig
@@ -16,7 +18,9 @@ from .keys import is_valid_key, new_api_key
 from .scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from .server import MockServer
 from .state import MockState
-from .transport import SyncASGITransport
+
+if _typing.TYPE_CHECKING:
+    from .transport import SyncASGITransport
 
 __all__ = [
     "SCENARIO_HEADER",
@@ -43,3 +47,14 @@ __all__ = [
     "mock_state",
     "new_api_key",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # httpx (with the CLI libraries it pulls in) is ~0.1 s of the server's startup, and only
+    # in-process tests need the transport: import it when first asked for.
+    if name == "SyncASGITransport":
+        from .transport import SyncASGITransport
+
+        globals()[name] = SyncASGITransport  # once imported, an ordinary attribute
+        return SyncASGITransport
+    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")

@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
                         help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)")
     parser.add_argument("--journal-size", type=_count, default=10_000, help="requests the journal keeps")
+    parser.add_argument("--max-jobs", type=_count, default=10_000,
+                        help="jobs kept; beyond it the oldest finished ones are forgotten (default 10000)")
     realism = parser.add_argument_group("realism (all off by default)")
     realism.add_argument("--credits", type=_money, help="each key's starting balance in USD (default: unlimited)")
     realism.add_argument("--rate-limit", type=_count, metavar="PER_MINUTE", help="submits per minute per key")
@@ -164,6 +166,7 @@ def _config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
         scenario=args.scenario, seed=args.seed, speed=args.speed,
         api_keys=frozenset(args.keys) if args.keys else None, journal_size=args.journal_size,
+        max_jobs=args.max_jobs,
         credits=args.credits, rate_limit=args.rate_limit, max_concurrent_jobs=args.max_concurrent_jobs,
         webhook_url=args.webhook_url, webhook_secret=args.webhook_secret,
         webhook_allow_http_loopback=args.webhook_allow_http_loopback,

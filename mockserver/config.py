@@ -24,6 +24,8 @@ class MockConfig:
     - `api_keys`: the only keys accepted; None accepts any key of the vendor's shape.
     - `max_body_bytes`: larger request bodies are refused with 400.
     - `journal_size`: how many requests the journal keeps (a ring buffer).
+    - `max_jobs`: jobs kept in memory; beyond it the oldest *finished* jobs are forgotten (then
+      404, like an expired resource). None keeps every job.
 
     Realism (all off by default, so a bare mock never refuses a valid request):
     - `credits`: every key's starting balance in USD; None = unlimited (no 402 ever).
@@ -45,6 +47,7 @@ class MockConfig:
     api_keys: frozenset[str] | None = None
     max_body_bytes: int = 10 * 1024 * 1024
     journal_size: int = 10_000
+    max_jobs: int | None = 10_000
     credits: Decimal | None = None
     rate_limit: int | None = None
     max_concurrent_jobs: int | None = None

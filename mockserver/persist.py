@@ -67,6 +67,9 @@ class StateFile:
     def job(self, job: Job) -> None:
         self._write("INSERT OR REPLACE INTO jobs VALUES (?, ?)", (job.id, json.dumps(_job_to_dict(job))))
 
+    def forget_job(self, job_id: str) -> None:
+        self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+
     def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
         self._write("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (tenant, scenario))
 

@@ -120,6 +120,7 @@ class MockService:
             base_url=base_url,
         )
         self.store.add(job)
+        self._retain()
         return job
 
     def poll(self, tenant: str, job_id: str) -> Job:
@@ -171,6 +172,14 @@ class MockService:
         return [job for job in moved if not job.status.terminal]
 
     # --- internals ------------------------------------------------------------------------
+
+    def _retain(self) -> None:
+        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay)."""
+        for job_id in self.store.over_capacity(limit=4):
+            if self._advance(job_id).status.terminal:
+                self.store.forget(job_id)
+            else:
+                self.store.requeue(job_id)
 
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)

@@ -20,6 +20,7 @@ __all__ = ["NullSink", "StateSink"]
 
 class StateSink(Protocol):
     def job(self, job: Job) -> None: ...
+    def forget_job(self, job_id: str) -> None: ...
     def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
     def count(self, scope: str, operation: str, value: int) -> None: ...
     def ledger(self, entry: LedgerEntry) -> None: ...
@@ -33,6 +34,9 @@ class NullSink:
     """In-memory mode: changes go nowhere else."""
 
     def job(self, job: Job) -> None:
+        pass
+
+    def forget_job(self, job_id: str) -> None:
         pass
 
     def tenant_scenario(self, tenant: str, scenario: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,8 +27,9 @@ class TenantState:
 class JobStore:
     """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
 
-    def __init__(self, seed: int = 0, sink: StateSink | None = None) -> None:
+    def __init__(self, seed: int = 0, max_jobs: int | None = None, sink: StateSink | None = None) -> None:
         self._seed = seed
+        self.max_jobs = max_jobs  # None: keep every job
         self._sink = sink or NullSink()
         self._lock = threading.RLock()
         self.reset()
@@ -36,6 +37,7 @@ class JobStore:
     def reset(self) -> None:
         with self._lock:
             self._jobs: dict[str, Job] = {}
+            self._order: deque[str] = deque()  # ids, oldest first, for retention
             self._unfinished: set[str] = set()
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
@@ -68,6 +70,7 @@ class JobStore:
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
+            self._order.append(job.id)
             self._track(job)
             self._sink.job(job)
 
@@ -94,6 +97,23 @@ class JobStore:
         with self._lock:
             return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
 
+    def over_capacity(self, limit: int) -> list[str]:
+        """Up to `limit` of the oldest ids while more than `max_jobs` are kept (taken off the queue:
+        `forget` or `requeue` each)."""
+        with self._lock:
+            excess = len(self._jobs) - self.max_jobs if self.max_jobs is not None else 0
+            return [self._order.popleft() for _ in range(min(limit, excess, len(self._order)))]
+
+    def forget(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+            self._unfinished.discard(job_id)
+            self._sink.forget_job(job_id)
+
+    def requeue(self, job_id: str) -> None:
+        with self._lock:
+            self._order.append(job_id)
+
     def _track(self, job: Job) -> None:
         if job.status.terminal:
             self._unfinished.discard(job.id)
@@ -107,8 +127,9 @@ class JobStore:
     def restore(self, jobs: list[Job], scenarios: dict[str, str | None], counts: dict[tuple[str, str], int]) -> None:
         """Load what a state file kept (the sink already has it, so nothing is written back)."""
         with self._lock:
-            for job in jobs:
+            for job in sorted(jobs, key=lambda job: job.created_at):
                 self._jobs[job.id] = job
+                self._order.append(job.id)
                 self._track(job)
             for tenant, scenario in scenarios.items():
                 self.tenant(tenant).scenario = scenario

@@ -1,0 +1,97 @@
+"""In-process figures: what the mock costs a test suite that never opens a socket."""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from contracts.fixtures import ModelGatesMock
+from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver.validation import parse_json
+
+__all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
+
+BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
+KEY = new_api_key("bench")
+RAW = json.dumps(BODY).encode()
+
+
+def _median_ms(action: Callable[[], None], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def fixture_ready_ms(repeat: int = 20) -> float:
+    """Building the `modelgates_mock` fixture's object and answering its first request."""
+    def ready() -> None:
+        mock = ModelGatesMock(scenario="happy", seed=0, api_key=KEY)
+        assert mock.client.get("/videos/models").status_code == 200
+        mock.close()
+
+    ready()  # the first one pays for imports and document parsing: not a per-test cost
+    return _median_ms(ready, repeat)
+
+
+def reset_ms(repeat: int = 20, jobs: int = 100) -> float:
+    """`MockState.reset()` (what the live fixture does per test) after `jobs` submits."""
+    state = mock_state(create_app(MockConfig(), clock=VirtualClock()))
+    timings = []
+    for _ in range(repeat):
+        for _ in range(jobs):
+            state.service.submit(KEY, dict(BODY))
+        started = time.perf_counter()
+        state.reset()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def poll_loop_ms(repeat: int = 5) -> float:
+    """A 60-poll, 30-virtual-second loop through the fixture's httpx client: wall time."""
+    mock = ModelGatesMock(scenario="happy", seed=0, api_key=KEY)
+    client = mock.client
+    headers = mock.headers
+
+    def loop() -> None:
+        job_id = client.post("/videos", json=BODY, headers=headers).json()["id"]
+        for _ in range(60):
+            mock.advance(30)
+            assert client.get(f"/videos/{job_id}", headers=headers).status_code == 200
+
+    try:
+        loop()  # warm-up
+        return _median_ms(loop, repeat)
+    finally:
+        mock.close()
+
+
+def memory_per_jobs_mb(jobs: int = 100_000) -> float:
+    """Traced memory held after `jobs` submits (parsed from bytes, as the route does) with no job cap."""
+    state = mock_state(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(jobs):
+            state.service.submit(KEY, parse_json(RAW, "application/json"), None, "http://127.0.0.1:8000/api/v1")
+        gc.collect()
+        return (tracemalloc.get_traced_memory()[0] - before) / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def in_process_figures() -> dict[str, tuple[float, str, float | None]]:
+    """name -> (value, unit, upper bound or None)."""
+    return {
+        "fixture ready (modelgates_mock + first request)": (fixture_ready_ms(), "ms", None),
+        "per-test reset (after 100 jobs)": (reset_ms(), "ms", None),
+        "60 × 30 s poll loop on the virtual clock": (poll_loop_ms(), "ms", 100.0),
+        "memory per 100,000 jobs": (memory_per_jobs_mb(), "MB", 200.0),
+    }

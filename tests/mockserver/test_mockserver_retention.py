@@ -1,0 +1,50 @@
+"""The job store is bounded: past `max_jobs`, the oldest finished jobs are forgotten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mock_helpers import SEED_000_BODY, Api, assert_envelope
+
+from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver.cli import build_parser
+from mockserver.state import MockState
+
+KEY = new_api_key(5)
+
+
+def _state(max_jobs: int | None) -> tuple[MockState, VirtualClock]:
+    clock = VirtualClock()
+    return mock_state(create_app(MockConfig(max_jobs=max_jobs), clock=clock)), clock
+
+
+def test_the_oldest_finished_jobs_are_forgotten_past_max_jobs() -> None:
+    state, clock = _state(max_jobs=10)
+    first = [state.service.submit(KEY, dict(SEED_000_BODY)).id for _ in range(10)]
+    clock.advance(3600)  # all ten are completed by now
+    later = [state.service.submit(KEY, dict(SEED_000_BODY)).id for _ in range(5)]
+    assert len(state.service.store) == 10
+    kept = {job.id for job in state.service.store.jobs()}
+    assert kept == set(first[5:] + later)
+
+
+def test_running_jobs_are_never_forgotten() -> None:
+    state, _clock = _state(max_jobs=3)
+    ids = [state.service.submit(KEY, dict(SEED_000_BODY)).id for _ in range(8)]
+    assert {job.id for job in state.service.store.jobs()} == set(ids)  # none finished: all kept
+    assert all(state.service.poll(KEY, job_id).status.value == "pending" for job_id in ids)
+
+
+def test_a_forgotten_job_answers_404_in_the_envelope(make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    api.state.service.store.max_jobs = 2
+    old = api.job_id()
+    api.clock.advance(3600)
+    api.job_id(), api.job_id()
+    assert_envelope(api.poll(old), 404)
+
+
+def test_the_default_bound_and_the_flag() -> None:
+    assert MockConfig().max_jobs == 10_000
+    assert _state(None)[0].service.store.max_jobs is None
+    assert build_parser().parse_args(["--max-jobs", "50"]).max_jobs == 50
