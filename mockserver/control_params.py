@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -13,6 +12,7 @@ from starlette.requests import Request
 
 from .control import MAX_CLOCK_STEP
 from .errors import ApiError
+from .validation import decode_json, read_body
 
 __all__ = ["json_object", "fields", "integer", "text", "flag", "seconds", "credits"]
 
@@ -22,24 +22,14 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
 
 async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}` (curl users need not send one)."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > _MAX_BODY:
-            raise ApiError.invalid("body", f"Request body is larger than {_MAX_BODY} bytes")
+    body = await read_body(request.stream(), _MAX_BODY, request.headers.get("content-length"))
     if not body.strip():
         return {}
-    try:
-        value = json.loads(body, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError.invalid("body", f"Malformed JSON body: {exc}") from None
+    # The vendor routes' strict parser; an overflowing number is left to the field's own check, which names it.
+    value = decode_json(body, overflow_ok=True)
     if not isinstance(value, dict):
         raise ApiError.invalid("body", "The body must be a JSON object")
     return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def fields(body: Mapping[str, Any], types: Mapping[str, type | tuple[type, ...]]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from .content import byte_range
 from .errors import ApiError
 from .render import render_job
 from .state import MockState
-from .validation import parse_json
+from .validation import parse_json, read_body
 
 __all__ = ["api_routes"]
 
@@ -55,23 +55,11 @@ def _base(request: Request, state: MockState) -> str:
     return f"{request.url.scheme}://{request.url.netloc}/api/v1"
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def submit(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request, state)
-    body = parse_json(await _body(request, state.config.max_body_bytes), request.headers.get("content-type"))
+    raw = await read_body(request.stream(), state.config.max_body_bytes, request.headers.get("content-length"))
+    body = parse_json(raw, request.headers.get("content-type"))
     base = _base(request, state)
     job = state.service.submit(tenant, body, request.headers.get(SCENARIO_HEADER), base)
     return _json(render_job(job, base), 202)

@@ -11,7 +11,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,9 @@ from .catalog import Catalog, ModelSpec, describe_size, size_for
 from .errors import ApiError
 from .pricing import Variant
 
-__all__ = ["RequestValidator", "VideoSpec", "parse_json", "check_capabilities", "param_name"]
+__all__ = [
+    "RequestValidator", "VideoSpec", "parse_json", "decode_json", "read_body", "check_capabilities", "param_name",
+]
 
 
 def param_name(path: Iterable[str | int]) -> str:
@@ -33,6 +35,19 @@ def param_name(path: Iterable[str | int]) -> str:
     return name or "body"
 
 
+async def read_body(chunks: AsyncIterator[bytes], limit: int, declared: str | None = None) -> bytes:
+    """The whole body, refused with 400 as soon as it (or its declared Content-Length) passes `limit`."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+    parts, total = [], 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def parse_json(body: bytes, content_type: str | None) -> Any:
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json":
@@ -40,8 +55,17 @@ def parse_json(body: bytes, content_type: str | None) -> Any:
             "Content-Type",
             f"Content-Type must be application/json, not {content_type or 'missing'}",
         )
+    return decode_json(body)
+
+
+def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
+    """Strict JSON (RFC 8259): no NaN/Infinity, no lone surrogates, no nesting past the parser's stack; 400 otherwise.
+
+    Numbers that overflow to infinity are refused too, unless `overflow_ok` (the caller then checks
+    each field itself and names it).
+    """
     try:
-        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(body, parse_constant=_no_constant, parse_float=float if overflow_ok else _finite)
         if _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses, but is no text: refuse it here
             json.dumps(value, ensure_ascii=False).encode()
         return value

@@ -244,6 +244,8 @@ BAD_INPUTS = [
     ("POST", "/_mock/clock/advance", b'{"seconds": 0}', "seconds"),
     ("POST", "/_mock/clock/advance", b'{"seconds": NaN}', "body"),
     ("POST", "/_mock/clock/advance", b'{"seconds": 1e309}', "seconds"),
+    ("POST", "/_mock/clock/advance", b"[" * 60_000, "body"),  # deeper than the parser's stack: was a 500
+    ("POST", "/_mock/clock/advance", b'{"seconds": 5, "x": "\\ud800"}', "body"),  # a lone surrogate is no text
     ("POST", "/_mock/clock/advance", b'{"seconds": "30"}', "seconds"),
     ("POST", "/_mock/clock/advance", b'{"seconds": true}', "seconds"),
     ("POST", "/_mock/clock/advance", b'{"seconds": 40000000}', "seconds"),
