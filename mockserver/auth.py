@@ -11,7 +11,7 @@ from collections.abc import Collection
 from .errors import ApiError
 from .keys import is_valid_key
 
-__all__ = ["bearer_token", "check_api_key", "new_admin_token", "is_admin_token"]
+__all__ = ["bearer_token", "check_api_key", "is_accepted_key", "new_admin_token", "is_admin_token"]
 
 
 def bearer_token(header: str | None) -> str:
@@ -27,10 +27,15 @@ def bearer_token(header: str | None) -> str:
 
 
 def check_api_key(key: str, allowed: Collection[str] | None) -> str:
-    """`key` if it is one the mock accepts (the vendor's shape, and in `--key` when given); else 401."""
-    if not is_valid_key(key) or (allowed is not None and key not in allowed):
+    """`key` if it is one the mock accepts; else 401."""
+    if not is_accepted_key(key, allowed):
         raise ApiError(401, "Invalid API key")
     return key
+
+
+def is_accepted_key(key: str, allowed: Collection[str] | None) -> bool:
+    """The vendor's shape, and one of `--key` when those were given."""
+    return is_valid_key(key) and (allowed is None or key in allowed)
 
 
 def new_admin_token() -> str:

@@ -15,11 +15,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, Protocol
 
+from .auth import is_accepted_key
 from .clock import VirtualClock
 from .errors import ApiError
 from .jobs import Job, JobStatus
 from .journal import Entry
-from .keys import is_valid_key
 from .render import render_job
 from .state import MockState
 
@@ -99,10 +99,7 @@ class Controller:
 
     def video(self, scope: Scope, job_id: str) -> bytes:
         """A completed job's MP4, for the dashboard's player (not counted as a download)."""
-        job = self.job(scope, job_id)
-        if job.status is not JobStatus.COMPLETED:
-            message = f"Video is not available: job {job.id} is {job.status.value}"
-            raise ApiError(404, message, metadata={"status": job.status.value})
+        job = self.service.completed(scope.key, job_id)
         return self.state.videos.for_ratio(job.aspect_ratio).data
 
     # --- clock and reset (operator only) -----------------------------------------------------
@@ -190,8 +187,7 @@ class Controller:
     def _own_key(self, scope: Scope, key: str) -> None:
         if scope.key is not None and key != scope.key:
             raise ApiError(403, "An API key may only read or change its own settings")
-        allowed = self.state.config.api_keys
-        if not is_valid_key(key) or (allowed is not None and key not in allowed):
+        if not is_accepted_key(key, self.state.config.api_keys):
             raise ApiError(404, "No such API key (keys look like sk-mg-v1-<64 hex>)", metadata={"param": "key"})
 
 

@@ -129,10 +129,7 @@ class MockService:
         return self._advance(job.id, polled=True)
 
     def content(self, tenant: str, job_id: str, index: int) -> Job:
-        job = self._advance(self._owned(tenant, job_id).id)
-        if job.status is not JobStatus.COMPLETED:
-            message = f"Video is not available: job {job.id} is {job.status.value}"
-            raise ApiError(404, message, metadata={"status": job.status.value})
+        job = self.completed(tenant, job_id)
         if index >= job.outputs:
             message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
             raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
@@ -145,6 +142,14 @@ class MockService:
         return self.catalog.response_bytes
 
     # --- operator controls (plugin handles and the control API) --------------------------
+
+    def completed(self, tenant: str | None, job_id: str) -> Job:
+        """The job as it stands now if it has a video; else the documented 404 (not a download)."""
+        job = self._advance(self._owned(tenant, job_id).id)
+        if job.status is not JobStatus.COMPLETED:
+            message = f"Video is not available: job {job.id} is {job.status.value}"
+            raise ApiError(404, message, metadata={"status": job.status.value})
+        return job
 
     def inspect(self, tenant: str | None, job_id: str) -> Job:
         """The job as it stands now, without counting a poll."""

@@ -38,7 +38,8 @@ class JobStore:
         with self._lock:
             self._jobs: dict[str, Job] = {}
             self._order: deque[str] = deque()  # ids, oldest first, for retention
-            self._unfinished: set[str] = set()
+            # A dict, not a set: sweeps then move jobs on in submit order, the same on every run.
+            self._unfinished: dict[str, None] = {}
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
             self._rng = random.Random(f"ids:{self._seed}")
@@ -107,7 +108,7 @@ class JobStore:
     def forget(self, job_id: str) -> None:
         with self._lock:
             self._jobs.pop(job_id, None)
-            self._unfinished.discard(job_id)
+            self._unfinished.pop(job_id, None)
             self._sink.forget_job(job_id)
 
     def requeue(self, job_id: str) -> None:
@@ -116,9 +117,9 @@ class JobStore:
 
     def _track(self, job: Job) -> None:
         if job.status.terminal:
-            self._unfinished.discard(job.id)
+            self._unfinished.pop(job.id, None)
         else:
-            self._unfinished.add(job.id)
+            self._unfinished[job.id] = None
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:
