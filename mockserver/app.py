@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .api import VendorApi
 from .auth import new_admin_token
 from .catalog import Catalog
 from .clock import Clock, SystemClock
@@ -26,7 +27,7 @@ from .ledger import Ledger
 from .middleware import Guard
 from .persist import StateFile
 from .ratelimit import RateLimiter
-from .routes import api_routes
+from .routes import document_routes
 from .scenarios import ScenarioError, builtin_scenarios
 from .service import MockService
 from .sink import NullSink
@@ -118,8 +119,9 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
     state = build_state(config, clock, state_file)
     app = Starlette(
-        routes=[*api_routes(), *control_routes()],
-        middleware=[Middleware(Guard, state=state)],
+        routes=[*document_routes(), *control_routes()],
+        # The Guard journals and envelopes everything; the vendor routes are answered before Starlette's router.
+        middleware=[Middleware(Guard, state=state), Middleware(VendorApi, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan,
     )

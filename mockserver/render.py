@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .jobs import Job, JobStatus
 
-__all__ = ["render_job", "polling_url", "content_url"]
+__all__ = ["render_job", "polling_url", "content_url", "json_bytes"]
+
+# What JSONResponse sends, without building a new JSONEncoder for every response (json.dumps
+# does whenever it is given options).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def json_bytes(body: object) -> bytes:
+    return _ENCODER.encode(body).encode()
 
 
 def polling_url(base: str, job_id: str) -> str:

@@ -1,0 +1,188 @@
+"""The vendor's four operations under /api/v1/videos as one raw ASGI layer: parse, call, answer.
+
+A poll through Starlette's router, `Request` and `Response` cost more than the mock's own
+work (~20 of ~30 µs), and these routes are what a user's poll loop and the benchmarks hammer
+(issue 6). Here a request is one header dict, one service call and two `send`s. Everything
+else (`/_mock/`, the documents, unknown paths) goes on to the Starlette app behind.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import URL
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .auth import bearer_token, check_api_key
+from .content import byte_range
+from .errors import ApiError, envelope
+from .render import json_bytes, render_job
+from .state import MockState
+from .validation import parse_json, read_body
+
+__all__ = ["VendorApi", "PREFIX"]
+
+PREFIX = "/api/v1/videos"
+_GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
+_POST = ("POST",)
+_INDEX = re.compile(r"[0-9]+")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+_JSON = b"application/json"
+
+Headers = dict[bytes, bytes]
+Reply = tuple[int, bytes, bytes, Iterable[tuple[bytes, bytes]]]  # status, body, content type, extra headers
+
+
+class _Disconnected(Exception):
+    """The client went away before its body arrived: nobody is left to answer."""
+
+
+class VendorApi:
+    """Answers the four vendor routes itself; passes every other request to `app`."""
+
+    def __init__(self, app: ASGIApp, *, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = _route(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        handler, allowed, job_id = route
+        method: str = scope["method"]
+        # The first of repeated headers wins, as with Starlette's `Headers.get`.
+        headers: Headers = dict(reversed(list(scope["headers"])))
+        try:
+            if method not in allowed:
+                raise _not_allowed(method, allowed)
+            reply = await handler(self, scope, headers, job_id, receive)
+        except ApiError as exc:
+            reply = _error_reply(exc)
+        except _Disconnected:
+            return
+        status, body, content_type, extra = reply
+        raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+    # --- the operations ----------------------------------------------------------------------
+
+    async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
+        state = self.state
+        tenant = self._tenant(headers)
+        declared = _header(headers, b"content-length")
+        raw = await read_body(_chunks(receive), state.config.max_body_bytes, declared)
+        body = parse_json(raw, _header(headers, b"content-type"))
+        base = self._base(scope, headers)
+        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base)
+        return 202, json_bytes(render_job(job, base)), _JSON, ()
+
+    async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
+        tenant = self._tenant(headers)
+        job = self.state.service.poll(tenant, job_id or "")
+        return 200, json_bytes(render_job(job, self._base(scope, headers))), _JSON, ()
+
+    async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
+        tenant = self._tenant(headers)
+        index = _index(scope["query_string"])
+        job = self.state.service.content(tenant, job_id or "", index)
+        video = self.state.videos.for_ratio(job.aspect_ratio)
+        data, etag = video.data, video.etag
+        kept = [(b"accept-ranges", b"bytes"), (b"etag", etag.encode())]
+        if_range = _header(headers, b"if-range")
+        span = byte_range(_header(headers, b"range"), len(data))
+        if span is None or (if_range is not None and if_range != etag):
+            return 200, data, b"video/mp4", kept
+        start, end = span
+        kept.append((b"content-range", f"bytes {start}-{end}/{len(data)}".encode()))
+        return 206, data[start : end + 1], b"video/mp4", kept
+
+    async def models(self, scope: Scope, headers: Headers, _job_id: str | None, _receive: Receive) -> Reply:
+        # Public: credentials are optional and a bad one is ignored, as on the real service; a
+        # valid key still selects that key's scenario.
+        tenant: str | None
+        try:
+            tenant = self._tenant(headers)
+        except ApiError:
+            tenant = None
+        return 200, self.state.service.models(tenant), _JSON, ()
+
+    # --- request parts -----------------------------------------------------------------------
+
+    def _tenant(self, headers: Headers) -> str:
+        """The caller's API key; 401 when missing, malformed or unknown."""
+        key = check_api_key(bearer_token(_header(headers, b"authorization")), self.state.config.api_keys)
+        return sys.intern(key)  # every job and ledger entry of the key then shares one string
+
+    def _base(self, scope: Scope, headers: Headers) -> str:
+        public = self.state.config.public_base_url
+        if public:
+            return public.rstrip("/")
+        # A plain Host header is the URL's netloc; anything else goes through Starlette's URL.
+        host = _header(headers, b"host") or ""
+        if _PLAIN_HOST.fullmatch(host):
+            return sys.intern(f"{scope['scheme']}://{host}/api/v1")  # kept by every job
+        url = URL(scope=scope)
+        return f"{url.scheme}://{url.netloc}/api/v1"
+
+
+Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
+
+
+def _route(path: str) -> tuple[Handler, tuple[str, ...], str | None] | None:
+    """(handler, methods, job id) for the four shapes under /api/v1/videos; None for anything else."""
+    if not path.startswith(PREFIX):
+        return None
+    rest = path[len(PREFIX) :]
+    if not rest:
+        return VendorApi.submit, _POST, None
+    if rest[0] != "/":
+        return None
+    parts = rest[1:].split("/")
+    if len(parts) == 1 and parts[0]:
+        if parts[0] == "models":
+            return VendorApi.models, _GET, None
+        return VendorApi.poll, _GET, parts[0]
+    if len(parts) == 2 and parts[0] and parts[1] == "content":
+        return VendorApi.content, _GET, parts[0]
+    return None
+
+
+def _header(headers: Headers, name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+def _index(query: bytes) -> int:
+    if not query:
+        return 0
+    values = [value for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if name == "index"]
+    if not values:
+        return 0
+    if len(values) > 1 or not _INDEX.fullmatch(values[0]):
+        raise ApiError.invalid("index", "index must be a non-negative integer", value=values)
+    return int(values[0])
+
+
+def _not_allowed(method: str, allowed: tuple[str, ...]) -> ApiError:
+    allow = ", ".join(allowed)
+    return ApiError(405, f"Method {method} not allowed; allowed: {allow}", headers={"Allow": allow})
+
+
+def _error_reply(exc: ApiError) -> Reply:
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in exc.headers.items()]
+    return exc.status, json_bytes(envelope(exc.status, exc.message, exc.metadata)), _JSON, headers
