@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from .catalog import Catalog
 from .clock import Clock
 from .errors import ERROR_TYPES, ApiError
-from .jobs import Job, JobStatus, Transition, advance, finishes_at, force
+from .jobs import Job, JobStatus, Transition, advance, counted, finishes_at, force
 from .ledger import InsufficientCredits, Ledger
 from .pricing import price_job
 from .ratelimit import RateLimiter, Refusal, retry_after
@@ -259,7 +258,7 @@ def _payment_required(exc: InsufficientCredits) -> ApiError:
 
 
 def _count_download(job: Job) -> Job:
-    return replace(job, downloads=job.downloads + 1)
+    return counted(job, downloads=1)
 
 
 def _fault_error(status: int, message: str | None, retry_after: int | None, now: float) -> ApiError:
