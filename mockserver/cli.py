@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
 import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -23,7 +25,7 @@ from .keys import new_api_key
 from .scenarios import ScenarioError, builtin_scenarios
 from .webhooks import WebhookConfigError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "TransitionLog"]
 
 log = logging.getLogger("mockserver.jobs")
 
@@ -108,6 +110,33 @@ def _log_transition(job: Job, transition: Transition) -> None:
              transition.old.value, transition.new.value, job.model, job.scenario, elapsed, detail)
 
 
+class TransitionLog:
+    """Job transitions for the developer watching the terminal, at most `per_second` lines a second.
+
+    A script or load test submitting thousands of jobs would otherwise print two lines per job
+    (nobody reads them) and spend more time logging than answering. Lines over the budget are
+    counted and reported once, before the next line shown.
+    """
+
+    def __init__(self, per_second: int = 20, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self._clock = clock
+        self._window = -math.inf
+        self._shown = self._skipped = 0
+
+    def __call__(self, job: Job, transition: Transition) -> None:
+        now = self._clock()
+        if now - self._window >= 1.0:
+            if self._skipped:
+                log.info("  ... %d more transitions not shown (over %d a second)", self._skipped, self.per_second)
+            self._window, self._shown, self._skipped = now, 0, 0
+        if self._shown >= self.per_second:
+            self._skipped += 1
+            return
+        self._shown += 1
+        _log_transition(job, transition)
+
+
 class _Server(uvicorn.Server):
     """Prints the ready line once the socket is bound (so `--port 0` shows the real port)."""
 
@@ -186,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    mock_state(app).service.listeners.append(_log_transition)
+    mock_state(app).service.listeners.append(TransitionLog())
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",

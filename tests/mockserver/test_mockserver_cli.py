@@ -7,13 +7,37 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from typing import IO
 
 import httpx
 import pytest
 from mock_helpers import SEED_000_BODY
 
-from mockserver.cli import main
+from mockserver.cli import TransitionLog, main
+from mockserver.jobs import Job, JobStatus, Phase, Transition
+
+
+def test_a_flood_of_transitions_is_logged_within_budget_and_the_rest_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [100.0]
+    transitions = TransitionLog(per_second=3, clock=lambda: now[0])
+    job = Job(id="J" * 20, tenant="k", model="m", scenario="happy", created_at=0.0,
+              timeline=(Phase(JobStatus.COMPLETED),), request={}, aspect_ratio="16:9", cost=Decimal(1),
+              generation_suffix="G" * 20)
+    step = Transition(job.id, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, 5.0)
+    with caplog.at_level("INFO", logger="mockserver.jobs"):
+        for _ in range(10):
+            transitions(job, step)
+        assert len(caplog.messages) == 3
+        now[0] += 0.999  # still the same second
+        transitions(job, step)
+        assert len(caplog.messages) == 3
+        now[0] += 0.001
+        transitions(job, step)
+    assert caplog.messages[3] == "  ... 8 more transitions not shown (over 3 a second)"
+    assert len(caplog.messages) == 5 and "in_progress -> completed" in caplog.messages[4]
 
 
 def test_list_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
