@@ -23,7 +23,7 @@ from .render import json_bytes, render_job
 from .state import MockState
 from .validation import parse_json, read_body
 
-__all__ = ["VendorApi", "PREFIX"]
+__all__ = ["VendorApi", "PREFIX", "vendor_route"]
 
 PREFIX = "/api/v1/videos"
 _GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
@@ -48,7 +48,7 @@ class VendorApi:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = _route(scope["path"]) if scope["type"] == "http" else None
+        route = vendor_route(scope["path"]) if scope["type"] == "http" else None
         if route is None:
             await self.app(scope, receive, send)
             return
@@ -133,7 +133,7 @@ class VendorApi:
 Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
 
 
-def _route(path: str) -> tuple[Handler, tuple[str, ...], str | None] | None:
+def vendor_route(path: str) -> tuple[Handler, tuple[str, ...], str | None] | None:
     """(handler, methods, job id) for the four shapes under /api/v1/videos; None for anything else."""
     if not path.startswith(PREFIX):
         return None

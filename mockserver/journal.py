@@ -39,9 +39,12 @@ class Journal:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, **fields: object) -> Entry:
+    def record(
+        self, *, at: float, method: str, path: str, query: str, status: int, tenant: str | None,
+        job_id: str | None = None, operation: str | None = None, headers: dict[str, str] | None = None,
+    ) -> Entry:
         with self._lock:
-            entry = Entry(seq=next(self._seq), **fields)  # type: ignore[arg-type]
+            entry = Entry(next(self._seq), at, method, path, query, status, tenant, job_id, operation, headers or {})
             self._entries.append(entry)
             self._sink.journal(entry)
             return entry

@@ -69,7 +69,6 @@ class Guard:
         if scope["path"] == "/_mock" or scope["path"].startswith("/_mock/"):
             return  # the control API and its dashboard (which polls every second) are not the app under test
         operation, job_id = operation_of(scope["method"], scope["path"])
-        headers = {"retry-after": answer.retry_after} if answer.retry_after else {}
         self.state.journal.record(
             at=self.state.clock.now(),
             method=scope["method"],
@@ -79,7 +78,7 @@ class Guard:
             tenant=_tenant(scope),
             job_id=job_id,
             operation=operation,
-            headers=headers,
+            headers={"retry-after": answer.retry_after} if answer.retry_after else None,
         )
 
 

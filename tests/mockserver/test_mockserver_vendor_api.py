@@ -1,0 +1,67 @@
+"""The raw ASGI layer that answers the vendor routes: what it does that Starlette used to do for it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from mock_helpers import SEED_000_BODY, Api, assert_envelope
+
+from mockserver.api import vendor_route
+
+
+def _call(api: Api, method: str, path: str, messages: list[dict[str, Any]],
+          headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+    """One raw ASGI request; `messages` are what `receive` hands out, in order."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000)}
+    inbox, sent = list(messages), []
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(api.app(scope, receive, send))
+    return sent
+
+
+def test_a_client_gone_before_its_body_arrived_gets_no_answer_and_is_no_mock_error(api: Api) -> None:
+    auth = (b"authorization", f"Bearer {api.key}".encode())
+    body = json.dumps(SEED_000_BODY).encode()
+    messages = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
+    sent = _call(api, "POST", "/api/v1/videos", messages, [auth, (b"content-type", b"application/json")])
+    assert sent == []
+    assert api.state.errors == [] and api.state.service.store.jobs() == []
+
+
+def test_the_first_of_repeated_authorization_headers_counts(api: Api) -> None:
+    good, bad = (b"authorization", f"Bearer {api.key}".encode()), (b"authorization", b"Bearer nope")
+    first_good = _call(api, "GET", "/api/v1/videos/unknown", [], [good, bad])
+    first_bad = _call(api, "GET", "/api/v1/videos/unknown", [], [bad, good])
+    assert (first_good[0]["status"], first_bad[0]["status"]) == (404, 401)
+
+
+def test_head_is_a_poll_without_a_body_on_the_wire(api: Api) -> None:
+    job_id = api.job_id()
+    response = api.http.head(f"/videos/{job_id}")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert api.state.service.store.get(None, job_id).polls == 1  # type: ignore[union-attr]
+
+
+def test_paths_near_the_vendor_routes_are_404_envelopes_not_redirects(api: Api) -> None:
+    for path in ("/videos/", "/videos//content", "/videos/abc/", "/videosx", "/videos/abc/content/"):
+        assert_envelope(api.http.get(path), 404)
+
+
+def test_route_shapes() -> None:
+    assert [(r[0].__name__, r[1], r[2]) if r else None for r in map(vendor_route, [
+        "/api/v1/videos", "/api/v1/videos/models", "/api/v1/videos/j1", "/api/v1/videos/j1/content",
+        "/api/v1/videos/", "/api/v1/videos/j1/x", "/api/v1/video", "/_mock/jobs",
+    ])] == [
+        ("submit", ("POST",), None), ("models", ("GET", "HEAD"), None), ("poll", ("GET", "HEAD"), "j1"),
+        ("content", ("GET", "HEAD"), "j1"), None, None, None, None,
+    ]
