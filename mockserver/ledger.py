@@ -20,6 +20,7 @@ __all__ = ["InsufficientCredits", "Ledger", "LedgerEntry", "HISTORY"]
 
 EntryKind = Literal["set", "charge", "refund"]
 
+_Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
 HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
 
 
@@ -30,7 +31,7 @@ class InsufficientCredits(Exception):
 
 
 class LedgerEntry(NamedTuple):
-    # A tuple, not a dataclass: made once per submit, and a tuple of atoms leaves the GC's lists.
+    # A NamedTuple, not a frozen dataclass: made once per submit, and it builds three times faster.
     seq: int
     at: float
     tenant: str
@@ -63,7 +64,9 @@ class Ledger:
         with self._lock:
             self._balances: dict[str, Decimal | None] = {}
             self._net: dict[str, Decimal] = {}  # per key: the sum of its charges and refunds
-            self._entries: deque[LedgerEntry] = deque(maxlen=self.history)
+            # Plain tuples: a tuple of atoms leaves the GC's lists at its first collection (a
+            # NamedTuple, not being exactly a tuple, would stay tracked: 10,000 objects per full pass).
+            self._entries: deque[_Row] = deque(maxlen=self.history)
             self._seq = itertools.count(1)
 
     def balance(self, tenant: str) -> Decimal | None:
@@ -102,7 +105,7 @@ class Ledger:
     def entries(self, tenant: str | None = None) -> list[LedgerEntry]:
         """The kept entries (the newest `history` of all keys), oldest first."""
         with self._lock:
-            return [entry for entry in self._entries if tenant in (None, entry.tenant)]
+            return [LedgerEntry._make(row) for row in self._entries if tenant in (None, row[2])]
 
     def restore(self, entries: list[LedgerEntry]) -> None:
         """Load what a state file kept; each key's balance is the one its last entry left."""
@@ -113,14 +116,14 @@ class Ledger:
             for entry in ordered:
                 if entry.kind != "set":
                     self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) + entry.amount
-            self._entries = deque(ordered, maxlen=self.history)
+            self._entries = deque(map(tuple, ordered), maxlen=self.history)
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
 
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
         entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
-        self._entries.append(entry)
+        self._entries.append(tuple(entry))
         if kind != "set":
             self._net[tenant] = self._net.get(tenant, Decimal(0)) + amount
         self._sink.ledger(entry)
