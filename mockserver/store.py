@@ -60,8 +60,9 @@ class JobStore:
                     return job_id
 
     def tenant(self, key: str) -> TenantState:
-        with self._lock:
-            return self._tenants.setdefault(key, TenantState())
+        with self._lock:  # every submit asks: build a TenantState only for a new key
+            state = self._tenants.get(key)
+            return state if state is not None else self._tenants.setdefault(key, TenantState())
 
     def count(self, scope: str, operation: str) -> int:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
