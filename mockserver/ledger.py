@@ -2,22 +2,26 @@
 
 Amounts are `Decimal` (the catalog's prices are exact decimals; floats would drift over a few
 hundred jobs). A balance of None means unlimited: charges are still recorded, so "what did my
-app spend" has an answer even when nothing is ever refused.
+app spend" has an answer even when nothing is ever refused. Balances and spend are running
+totals, exact forever; the entries behind them are a ring buffer of the newest `history`.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
+from collections import deque
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .sink import NullSink, StateSink
 
-__all__ = ["InsufficientCredits", "Ledger", "LedgerEntry"]
+__all__ = ["InsufficientCredits", "Ledger", "LedgerEntry", "HISTORY"]
 
 EntryKind = Literal["set", "charge", "refund"]
+
+_Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
+HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
 
 
 class InsufficientCredits(Exception):
@@ -26,8 +30,8 @@ class InsufficientCredits(Exception):
         self.tenant, self.balance, self.cost = tenant, balance, cost
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: made once per submit, and it builds three times faster.
     seq: int
     at: float
     tenant: str
@@ -47,8 +51,11 @@ class LedgerEntry:
 class Ledger:
     """Balances and their history, per key. Thread-safe (the live server shares it)."""
 
-    def __init__(self, default_credits: Decimal | None = None, sink: StateSink | None = None) -> None:
+    def __init__(
+        self, default_credits: Decimal | None = None, sink: StateSink | None = None, history: int = HISTORY
+    ) -> None:
         self.default_credits = default_credits
+        self.history = history
         self._sink = sink or NullSink()
         self._lock = threading.RLock()
         self.reset()
@@ -56,7 +63,10 @@ class Ledger:
     def reset(self) -> None:
         with self._lock:
             self._balances: dict[str, Decimal | None] = {}
-            self._entries: list[LedgerEntry] = []
+            self._net: dict[str, Decimal] = {}  # per key: the sum of its charges and refunds
+            # Plain tuples: a tuple of atoms leaves the GC's lists at its first collection (a
+            # NamedTuple, not being exactly a tuple, would stay tracked: 10,000 objects per full pass).
+            self._entries: deque[_Row] = deque(maxlen=self.history)
             self._seq = itertools.count(1)
 
     def balance(self, tenant: str) -> Decimal | None:
@@ -71,7 +81,7 @@ class Ledger:
     def charge(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
         """Take `cost` from the key's balance, or raise `InsufficientCredits` and change nothing."""
         with self._lock:
-            balance = self.balance(tenant)
+            balance = self._balances.get(tenant, self.default_credits)
             if balance is not None:
                 if balance < cost:
                     raise InsufficientCredits(tenant, balance, cost)
@@ -81,32 +91,40 @@ class Ledger:
 
     def refund(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
         with self._lock:
-            balance = self.balance(tenant)
+            balance = self._balances.get(tenant, self.default_credits)
             if balance is not None:
                 balance += cost
             self._balances[tenant] = balance
             return self._append(at, tenant, "refund", cost, balance, job_id)
 
     def spent(self, tenant: str) -> Decimal:
-        """Charges minus refunds: what the key has actually paid."""
+        """Charges minus refunds: what the key has actually paid (all of it, not only the kept entries)."""
         with self._lock:
-            return -sum((e.amount for e in self._entries if e.tenant == tenant and e.kind != "set"), Decimal(0))
+            return -self._net.get(tenant, Decimal(0))
 
     def entries(self, tenant: str | None = None) -> list[LedgerEntry]:
+        """The kept entries (the newest `history` of all keys), oldest first."""
         with self._lock:
-            return [entry for entry in self._entries if tenant in (None, entry.tenant)]
+            return [LedgerEntry._make(row) for row in self._entries if tenant in (None, row[2])]
 
     def restore(self, entries: list[LedgerEntry]) -> None:
         """Load what a state file kept; each key's balance is the one its last entry left."""
         with self._lock:
-            self._entries = sorted(entries, key=lambda entry: entry.seq)
-            self._balances = {entry.tenant: entry.balance for entry in self._entries}
+            ordered = sorted(entries, key=lambda entry: entry.seq)
+            self._balances = {entry.tenant: entry.balance for entry in ordered}
+            self._net = {}
+            for entry in ordered:
+                if entry.kind != "set":
+                    self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) + entry.amount
+            self._entries = deque(map(tuple, ordered), maxlen=self.history)
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
 
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
         entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
-        self._entries.append(entry)
+        self._entries.append(tuple(entry))
+        if kind != "set":
+            self._net[tenant] = self._net.get(tenant, Decimal(0)) + amount
         self._sink.ledger(entry)
         return entry

@@ -77,7 +77,7 @@ class StateFile:
         self._write("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", (scope, operation, value))
 
     def ledger(self, entry: LedgerEntry) -> None:
-        data = {**asdict(entry), "amount": str(entry.amount),
+        data = {**entry._asdict(), "amount": str(entry.amount),
                 "balance": None if entry.balance is None else str(entry.balance)}
         self._write("INSERT OR REPLACE INTO ledger VALUES (?, ?)", (entry.seq, json.dumps(data)))
 

@@ -8,8 +8,10 @@ so that the ledger and `usage.cost` agree to the last digit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from .catalog import ModelSpec
 
@@ -48,8 +50,25 @@ def _candidates(variant: Variant) -> list[tuple[str, str]]:
     return [(sku, "seconds") for sku in per_second] + [(sku, "tokens") for sku in per_token]
 
 
+# Prices never change while serving: one entry per (model id, variant) priced so far, kept
+# with the catalog row it came from (another catalog's model under the same id is priced anew).
+_PRICED: dict[tuple[str, Variant], tuple[Mapping[str, Any], tuple[Decimal, str | None]]] = {}
+
+
 def price_job(model: ModelSpec, variant: Variant) -> tuple[Decimal, str | None]:
     """The job's cost in USD and the SKU it was priced by (None and 0 when the model has none)."""
+    key = (model.row["id"], variant)
+    cached = _PRICED.get(key)
+    if cached is not None and cached[0] is model.row:
+        return cached[1]
+    if len(_PRICED) >= 4096:  # free-form sizes make variants unbounded; keep the cache small
+        _PRICED.clear()
+    priced = _price(model, variant)
+    _PRICED[key] = (model.row, priced)
+    return priced
+
+
+def _price(model: ModelSpec, variant: Variant) -> tuple[Decimal, str | None]:
     prices = model.prices
     for sku, unit in _candidates(variant):
         if sku in prices:

@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,12 +79,6 @@ def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _shared(value: Any) -> Any:
-    # Jobs keep their request: one copy of "google/veo-3.1-lite" or "16:9" for all of them, not one
-    # per job (a third of a job's memory). Long strings (prompts) are left alone.
-    return sys.intern(value) if type(value) is str and len(value) <= 64 else value
-
-
 def _finite(text: str) -> float:
     number = float(text)
     if math.isinf(number):  # 1e999 overflows to Infinity: refused like the constant itself
@@ -104,7 +99,13 @@ class RequestValidator:
 
     def check(self, body: Any) -> dict[str, Any]:
         if self._validator.is_valid(body):  # the fast path: ~1 µs
-            return {sys.intern(key): _shared(value) for key, value in body.items()}
+            # Jobs keep their request: one copy of "google/veo-3.1-lite" or "16:9" for all of them,
+            # not one per job (a third of a job's memory). Long strings (prompts) are left alone.
+            intern = sys.intern
+            return {
+                intern(key): intern(value) if type(value) is str and len(value) <= 64 else value
+                for key, value in body.items()
+            }
         errors = [self._describe(error) for error in self._validator.iter_errors(body)]
         first = errors[0]
         raise ApiError(
@@ -200,6 +201,69 @@ def check_capabilities(body: dict[str, Any], catalog: Catalog) -> VideoSpec:
         allowed = catalog.ids
         message = f"model {body['model']!r} does not exist; allowed: {', '.join(allowed)}"
         raise ApiError.invalid("model", message, value=body["model"], allowed=allowed)
+    rules = _rules_of(model)
+    size = None if _plain(body, rules) else _check_closely(body, model)
+    return _resolve(body, rules, size)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """A model's catalog rules read once, for the common body that needs no closer look."""
+
+    model: ModelSpec
+    choices: tuple[tuple[str, tuple[Any, ...] | None], ...]  # (field, allowed values or None)
+    closer_look: frozenset[str]  # fields whose mere presence sends a body to `_check_closely`
+    duration: Any  # defaults, as `_resolve` fills them in
+    resolution: str
+    aspect_ratio: str
+
+
+def _read_rules(model: ModelSpec) -> _Rules:
+    def allowed(key: str) -> tuple[Any, ...] | None:
+        values = model.allowed(key)
+        return None if values is None else tuple(values)
+
+    closer_look = {"size", "frame_images", "input_references"}
+    closer_look |= set() if model.audio else {"generate_audio"}
+    closer_look |= set() if model.seed else {"seed"}
+    return _Rules(
+        model=model,
+        choices=(
+            ("duration", allowed("supported_durations")),
+            ("resolution", allowed("supported_resolutions")),
+            ("aspect_ratio", allowed("supported_aspect_ratios")),
+        ),
+        closer_look=frozenset(closer_look),
+        duration=(model.allowed("supported_durations") or [5])[0],
+        resolution=_default(model, "supported_resolutions", "720p"),
+        aspect_ratio=_default(model, "supported_aspect_ratios", "16:9"),
+    )
+
+
+# Per model id; a model of another catalog under the same id replaces its entry.
+_RULES: dict[str, _Rules] = {}
+
+
+def _rules_of(model: ModelSpec) -> _Rules:
+    rules = _RULES.get(model.row["id"])
+    if rules is None or rules.model is not model:
+        if len(_RULES) >= 1024:  # catalogs made by tests come and go; keep this bounded
+            _RULES.clear()
+        rules = _RULES[model.row["id"]] = _read_rules(model)
+    return rules
+
+
+def _plain(body: dict[str, Any], rules: _Rules) -> bool:
+    """True only if `_check_closely` would find nothing: each choice allowed, no field to look at."""
+    for field, allowed in rules.choices:
+        value = body.get(field)
+        if value is not None and (allowed is None or value not in allowed):
+            return False
+    return rules.closer_look.isdisjoint(body)
+
+
+def _check_closely(body: dict[str, Any], model: ModelSpec) -> tuple[int, int] | None:
+    """Every catalog rule, all problems at once (400); else the body's `size` parsed, if any."""
     problems = _choice(model, "supported_durations", body.get("duration"), "duration")
     problems += _choice(model, "supported_resolutions", body.get("resolution"), "resolution")
     problems += _choice(model, "supported_aspect_ratios", body.get("aspect_ratio"), "aspect_ratio")
@@ -209,7 +273,7 @@ def check_capabilities(body: dict[str, Any], catalog: Catalog) -> VideoSpec:
     problems += _flag(model, body, "seed", model.seed)
     if problems:
         _raise(problems)
-    return _resolve(body, model, size)
+    return size
 
 
 def _raise(problems: list[_Problem]) -> None:
@@ -218,21 +282,24 @@ def _raise(problems: list[_Problem]) -> None:
     raise ApiError.invalid(param, message, value=value, allowed=allowed, errors=errors)
 
 
-def _resolve(body: dict[str, Any], model: ModelSpec, size: tuple[int, int] | None) -> VideoSpec:
+def _resolve(body: dict[str, Any], rules: _Rules, size: tuple[int, int] | None) -> VideoSpec:
     if size is not None:
         resolution, ratio = describe_size(*size)
         resolution, ratio = resolution or "720p", ratio or "16:9"
     else:
-        resolution = body.get("resolution") or _default(model, "supported_resolutions", "720p")
-        ratio = body.get("aspect_ratio") or _default(model, "supported_aspect_ratios", "16:9")
-        size = size_for(resolution, ratio)
-    durations = model.allowed("supported_durations") or [5]
+        resolution = body.get("resolution") or rules.resolution
+        ratio = body.get("aspect_ratio") or rules.aspect_ratio
+        size = _size_for(resolution, ratio)
     variant = Variant(
-        duration=body.get("duration", durations[0]),
+        duration=body.get("duration", rules.duration),
         resolution=resolution,
         width=size[0],
         height=size[1],
-        audio=body.get("generate_audio", model.audio),
+        audio=body.get("generate_audio", rules.model.audio),
         image_to_video=bool(body.get("frame_images") or body.get("input_references")),
     )
-    return VideoSpec(model, variant, ratio, body.get("callback_url"))
+    return VideoSpec(rules.model, variant, ratio, body.get("callback_url"))
+
+
+# A handful of (resolution, aspect ratio) pairs exist; the arithmetic is the same every time.
+_size_for = lru_cache(maxsize=256)(size_for)

@@ -142,3 +142,27 @@ def test_set_balance_replaces_the_balance_and_none_means_unlimited() -> None:
     ledger.charge("k", "a", Decimal("1000"), 3.0)
     assert ledger.balance("k") is None
     assert ledger.entries("k")[-1].summary()["amount"] == "-1000"
+
+
+def test_history_is_a_ring_buffer_but_balances_and_spend_stay_exact() -> None:
+    ledger = Ledger(Decimal("10"), history=4)
+    for n in range(6):
+        ledger.charge("k", f"job{n}", Decimal("0.12"), float(n))
+    ledger.refund("k", "job0", Decimal("0.12"), 6.0)
+    ledger.charge("other", "x", Decimal("1"), 7.0)
+    assert [e.job_id for e in ledger.entries()] == ["job4", "job5", "job0", "x"]
+    assert [e.seq for e in ledger.entries("k")] == [5, 6, 7]
+    assert ledger.spent("k") == Decimal("0.60") and ledger.balance("k") == Decimal("9.40")
+    assert ledger.spent("other") == Decimal("1") and ledger.spent("nobody") == 0
+
+
+def test_restore_keeps_the_newest_entries_and_totals_from_all_of_them() -> None:
+    source = Ledger(None)
+    for n in range(5):
+        source.charge("k", f"job{n}", Decimal("0.5"), float(n))
+    source.set_balance("k", Decimal("2"), 5.0)
+    restored = Ledger(None, history=3)
+    restored.restore(list(reversed(source.entries())))
+    assert [e.seq for e in restored.entries()] == [4, 5, 6]
+    assert restored.spent("k") == Decimal("2.5") and restored.balance("k") == Decimal("2")
+    assert restored.charge("k", "next", Decimal("0.5"), 6.0).seq == 7
