@@ -123,7 +123,11 @@ def _enter(job: Job, phase: int, at: float) -> Job:
     generation_id = job.generation_id
     if generation_id is None and job.timeline[phase].status is not JobStatus.PENDING:
         generation_id = f"gen-vid-{int(at)}-{job.generation_suffix}"
-    return replace(job, phase=phase, entered_at=at, polls_in_phase=0, generation_id=generation_id)
+    return Job(  # spelled out like `counted`: every transition of every job makes one
+        job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request,
+        job.aspect_ratio, job.cost, job.generation_suffix, phase, at, 0, job.polls, job.downloads, generation_id,
+        job.base_url,
+    )
 
 
 def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Transition]]:

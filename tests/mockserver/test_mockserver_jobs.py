@@ -118,3 +118,5 @@ def test_counted_copies_every_field_and_bumps_only_the_counters() -> None:
     job = replace(make_job(*TIMED), phase=1, polls_in_phase=2, polls=7, downloads=3, generation_id="gen", base_url="b")
     assert counted(job, polls=1, downloads=2) == replace(job, polls_in_phase=3, polls=8, downloads=5)
     assert len(fields(Job)) == 17
+    moved, _ = advance(replace(job, timeline=TIMED), 10_000.0)  # `_enter`, spelled out the same way
+    assert moved == replace(job, timeline=TIMED, phase=2, entered_at=moved.entered_at, polls_in_phase=0)
