@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -175,6 +174,13 @@ def _config(args: argparse.Namespace) -> MockConfig:
     )
 
 
+def _sqlite_error() -> type[Exception]:
+    # Called only while an exception is being matched, so SQLite loads only if --state failed.
+    import sqlite3
+
+    return sqlite3.Error
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_scenarios:
@@ -182,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, sqlite3.Error, OSError) as exc:
+    except (ScenarioError, WebhookConfigError, _sqlite_error(), OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
