@@ -35,3 +35,12 @@ def test_the_server_starts_without_httpx_pydantic_or_yaml(tmp_path: Path) -> Non
     # pydantic; the OpenAPI document is parsed by PyYAML once, then read from its JSON form.
     assert _loaded(tmp_path) == ["yaml"]  # a cold cache: parsed once
     assert _loaded(tmp_path) == []
+
+
+def test_the_package_alone_leaves_the_live_server_and_transport_for_later() -> None:
+    probe = ("import sys, mockserver; before = 'uvicorn' in sys.modules or 'httpx' in sys.modules; "
+             "from mockserver import MockServer, SyncASGITransport; "
+             "print(before, MockServer.__module__, SyncASGITransport.__module__)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "mockserver.server", "mockserver.transport"]
