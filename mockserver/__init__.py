@@ -16,10 +16,10 @@ from .errors import ApiError
 from .jobs import Job, JobStatus
 from .keys import is_valid_key, new_api_key
 from .scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
-from .server import MockServer
 from .state import MockState
 
 if _typing.TYPE_CHECKING:
+    from .server import MockServer
     from .transport import SyncASGITransport
 
 __all__ = [
@@ -50,11 +50,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # httpx (with the CLI libraries it pulls in) is ~0.1 s of the server's startup, and only
-    # in-process tests need the transport: import it when first asked for.
+    # Imported when first asked for: httpx (with the CLI libraries it pulls in) is ~0.1 s and
+    # only in-process tests need the transport; uvicorn (~25 ms with click) only live servers.
+    value: object
     if name == "SyncASGITransport":
         from .transport import SyncASGITransport
 
-        globals()[name] = SyncASGITransport  # once imported, an ordinary attribute
-        return SyncASGITransport
-    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+        value = SyncASGITransport
+    elif name == "MockServer":
+        from .server import MockServer
+
+        value = MockServer
+    else:
+        raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value

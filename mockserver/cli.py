@@ -9,7 +9,6 @@ import logging
 import math
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -205,6 +204,13 @@ def _config(args: argparse.Namespace) -> MockConfig:
     )
 
 
+def _sqlite_error() -> type[Exception]:
+    # Called only while an exception is being matched, so SQLite loads only if --state failed.
+    import sqlite3
+
+    return sqlite3.Error
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_scenarios:
@@ -212,15 +218,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, sqlite3.Error, OSError) as exc:
+    except (ScenarioError, WebhookConfigError, _sqlite_error(), OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     mock_state(app).service.listeners.append(TransitionLog())
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
+        # ws="none": the API has no WebSocket routes, and loading a WebSocket protocol is ~10 ms of startup.
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                       access_log=args.access_log, lifespan="on"),
+                       access_log=args.access_log, lifespan="on", ws="none"),
         config, key, mock_state(app).admin_token,
     )
     # Everything built so far (modules, the document, the catalog) lives as long as the process:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any, Literal
 
 from .jobs import DEFAULT_ERRORS, JobStatus, Phase
 from .resources import scenarios_dir
+from .scenario_schema import Problems, Table, show
 
 __all__ = [
     "Step", "Fault", "Scenario", "ScenarioError", "load_scenario", "builtin_scenarios",
@@ -26,7 +27,6 @@ __all__ = [
 ]
 
 Operation = Literal["submit", "poll", "content", "models"]
-Seconds = Annotated[float, Field(ge=0)]
 
 # A fault may only produce a status the document lists for that operation.
 DOCUMENTED_STATUSES: dict[str, frozenset[int]] = {
@@ -35,28 +35,19 @@ DOCUMENTED_STATUSES: dict[str, frozenset[int]] = {
     "content": frozenset({400, 404, 500, 502}),
     "models": frozenset({400, 500}),
 }
+_OPERATIONS: dict[str, Operation] = {"submit": "submit", "poll": "poll", "content": "content", "models": "models"}
+_STATUSES = {status.value: status for status in JobStatus}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Step(_Strict):
+@dataclass(frozen=True, slots=True)
+class Step:
     """One status of the lifecycle. `seconds` is a number or a [min, max] range (seeded)."""
 
     status: JobStatus
-    seconds: Seconds | tuple[Seconds, Seconds] | None = None
-    polls: Annotated[int, Field(ge=0)] | None = None
+    seconds: float | tuple[float, float] | None = None
+    polls: int | None = None
     error: str | None = None
-    outputs: Annotated[int, Field(ge=1, le=8)] = 1
-
-    @model_validator(mode="after")
-    def _check(self) -> Step:
-        if isinstance(self.seconds, tuple) and self.seconds[0] > self.seconds[1]:
-            raise ValueError("seconds range must be [min, max] with min <= max")
-        if self.error is not None and self.status not in DEFAULT_ERRORS:
-            raise ValueError(f"error text only fits failed, cancelled or expired, not {self.status}")
-        return self
+    outputs: int = 1
 
     def phase(self, rng: random.Random) -> Phase:
         seconds = self.seconds
@@ -65,29 +56,20 @@ class Step(_Strict):
         return Phase(self.status, seconds, self.polls, self.error, self.outputs)
 
 
-class Fault(_Strict):
+@dataclass(frozen=True, slots=True)
+class Fault:
     """A request that fails on purpose: the first `times`, every `every`-th, or at random.
 
     Counted per API key for submit and models, per job for poll and content.
     """
 
     on: Operation
-    status: Literal[400, 402, 404, 429, 500, 502]
-    times: Annotated[int, Field(ge=1)] | None = None
-    every: Annotated[int, Field(ge=1)] | None = None
-    probability: Annotated[float, Field(gt=0, le=1)] | None = None
-    retry_after: Annotated[int, Field(ge=0)] | None = None
+    status: int
+    times: int | None = None
+    every: int | None = None
+    probability: float | None = None
+    retry_after: int | None = None
     message: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Fault:
-        chosen = [x for x in (self.times, self.every, self.probability) if x is not None]
-        if len(chosen) != 1:
-            raise ValueError("a fault needs exactly one of times, every or probability")
-        if self.status not in DOCUMENTED_STATUSES[self.on]:
-            allowed = ", ".join(str(status) for status in sorted(DOCUMENTED_STATUSES[self.on]))
-            raise ValueError(f"{self.on} does not answer {self.status} (documented: {allowed})")
-        return self
 
     def hits(self, count: int, key: str, seed: int) -> bool:
         """Whether the `count`-th request (1-based) of this kind fails."""
@@ -99,7 +81,8 @@ class Fault(_Strict):
         return random.Random(f"{seed}:{key}:{self.on}:{count}").random() < self.probability
 
 
-class WebhookFaults(_Strict):
+@dataclass(frozen=True, slots=True)
+class WebhookFaults:
     """How webhook deliveries misbehave (the `[webhook]` table); all off by default.
 
     - `delay`: seconds between the terminal status and the first attempt (a late delivery).
@@ -108,31 +91,19 @@ class WebhookFaults(_Strict):
       then both go out newest first.
     """
 
-    delay: Seconds = 0.0
-    duplicate: Annotated[int, Field(ge=0, le=10)] = 0
+    delay: float = 0.0
+    duplicate: int = 0
     out_of_order: bool = False
-    hold: Seconds = 300.0
+    hold: float = 300.0
 
 
-class Scenario(_Strict):
+@dataclass(frozen=True, slots=True)
+class Scenario:
     name: str
+    steps: tuple[Step, ...]
     description: str = ""
-    steps: list[Step] = Field(min_length=2)
-    faults: list[Fault] = []
+    faults: tuple[Fault, ...] = ()
     webhook: WebhookFaults = WebhookFaults()
-
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        if self.steps[0].status is not JobStatus.PENDING:
-            raise ValueError("steps[0]: a job starts pending (the submit answers pending)")
-        for index, (step, after) in enumerate(zip(self.steps, self.steps[1:], strict=False)):
-            if after.status.rank <= step.status.rank:
-                raise ValueError(f"steps[{index + 1}]: {step.status} cannot move to {after.status}")
-            if step.seconds is None and step.polls is None:
-                raise ValueError(f"steps[{index}]: {step.status} needs seconds or polls to end")
-        if not self.steps[-1].status.terminal:
-            raise ValueError(f"steps[{len(self.steps) - 1}]: the last step must be terminal")
-        return self
 
     def timeline(self, seed: int, job_id: str) -> tuple[Phase, ...]:
         """The concrete phases of one job: the same seed and job id give the same timeline."""
@@ -147,28 +118,134 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the file and the step."""
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "scenario"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+# --- reading a file: every problem is reported at once, each with its path ---------------------
+
+def _step(raw: object, where: str, problems: Problems) -> Step | None:
+    table = Table(raw, where, ("status", "seconds", "polls", "error", "outputs"), problems)
+    before = len(problems)
+    status = table.choice("status", _STATUSES)
+    seconds = _seconds(table)
+    polls = table.whole("polls", minimum=0)
+    error = table.text("error")
+    outputs = table.whole("outputs", 1, minimum=1, maximum=8)
+    if error is not None and status is not None and status not in DEFAULT_ERRORS:
+        problems.add(table.at("error"), f"error text only fits failed, cancelled or expired, not {status}")
+    if len(problems) > before or status is None:
+        return None
+    return Step(status, seconds, polls, error, outputs)
+
+
+def _seconds(table: Table) -> float | tuple[float, float] | None:
+    """A number of seconds, or a [min, max] range drawn per job."""
+    value, where = table.data.get("seconds"), table.at("seconds")
+    if not isinstance(value, list):
+        return None if value is None else table.number(where, value, minimum=0)
+    if len(value) != 2:
+        table.problems.add(where, f"a range must be [min, max], not {show(value)}")
+        return None
+    low, high = (table.number(f"{where}.{index}", item, minimum=0) for index, item in enumerate(value))
+    if low is None or high is None:
+        return None
+    if low > high:
+        table.problems.add(where, f"a range must be [min, max] with min <= max, not {show(value)}")
+        return None
+    return (low, high)
+
+
+def _fault(raw: object, where: str, problems: Problems) -> Fault | None:
+    fields = ("on", "status", "times", "every", "probability", "retry_after", "message")
+    table = Table(raw, where, fields, problems)
+    before = len(problems)
+    on = table.choice("on", _OPERATIONS)
+    status = table.whole("status")
+    times, every = table.whole("times", minimum=1), table.whole("every", minimum=1)
+    probability = table.real("probability", above=0, maximum=1)
+    retry_after, message = table.whole("retry_after", minimum=0), table.text("message")
+    if sum(key in table.data for key in ("times", "every", "probability")) != 1:
+        problems.add(where, "a fault needs exactly one of times, every or probability")
+    if status is None and "status" not in table.data:
+        problems.add(table.at("status"), "required (an HTTP status the operation documents)")
+    elif status is not None and on is not None and status not in DOCUMENTED_STATUSES[on]:
+        allowed = ", ".join(str(code) for code in sorted(DOCUMENTED_STATUSES[on]))
+        problems.add(table.at("status"), f"{on} does not answer {status} (documented: {allowed})")
+    if len(problems) > before or on is None or status is None:
+        return None
+    return Fault(on, status, times, every, probability, retry_after, message)
+
+
+def _webhook(raw: object, problems: Problems) -> WebhookFaults:
+    table = Table(raw, "webhook", ("delay", "duplicate", "out_of_order", "hold"), problems)
+    return WebhookFaults(
+        delay=table.real("delay", 0.0, minimum=0), duplicate=table.whole("duplicate", 0, minimum=0, maximum=10),
+        out_of_order=table.flag("out_of_order"), hold=table.real("hold", 300.0, minimum=0),
+    )
+
+
+def _lifecycle_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
+    """The first way the steps cannot happen, as (where, what); None if they can."""
+    if steps[0].status is not JobStatus.PENDING:
+        return "steps[0]", "a job starts pending (the submit answers pending)"
+    for index, (step, after) in enumerate(zip(steps, steps[1:], strict=False)):
+        if after.status.rank <= step.status.rank:
+            return f"steps[{index + 1}]", f"{step.status} cannot move to {after.status}"
+        if step.seconds is None and step.polls is None:
+            return f"steps[{index}]", f"{step.status} needs seconds or polls to end"
+    if not steps[-1].status.terminal:
+        return f"steps[{len(steps) - 1}]", "the last step must be terminal"
+    return None
+
+
+def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
+    """A scenario from a parsed file; ScenarioError lists every problem (without the file name)."""
+    problems = Problems()
+    table = Table(dict(data), "", ("name", "description", "steps", "faults", "webhook"), problems)
+    raw_steps, raw_faults = table.array("steps"), table.array("faults") or []
+    if "steps" not in table.data:
+        problems.add("steps", "required: at least 2 [[steps]] tables, pending first and terminal last")
+    elif raw_steps is not None and len(raw_steps) < 2:
+        problems.add("steps", f"a scenario needs at least 2 steps, got {len(raw_steps)}")
+    steps = [_step(raw, f"steps.{index}", problems) for index, raw in enumerate(raw_steps or [])]
+    faults = [_fault(raw, f"faults.{index}", problems) for index, raw in enumerate(raw_faults)]
+    scenario = Scenario(
+        name=table.text("name", name) or name, description=table.text("description", "") or "",
+        steps=tuple(step for step in steps if step is not None),
+        faults=tuple(fault for fault in faults if fault is not None),
+        webhook=_webhook(table.data.get("webhook", {}), problems),
+    )
+    if not problems and (problem := _lifecycle_problem(scenario.steps)):
+        problems.add(*problem)
+    if problems:
+        raise ScenarioError("; ".join(problems.found))
+    return scenario
 
 
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file; its name is the file's stem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Scenario.model_validate({"name": path.stem, **data})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return parse_scenario(path.stem, data)
+    except (OSError, tomllib.TOMLDecodeError, ScenarioError) as exc:
         raise ScenarioError(f"{path}: {exc}") from exc
-    except ValidationError as exc:
-        raise ScenarioError(f"{path}: {_describe(exc)}") from exc
+
+
+@lru_cache(maxsize=256)
+def _load_unchanged(path: Path, mtime_ns: int, size: int) -> Scenario:
+    """Each file is parsed once per version (scenarios are frozen, so sharing them is safe)."""
+    return load_scenario(path)
 
 
 def builtin_scenarios(directory: Path | None = None) -> dict[str, Scenario]:
+    """Every `*.toml` of the folder by stem; a fresh dict each call, files parsed once per change."""
     folder = directory or scenarios_dir()
-    return {path.stem: load_scenario(path) for path in sorted(folder.glob("*.toml"))}
+    found = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            stat = path.stat()
+        except OSError:  # gone since the glob: load_scenario names the file and the error
+            found[path.stem] = load_scenario(path)
+            continue
+        found[path.stem] = _load_unchanged(path, stat.st_mtime_ns, stat.st_size)
+    return found
 
 
 def resolve_scenario(name_or_path: str, known: Mapping[str, Scenario]) -> Scenario:

@@ -14,9 +14,7 @@ import logging
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .callback_policy import CallbackPolicy
 from .clock import Clock
@@ -29,6 +27,9 @@ from .scenarios import WebhookFaults
 from .service import MockService
 from .signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 from .sink import NullSink, StateSink
+
+if TYPE_CHECKING:  # httpx (~50 ms with what it pulls in) loads on the first delivery, not at startup
+    import httpx
 
 __all__ = ["WebhookConfigError", "WebhookDispatcher"]
 
@@ -142,6 +143,8 @@ class WebhookDispatcher:
             return 0
         if self.transport is not None:
             return await self._send_all(self.transport, batches)
+        import httpx
+
         async with httpx.AsyncHTTPTransport(trust_env=False) as transport:
             return await self._send_all(transport, batches)
 
@@ -191,6 +194,8 @@ class WebhookDispatcher:
         return made
 
     async def _attempt(self, transport: httpx.AsyncBaseTransport, delivery: Delivery) -> Attempt:
+        import httpx  # a dict lookup once loaded
+
         now = self._clock.now()
         number = len(delivery.attempts) + 1
         headers = {"Content-Type": "application/json", "User-Agent": "modelgates-mock-webhooks",

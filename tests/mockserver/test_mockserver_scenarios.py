@@ -79,3 +79,67 @@ def test_a_user_file_is_usable_by_path(tmp_path: Path) -> None:
 def test_an_unknown_name_lists_the_builtins() -> None:
     with pytest.raises(ScenarioError, match="built-ins: .*happy"):
         resolve_scenario("nope", builtin_scenarios())
+
+
+STEPS = '[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "completed"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[[steps]]\nstatus = "pending"\nseconds = -1\n[[steps]]\nstatus = "completed"\n',
+         "steps.0.seconds: must be at least 0, not -1"),
+        ('[[steps]]\nstatus = "pending"\nseconds = true\n[[steps]]\nstatus = "completed"\n',
+         "steps.0.seconds: must be a number, not true"),
+        ('[[steps]]\nstatus = "pending"\nseconds = [1, 2, 3]\n[[steps]]\nstatus = "completed"\n',
+         "steps.0.seconds: a range must be [min, max], not [1, 2, 3]"),
+        ('[[steps]]\nstatus = "pending"\npolls = 1.5\n[[steps]]\nstatus = "completed"\n',
+         "steps.0.polls: must be a whole number, not 1.5"),
+        (STEPS + 'error = "x"\n', "steps.1.error: error text only fits failed, cancelled or expired"),
+        (STEPS + '[webhook]\nout_of_order = "yes"\n', 'webhook.out_of_order: must be true or false, not "yes"'),
+        (STEPS + '[webhook]\nduplicate = 11\n', "webhook.duplicate: must be at most 10, not 11"),
+        (STEPS + '[webhook]\nretries = 1\n', "webhook.retries: unknown field"),
+        (STEPS + '[[faults]]\non = "upload"\nstatus = 500\ntimes = 1\n', 'faults.0.on: "upload" is not one of'),
+        (STEPS + '[[faults]]\non = "poll"\nstatus = 500\nprobability = 0\n', "faults.0.probability: must be greater"),
+        (STEPS + '[[faults]]\non = "poll"\ntimes = 1\n', "faults.0.status: required"),
+        ('colour = "red"\n' + STEPS, "colour: unknown field"),
+        ('description = "no steps"\n', "steps: required"),
+        ("steps = 3\n", "steps: must be an array of tables"),
+    ],
+)
+def test_every_field_is_checked_with_its_path(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, text))
+    assert str(caught.value).startswith(f"{tmp_path / 'mine.toml'}: {needle}")  # the one problem, first
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    text = STEPS + '[webhook]\ndelay = -1\nduplicate = 11\n'
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, text))
+    assert "webhook.delay: must be at least 0" in str(caught.value)
+    assert "webhook.duplicate: must be at most 10" in str(caught.value)
+
+
+def test_optional_tables_are_read_with_their_defaults(tmp_path: Path) -> None:
+    text = STEPS + '[[faults]]\non = "submit"\nstatus = 429\ntimes = 2\nretry_after = 3\n[webhook]\ndelay = 60\n'
+    scenario = load_scenario(write(tmp_path, text))
+    assert scenario.description == "" and scenario.name == "mine"
+    (fault,) = scenario.faults_for("submit")
+    assert (fault.status, fault.retry_after, fault.hits(2, "k", 0), fault.hits(3, "k", 0)) == (429, 3, True, False)
+    assert (scenario.webhook.delay, scenario.webhook.duplicate, scenario.webhook.hold) == (60.0, 0, 300.0)
+    assert builtin_scenarios()["webhook-out-of-order"].webhook.out_of_order is True
+
+
+def test_builtins_are_parsed_once_but_each_call_gets_its_own_dict(tmp_path: Path) -> None:
+    first, second = builtin_scenarios(), builtin_scenarios()
+    assert first is not second and first["happy"] is second["happy"]  # the same parsed scenario
+    first.pop("happy")
+    assert "happy" in builtin_scenarios()
+
+
+def test_a_changed_file_is_parsed_again(tmp_path: Path) -> None:
+    path = write(tmp_path, 'description = "one"\n' + STEPS)
+    assert builtin_scenarios(tmp_path)["mine"].description == "one"
+    path.write_text('description = "two, longer"\n' + STEPS)  # another size, so another version
+    assert builtin_scenarios(tmp_path)["mine"].description == "two, longer"
