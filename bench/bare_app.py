@@ -2,7 +2,7 @@
 
 `python -m bench.bare_app --port N --bodies DIR` serves the files a mock run captured into DIR
 (`submit.json`, `poll.json`, `models.json`, `content.mp4`) on the mock's four routes, with the
-same uvicorn options as the `mockserver` CLI (loopback, one worker, no access log, no lifespan).
+same uvicorn options as the `mockserver` CLI (loopback, one worker, no access log, no WebSocket protocol; no lifespan: it has nothing to start).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--bodies", type=Path, required=True)
     args = parser.parse_args()
     uvicorn.run(build_app(args.bodies), host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False, lifespan="off")
+                access_log=False, lifespan="off", ws="none")
 
 
 if __name__ == "__main__":
