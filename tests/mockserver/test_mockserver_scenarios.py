@@ -43,6 +43,16 @@ def test_same_seed_same_timeline_other_seed_other_timeline() -> None:
     assert happy.timeline(7, "abc") != happy.timeline(8, "abc")
 
 
+def test_drawn_seconds_spread_over_the_whole_range_and_fixed_phases_are_shared() -> None:
+    happy = builtin_scenarios()["happy"]  # pending 5–15 s, in progress 35–105 s, completed
+    timelines = [happy.timeline(0, f"job{i}") for i in range(2000)]
+    pending = sorted(t[0].seconds or 0 for t in timelines)
+    assert 5 <= pending[0] < 5.1 and 14.9 < pending[-1] <= 15
+    assert 9.5 < pending[1000] < 10.5  # the median of a uniform draw
+    assert len({t[1].seconds for t in timelines}) > 1900  # two draws per job, not one reused
+    assert all(t[2] is timelines[0][2] for t in timelines)
+
+
 def write(tmp_path: Path, text: str, name: str = "mine.toml") -> Path:
     path = tmp_path / name
     path.write_text(text)
