@@ -2,7 +2,8 @@
 
 `python -m bench.bare_app --port N --bodies DIR` serves the files a mock run captured into DIR
 (`submit.json`, `poll.json`, `models.json`, `content.mp4`) on the mock's four routes, with the
-same uvicorn options as the `mockserver` CLI (loopback, one worker, no access log, no WebSocket protocol; no lifespan: it has nothing to start).
+same uvicorn options as the `mockserver` CLI (loopback, one worker, no access log, no WebSocket
+protocol; no lifespan: it has nothing to start).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The vendor's four operations under /api/v1/videos as one raw ASGI layer: parse, call, answer.
+"""The vendor's four operations under /api/v1/videos, on raw ASGI: parse, call, reply.
 
 A poll through Starlette's router, `Request` and `Response` cost more than the mock's own
 work (~20 of ~30 µs), and these routes are what a user's poll loop and the benchmarks hammer
-(issue 6). Here a request is one header dict, one service call and two `send`s. Everything
-else (`/_mock/`, the documents, unknown paths) goes on to the Starlette app behind.
+(issue 6). Here a request is one header dict, one service call and a reply the Guard sends
+and journals. Everything else (`/_mock/`, the documents, unknown paths) is Starlette's.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import URL
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from .auth import bearer_token, check_api_key
 from .content import byte_range
 from .errors import ApiError, envelope
-from .render import json_bytes, render_job
+from .render import job_bytes, json_bytes
 from .state import MockState
 from .validation import parse_json, read_body
 
-__all__ = ["VendorApi", "PREFIX", "vendor_route"]
+__all__ = ["VendorApi", "PREFIX", "Reply", "Route", "request_headers", "send_reply", "vendor_route"]
 
 PREFIX = "/api/v1/videos"
 _GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
@@ -41,33 +41,22 @@ class _Disconnected(Exception):
 
 
 class VendorApi:
-    """Answers the four vendor routes itself; passes every other request to `app`."""
+    """The four operations: `answer` turns a matched request into its reply; the Guard sends it."""
 
-    def __init__(self, app: ASGIApp, *, state: MockState) -> None:
-        self.app = app
+    def __init__(self, state: MockState) -> None:
         self.state = state
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = vendor_route(scope["path"]) if scope["type"] == "http" else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
+    async def answer(self, route: Route, scope: Scope, headers: Headers, receive: Receive) -> Reply | None:
+        """The reply (errors included, as envelopes); None when the client left before its body came."""
         handler, allowed, job_id = route
-        method: str = scope["method"]
-        # The first of repeated headers wins, as with Starlette's `Headers.get`.
-        headers: Headers = dict(reversed(list(scope["headers"])))
         try:
-            if method not in allowed:
-                raise _not_allowed(method, allowed)
-            reply = await handler(self, scope, headers, job_id, receive)
+            if scope["method"] not in allowed:
+                raise _not_allowed(scope["method"], allowed)
+            return await handler(self, scope, headers, job_id, receive)
         except ApiError as exc:
-            reply = _error_reply(exc)
+            return _error_reply(exc)
         except _Disconnected:
-            return
-        status, body, content_type, extra = reply
-        raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": body})
+            return None
 
     # --- the operations ----------------------------------------------------------------------
 
@@ -79,12 +68,12 @@ class VendorApi:
         body = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
         job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base)
-        return 202, json_bytes(render_job(job, base)), _JSON, ()
+        return 202, job_bytes(job, base), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
         job = self.state.service.poll(tenant, job_id or "")
-        return 200, json_bytes(render_job(job, self._base(scope, headers))), _JSON, ()
+        return 200, job_bytes(job, self._base(scope, headers)), _JSON, ()
 
     async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -131,9 +120,22 @@ class VendorApi:
 
 
 Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
+Route = tuple[Handler, tuple[str, ...], "str | None"]  # handler, methods, job id
 
 
-def vendor_route(path: str) -> tuple[Handler, tuple[str, ...], str | None] | None:
+def request_headers(scope: Scope) -> Headers:
+    # The first of repeated headers wins, as with Starlette's `Headers.get`.
+    return dict(reversed(list(scope["headers"])))
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    status, body, content_type, extra = reply
+    raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def vendor_route(path: str) -> Route | None:
     """(handler, methods, job id) for the four shapes under /api/v1/videos; None for anything else."""
     if not path.startswith(PREFIX):
         return None

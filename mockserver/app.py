@@ -12,7 +12,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .api import VendorApi
 from .auth import new_admin_token
 from .catalog import Catalog
 from .clock import Clock, SystemClock
@@ -120,8 +119,8 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
     state = build_state(config, clock, state_file)
     app = Starlette(
         routes=[*document_routes(), *control_routes()],
-        # The Guard journals and envelopes everything; the vendor routes are answered before Starlette's router.
-        middleware=[Middleware(Guard, state=state), Middleware(VendorApi, state=state)],
+        # The Guard answers the vendor routes itself (api.py), journals and envelopes everything.
+        middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan,
     )

@@ -1,5 +1,8 @@
 """One pure-ASGI layer around the app: every answer is journaled, every failure is an envelope.
 
+- The vendor routes are answered here, from the replies `api.VendorApi` returns; everything
+  else goes through Starlette.
+
 - Exceptions that escape a route become a 500 envelope (never a stack trace) and are kept in
   `MockState.errors`, so the pytest plugin can re-raise them in the test that caused them.
 - An error response that is not JSON (Starlette's own plain-text answers) is rewritten into
@@ -15,6 +18,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .api import Headers, Route, VendorApi, request_headers, send_reply, vendor_route
 from .errors import DEFAULT_MESSAGES, envelope
 from .state import MockState
 
@@ -38,48 +42,91 @@ def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
     return ("content" if match[2] else "poll"), match[1]
 
 
-def _tenant(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            token = value.decode("latin-1")
-            return token[7:].strip() if token[:7].lower() == "bearer " else None
-    return None
+def _tenant(authorization: bytes | None) -> str | None:
+    if authorization is None:
+        return None
+    token = authorization.decode("latin-1")
+    return token[7:].strip() if token[:7].lower() == "bearer " else None
 
 
 class Guard:
     def __init__(self, app: ASGIApp, *, state: MockState) -> None:
         self.app = app
         self.state = state
+        self.vendor = VendorApi(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        route = vendor_route(scope["path"])
+        headers = request_headers(scope)
+        if route is not None:
+            status, retry_after = await self._vendor(route, scope, headers, receive, send)
+        else:
+            status, retry_after = await self._framework(scope, receive, send)
+        if status and not _is_control(scope["path"]):
+            # The control API and its dashboard (which polls every second) are not the app under test.
+            self._journal(scope, headers, status, retry_after)
+
+    async def _vendor(
+        self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
+    ) -> tuple[int, str | None]:
+        """The vendor routes: the reply comes back as data, so no `send` wrapper is needed."""
+        status, retry_after = 0, None
+        try:
+            reply = await self.vendor.answer(route, scope, headers, receive)
+            if reply is None:
+                return 0, None  # the client left: nobody to answer, nothing to journal
+            status, retry_after = reply[0], _retry_after(reply[3])
+            await send_reply(send, reply)
+        except Exception as exc:
+            self._crashed(scope, exc)
+            if not status:
+                await _Answer(send).send_envelope(500, ())
+                status, retry_after = 500, None
+        return status, retry_after
+
+    async def _framework(self, scope: Scope, receive: Receive, send: Send) -> tuple[int, str | None]:
+        """Everything else goes through Starlette; its plain-text errors are rewritten on the way out."""
         answer = _Answer(send)
         try:
             await self.app(scope, receive, answer)
-        except Exception as exc:  # the envelope, never a traceback, whatever went wrong
-            log.exception("unexpected error in %s %s", scope["method"], scope["path"])
-            self.state.errors.append(exc)
+        except Exception as exc:
+            self._crashed(scope, exc)
             if not answer.started:
                 await answer.send_envelope(500, ())
-        self._journal(scope, answer)
+        return answer.status, answer.retry_after
 
-    def _journal(self, scope: Scope, answer: _Answer) -> None:
-        if scope["path"] == "/_mock" or scope["path"].startswith("/_mock/"):
-            return  # the control API and its dashboard (which polls every second) are not the app under test
+    def _crashed(self, scope: Scope, exc: Exception) -> None:
+        # The envelope, never a traceback, whatever went wrong; kept for the test to re-raise.
+        log.error("unexpected error in %s %s", scope["method"], scope["path"], exc_info=exc)
+        self.state.errors.append(exc)
+
+    def _journal(self, scope: Scope, headers: Headers, status: int, retry_after: str | None) -> None:
         operation, job_id = operation_of(scope["method"], scope["path"])
         self.state.journal.record(
             at=self.state.clock.now(),
             method=scope["method"],
             path=scope["path"],
             query=scope["query_string"].decode("latin-1"),
-            status=answer.status,
-            tenant=_tenant(scope),
+            status=status,
+            tenant=_tenant(headers.get(b"authorization")),
             job_id=job_id,
             operation=operation,
-            headers={"retry-after": answer.retry_after} if answer.retry_after else None,
+            headers={"retry-after": retry_after} if retry_after else None,
         )
+
+
+def _is_control(path: str) -> bool:
+    return path == "/_mock" or path.startswith("/_mock/")
+
+
+def _retry_after(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"retry-after":
+            return value.decode("latin-1")
+    return None
 
 
 class _Answer:
