@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import URL
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .auth import bearer_token, check_api_key
 from .content import byte_range
 from .errors import ApiError, envelope
-from .render import job_bytes, json_bytes
+from .render import job_bytes, json_bytes, render_job
 from .state import MockState
-from .validation import parse_json, read_body
+from .validation import parse_json, read_body, whole_body
 
 __all__ = ["VendorApi", "PREFIX", "Reply", "Route", "request_headers", "send_reply", "vendor_route"]
 
@@ -63,12 +63,12 @@ class VendorApi:
     async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
         state = self.state
         tenant = self._tenant(headers)
-        declared = _header(headers, b"content-length")
-        raw = await read_body(_chunks(receive), state.config.max_body_bytes, declared)
+        raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
         body = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
         job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base)
-        return 202, job_bytes(job, base), _JSON, ()
+        # Rendered directly: a new job's body is never asked for twice, so the memo would only churn.
+        return 202, json_bytes(render_job(job, base)), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -159,14 +159,22 @@ def _header(headers: Headers, name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+async def _body(receive: Receive, limit: int, declared: str | None) -> bytes:
+    """The request body; a body in one message (nearly all) skips the streaming reader."""
+    first = await receive()
+    if first["type"] == "http.request" and not first.get("more_body", False):
+        return whole_body(first.get("body", b""), limit, declared)
+    return await read_body(_chunks(first, receive), limit, declared)
+
+
+async def _chunks(message: Message, receive: Receive) -> AsyncIterator[bytes]:
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise _Disconnected
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
+        message = await receive()
 
 
 def _index(query: bytes) -> int:

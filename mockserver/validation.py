@@ -24,7 +24,8 @@ from .errors import ApiError
 from .pricing import Variant
 
 __all__ = [
-    "RequestValidator", "VideoSpec", "parse_json", "decode_json", "read_body", "check_capabilities", "param_name",
+    "RequestValidator", "VideoSpec", "parse_json", "decode_json", "read_body", "whole_body", "check_capabilities",
+    "param_name",
 ]
 
 
@@ -38,15 +39,31 @@ def param_name(path: Iterable[str | int]) -> str:
 
 async def read_body(chunks: AsyncIterator[bytes], limit: int, declared: str | None = None) -> bytes:
     """The whole body, refused with 400 as soon as it (or its declared Content-Length) passes `limit`."""
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+    _check_declared(limit, declared)
     parts, total = [], 0
     async for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            raise ApiError.invalid("body", f"Request body is larger than {limit} bytes")
+            raise _too_large(limit)
         parts.append(chunk)
     return b"".join(parts)
+
+
+def whole_body(body: bytes, limit: int, declared: str | None = None) -> bytes:
+    """`read_body` for a body that arrived in one piece (no async iteration)."""
+    _check_declared(limit, declared)
+    if len(body) > limit:
+        raise _too_large(limit)
+    return body
+
+
+def _check_declared(limit: int, declared: str | None) -> None:
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError.invalid("body", f"Request body is larger than {limit} bytes")
 
 
 def parse_json(body: bytes, content_type: str | None) -> Any:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from mock_helpers import SEED_000_BODY, Api, assert_envelope
 
 from mockserver.api import vendor_route
+from mockserver.render import json_bytes, render_job
 
 
 def _call(api: Api, method: str, path: str, messages: list[dict[str, Any]],
@@ -65,3 +67,29 @@ def test_route_shapes() -> None:
         ("submit", ("POST",), None), ("models", ("GET", "HEAD"), None), ("poll", ("GET", "HEAD"), "j1"),
         ("content", ("GET", "HEAD"), "j1"), None, None, None, None,
     ]
+
+
+def test_a_body_in_several_messages_is_joined_and_one_over_the_limit_refused(make_api: Callable[..., Api]) -> None:
+    api = make_api(max_body_bytes=4096)
+    auth, json_type = (b"authorization", f"Bearer {api.key}".encode()), (b"content-type", b"application/json")
+    body = json.dumps(SEED_000_BODY).encode()
+    pieces = [{"type": "http.request", "body": body[i : i + 7], "more_body": i + 7 < len(body)}
+              for i in range(0, len(body), 7)]
+    sent = _call(api, "POST", "/api/v1/videos", pieces, [auth, json_type])
+    assert sent[0]["status"] == 202 and json.loads(sent[1]["body"])["status"] == "pending"
+    huge = [{"type": "http.request", "body": b" " * 5000 + body, "more_body": False}]
+    sent = _call(api, "POST", "/api/v1/videos", huge, [auth, json_type])
+    assert sent[0]["status"] == 400 and b"larger than 4096 bytes" in sent[1]["body"]
+    assert len(api.state.service.store.jobs()) == 1
+
+
+def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) -> None:
+    job_id = api.job_id()
+    first, again = api.poll(job_id).content, api.poll(job_id).content
+    api.clock.advance(3600)
+    done = api.poll(job_id)
+    job = api.state.service.store.get(None, job_id)
+    assert first == again and json.loads(first)["status"] == "pending"
+    assert done.json()["status"] == "completed" and done.content == json_bytes(render_job(job, job.base_url))  # type: ignore[arg-type]
+    api.state.reset()  # same seed, same id again: a new job must not be answered with the old body
+    assert api.job_id() == job_id and api.poll(job_id).json()["status"] == "pending"
