@@ -33,6 +33,10 @@ class Video:
     def etag(self) -> str:
         return '"' + hashlib.sha256(self.data).hexdigest()[:32] + '"'
 
+    @cached_property
+    def etag_bytes(self) -> bytes:
+        return self.etag.encode()
+
 
 class VideoLibrary:
     """One video per aspect-ratio family, from `fixtures/videos/manifest.json`."""

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from mock_helpers import SEED_000_BODY, Api, assert_envelope
 
 from mockserver.api import vendor_route
@@ -93,3 +94,13 @@ def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) ->
     assert done.json()["status"] == "completed" and done.content == json_bytes(render_job(job, job.base_url))  # type: ignore[arg-type]
     api.state.reset()  # same seed, same id again: a new job must not be answered with the old body
     assert api.job_id() == job_id and api.poll(job_id).json()["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("", 200), ("index=0", 200), ("index=%30", 200), ("other=1", 200), ("x&index=0", 200), ("index=1", 404),
+     ("index", 400), ("index=", 400), ("index=+0", 400), ("index=0&index=0", 400), ("index=-1", 400)],
+)
+def test_the_index_query_reads_as_a_query_string_parser_would(api: Api, query: str, status: int) -> None:
+    job_id = api.completed_job()
+    assert api.http.get(f"/videos/{job_id}/content?{query}").status_code == status
