@@ -1,7 +1,8 @@
 """The live comparison: mockserver and the bare app, same uvicorn, same bytes, same load.
 
-One round starts each server fresh (startup time), runs every load against it, then reads its
-RSS. Rounds alternate the two servers so that drift on the machine hits both alike.
+One round starts each server fresh (startup time: the median of a few spawns), runs every load
+against it, then reads its RSS. Rounds alternate the two servers so that drift on the machine
+hits both alike.
 """
 
 from __future__ import annotations
@@ -77,8 +78,26 @@ def _requests(server: Running) -> dict[str, Request]:
     }
 
 
+# Startup is one spawn against another, ~0.1 s each: the noisiest figure, so each round takes
+# the median of this many spawns (the first of them then serves the loads).
+STARTUPS_PER_ROUND = 5
+
+
+def _start(kind: str, bodies: Path) -> Running:
+    return start_mock() if kind == "mockserver" else start_bare(bodies)
+
+
+def _startup_s(kind: str, bodies: Path, first: float) -> float:
+    times = [first]
+    for _ in range(STARTUPS_PER_ROUND - 1):
+        server = _start(kind, bodies)
+        server.stop()
+        times.append(server.startup_s)
+    return statistics.median(times)
+
+
 def round_for(kind: str, bodies: Path, wrk: str | None, seconds: float) -> Figures:
-    server = start_mock() if kind == "mockserver" else start_bare(bodies)
+    server = _start(kind, bodies)
     try:
         targets = _requests(server)
         run_load(wrk, targets["poll"], 8, min(1.0, seconds))  # warm-up (not counted)
@@ -89,9 +108,10 @@ def round_for(kind: str, bodies: Path, wrk: str | None, seconds: float) -> Figur
             loads[name] = run_load(wrk, targets[route], connections, seconds)
             if loads[name].errors:
                 raise RuntimeError(f"{server.name} {name}: {loads[name].errors} errors")
-        return Figures(server.startup_s, server.rss_mb(), loads)
+        rss = server.rss_mb()
     finally:
         server.stop()
+    return Figures(_startup_s(kind, bodies, server.startup_s), rss, loads)
 
 
 def metrics(figures: Figures) -> dict[str, float]:
