@@ -18,12 +18,12 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .auth import bearer_token, check_api_key
 from .content import byte_range
-from .errors import ApiError, envelope
+from .errors import ApiError
 from .render import job_bytes, json_bytes, render_job
 from .state import MockState
 from .validation import parse_json, read_body, whole_body
 
-__all__ = ["VendorApi", "PREFIX", "Reply", "Route", "request_headers", "send_reply", "vendor_route"]
+__all__ = ["VendorApi", "PREFIX", "Reply", "Route", "error_reply", "request_headers", "send_reply", "vendor_route"]
 
 PREFIX = "/api/v1/videos"
 _GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
@@ -51,10 +51,10 @@ class VendorApi:
         handler, allowed, job_id = route
         try:
             if scope["method"] not in allowed:
-                raise _not_allowed(scope["method"], allowed)
+                raise ApiError.not_allowed(scope["method"], ", ".join(allowed))
             return await handler(self, scope, headers, job_id, receive)
         except ApiError as exc:
-            return _error_reply(exc)
+            return error_reply(exc)
         except _Disconnected:
             return None
 
@@ -194,11 +194,6 @@ def _index(query: bytes) -> int:
     return int(values[0])
 
 
-def _not_allowed(method: str, allowed: tuple[str, ...]) -> ApiError:
-    allow = ", ".join(allowed)
-    return ApiError(405, f"Method {method} not allowed; allowed: {allow}", headers={"Allow": allow})
-
-
-def _error_reply(exc: ApiError) -> Reply:
+def error_reply(exc: ApiError) -> Reply:
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in exc.headers.items()]
-    return exc.status, json_bytes(envelope(exc.status, exc.message, exc.metadata)), _JSON, headers
+    return exc.status, json_bytes(exc.body()), _JSON, headers

@@ -91,9 +91,10 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     # Starlette's own 404 (no route) and 405 (wrong method, with Allow) in the API's shape.
     assert isinstance(exc, HTTPException)
-    message = DEFAULT_MESSAGES.get(exc.status_code, str(exc.detail))
     if exc.status_code == 405:
-        message = f"Method {request.method} not allowed; allowed: {(exc.headers or {}).get('Allow', '')}"
+        error = ApiError.not_allowed(request.method, (exc.headers or {}).get("Allow", ""))
+        return JSONResponse(error.body(), 405, headers=error.headers)
+    message = DEFAULT_MESSAGES.get(exc.status_code, str(exc.detail))
     return JSONResponse(envelope(exc.status_code, message), exc.status_code, headers=exc.headers)
 
 

@@ -56,6 +56,11 @@ class ApiError(Exception):
         metadata = {"error_type": "invalid_request", "param": param, **details}
         return cls(400, message, metadata=metadata)
 
+    @classmethod
+    def not_allowed(cls, method: str, allow: str) -> ApiError:
+        """405 naming the method and what the path allows (`Allow` as the header has it)."""
+        return cls(405, f"Method {method} not allowed; allowed: {allow}", headers={"Allow": allow})
+
     def body(self) -> dict[str, Any]:
         return envelope(self.status, self.message, self.metadata)
 

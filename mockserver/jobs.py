@@ -123,11 +123,7 @@ def _enter(job: Job, phase: int, at: float) -> Job:
     generation_id = job.generation_id
     if generation_id is None and job.timeline[phase].status is not JobStatus.PENDING:
         generation_id = f"gen-vid-{int(at)}-{job.generation_suffix}"
-    return Job(  # spelled out like `counted`: every transition of every job makes one
-        job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request,
-        job.aspect_ratio, job.cost, job.generation_suffix, phase, at, 0, job.polls, job.downloads, generation_id,
-        job.base_url,
-    )
+    return _rebuilt(job, phase, at, 0, job.polls, job.downloads, generation_id)
 
 
 def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Transition]]:
@@ -150,15 +146,23 @@ def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Tr
 
 
 def counted(job: Job, *, polls: int = 0, downloads: int = 0) -> Job:
-    """The job with `polls` more polls (in its phase too) and `downloads` more downloads.
+    """The job with `polls` more polls (in its phase too) and `downloads` more downloads."""
+    return _rebuilt(
+        job, job.phase, job.entered_at, job.polls_in_phase + polls, job.polls + polls, job.downloads + downloads,
+        job.generation_id,
+    )
 
-    Every poll and download makes one: spelled out, it costs half of `dataclasses.replace`.
-    """
+
+def _rebuilt(
+    job: Job, phase: int, entered_at: float, polls_in_phase: int, polls: int, downloads: int,
+    generation_id: str | None,
+) -> Job:
+    # The job with its changing fields replaced. Every poll, download and transition makes one:
+    # spelled out, it costs half of `dataclasses.replace`.
     return Job(
         job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request,
-        job.aspect_ratio, job.cost, job.generation_suffix, job.phase, job.entered_at,
-        job.polls_in_phase + polls, job.polls + polls, job.downloads + downloads, job.generation_id,
-        job.base_url,
+        job.aspect_ratio, job.cost, job.generation_suffix, phase, entered_at, polls_in_phase, polls, downloads,
+        generation_id, job.base_url,
     )
 
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import Headers, Route, VendorApi, request_headers, send_reply, vendor_route
-from .errors import DEFAULT_MESSAGES, envelope
+from .api import Headers, Route, VendorApi, error_reply, request_headers, send_reply, vendor_route
+from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .state import MockState
 
 __all__ = ["Guard", "operation_of"]
@@ -83,7 +83,7 @@ class Guard:
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
-                await _Answer(send).send_envelope(500, ())
+                await send_reply(send, error_reply(ApiError(500)))
                 status, retry_after = 500, None
         return status, retry_after
 

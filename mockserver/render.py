@@ -30,13 +30,18 @@ def content_url(base: str, job_id: str, index: int) -> str:
 
 def render_job(job: Job, base: str) -> dict[str, Any]:
     """`id, generation_id, polling_url, status, unsigned_urls, usage` (and `error`), as captured."""
-    return _render(job.id, job.generation_id, job.status, job.outputs, job.cost, job.error, base)
+    return _render(*_shown(job), base)
 
 
 def job_bytes(job: Job, base: str) -> bytes:
     """`render_job` as sent. Memoized on everything the body shows: a poll loop asks for the
     same bytes until the status changes, and building them was a third of a poll."""
-    return _job_bytes(job.id, job.generation_id, job.status, job.outputs, job.cost, job.error, base)
+    return _job_bytes(*_shown(job), base)
+
+
+def _shown(job: Job) -> tuple[str, str | None, JobStatus, int, Decimal, str | None]:
+    """Everything of a job its body shows (besides the base URL)."""
+    return job.id, job.generation_id, job.status, job.outputs, job.cost, job.error
 
 
 @lru_cache(maxsize=4096)

@@ -116,11 +116,15 @@ class Scenario:
     description: str = ""
     faults: tuple[Fault, ...] = ()
     webhook: WebhookFaults = WebhookFaults()
+    # How many steps draw their seconds (each job then needs that many numbers).
+    ranged: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ranged", sum(step.fixed is None for step in self.steps))
 
     def timeline(self, seed: int, job_id: str) -> tuple[Phase, ...]:
         """The concrete phases of one job: the same seed and job id give the same timeline."""
-        ranged = sum(step.fixed is None for step in self.steps)
-        draws = iter(_draws(f"{seed}:{job_id}".encode(), ranged) if ranged else ())
+        draws = iter(_draws(f"{seed}:{job_id}".encode(), self.ranged) if self.ranged else ())
         return tuple(step.phase(draws) for step in self.steps)
 
     def faults_for(self, operation: Operation) -> list[Fault]:
