@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from .auth import new_admin_token
 from .catalog import Catalog
@@ -111,6 +111,27 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             await pump
 
 
+class MockApp(Starlette):
+    """Starlette whose HTTP requests all enter through the `Guard` first.
+
+    The Guard answers the vendor routes itself (api.py) and hands everything else to Starlette:
+    outside Starlette's middleware stack, a poll skips two layers and a wrapped `send`.
+    """
+
+    guard: Guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["app"] = self
+            await self.guard(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Starlette's own handling: documents, the control API, unknown paths."""
+        await super().__call__(scope, receive, send)
+
+
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
@@ -118,13 +139,13 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
     if clock is None:
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
     state = build_state(config, clock, state_file)
-    app = Starlette(
+    app = MockApp(
         routes=[*document_routes(), *control_routes()],
-        # The Guard answers the vendor routes itself (api.py), journals and envelopes everything.
-        middleware=[Middleware(Guard, state=state)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan,
     )
+    # The Guard journals and envelopes every HTTP request, the vendor routes' and Starlette's.
+    app.guard = Guard(app.framework, state=state)
     app.state.mock = state
     app.state.control = Controller(state, deliveries=state.webhooks)
     return app

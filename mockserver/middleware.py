@@ -1,4 +1,4 @@
-"""One pure-ASGI layer around the app: every answer is journaled, every failure is an envelope.
+"""One pure-ASGI layer in front of the app: every answer is journaled, every failure is an envelope.
 
 - The vendor routes are answered here, from the replies `api.VendorApi` returns; everything
   else goes through Starlette.
@@ -56,9 +56,7 @@ class Guard:
         self.vendor = VendorApi(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+        """One HTTP request (the app sends lifespan events to Starlette directly)."""
         route = vendor_route(scope["path"])
         headers = request_headers(scope)
         if route is not None:
