@@ -7,10 +7,9 @@ job is read and returns the job as it stands at `now`; the caller stores the res
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "counted", "force", "finishes_at",
@@ -49,8 +48,7 @@ DEFAULT_ERRORS: dict[JobStatus, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Phase:
+class Phase(NamedTuple):
     """One status of a timeline and how long the job stays in it (seconds, polls, or both)."""
 
     status: JobStatus
@@ -68,8 +66,7 @@ class Phase:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     """A status change, kept on the job for logs, webhooks and the journal."""
 
     job_id: str
@@ -78,8 +75,10 @@ class Transition:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+# Jobs, phases and transitions are named tuples, not frozen dataclasses: as immutable, and built
+# 4-6 times faster (a frozen dataclass sets each field through `object.__setattr__`). Every
+# submit, poll and download builds at least one `Job`.
+class Job(NamedTuple):
     id: str
     tenant: str
     model: str
@@ -105,7 +104,7 @@ class Job:
 
     @property
     def status(self) -> JobStatus:
-        return self.current.status
+        return self.timeline[self.phase].status
 
     @property
     def error(self) -> str | None:
@@ -118,31 +117,37 @@ class Job:
         return self.current.outputs if self.status is JobStatus.COMPLETED else 0
 
 
-def _enter(job: Job, phase: int, at: float) -> Job:
-    # A job is "processed" (and has a generation id) from the moment it leaves pending.
-    generation_id = job.generation_id
-    if generation_id is None and job.timeline[phase].status is not JobStatus.PENDING:
-        generation_id = f"gen-vid-{int(at)}-{job.generation_suffix}"
-    return _rebuilt(job, phase, at, 0, job.polls, job.downloads, generation_id)
-
-
 def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Transition]]:
     """The job as it stands at `now`, and the transitions that got it there.
 
     `polled` counts this read as a poll (after evaluating it: "pending for 4 polls" means the
-    fifth poll sees the next status).
+    fifth poll sees the next status). However many phases it catches up on, one `Job` is built.
     """
     transitions: list[Transition] = []
-    while not job.status.terminal:
-        left_at = job.current.due(job.entered_at, job.polls_in_phase, now)
+    timeline, phase, entered_at, polls_in_phase = job.timeline, job.phase, job.entered_at, job.polls_in_phase
+    generation_id = job.generation_id
+    current = timeline[phase]
+    while current.status in _RANKS:  # not terminal
+        left_at = current.due(entered_at, polls_in_phase, now)
         if left_at is None:
             break
-        old = job.status
-        job = _enter(job, job.phase + 1, left_at)
-        transitions.append(Transition(job.id, old, job.status, left_at))
-    if polled:
-        job = counted(job, polls=1)
-    return job, transitions
+        phase, entered_at, polls_in_phase = phase + 1, left_at, 0
+        old, current = current, timeline[phase]
+        transitions.append(Transition(job.id, old.status, current.status, left_at))
+        if generation_id is None:
+            generation_id = _generation_id(job, current, left_at)
+    if not transitions and not polled:
+        return job, transitions
+    bump = 1 if polled else 0
+    moved = _rebuilt(job, phase, entered_at, polls_in_phase + bump, job.polls + bump, job.downloads, generation_id)
+    return moved, transitions
+
+
+def _generation_id(job: Job, entered: Phase, at: float) -> str | None:
+    # A job is "processed" (and has a generation id) from the moment it leaves pending.
+    if entered.status is JobStatus.PENDING:
+        return None
+    return f"gen-vid-{int(at)}-{job.generation_suffix}"
 
 
 def counted(job: Job, *, polls: int = 0, downloads: int = 0) -> Job:
@@ -157,8 +162,7 @@ def _rebuilt(
     job: Job, phase: int, entered_at: float, polls_in_phase: int, polls: int, downloads: int,
     generation_id: str | None,
 ) -> Job:
-    # The job with its changing fields replaced. Every poll, download and transition makes one:
-    # spelled out, it costs half of `dataclasses.replace`.
+    # The job with its changing fields replaced; spelled out, it costs a third of `_replace`.
     return Job(
         job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request,
         job.aspect_ratio, job.cost, job.generation_suffix, phase, entered_at, polls_in_phase, polls, downloads,
@@ -189,9 +193,10 @@ def force(
     if not rest[-1].status.terminal:
         rest.append(Phase(JobStatus.COMPLETED))
     timeline = (*job.timeline[: job.phase + 1], *rest)
-    old = job.status
-    job = _enter(replace(job, timeline=timeline), job.phase + 1, now)
-    return job, [Transition(job.id, old, job.status, now)]
+    entered = timeline[job.phase + 1]
+    generation_id = job.generation_id or _generation_id(job, entered, now)
+    moved = _rebuilt(job._replace(timeline=timeline), job.phase + 1, now, 0, job.polls, job.downloads, generation_id)
+    return moved, [Transition(job.id, job.status, entered.status, now)]
 
 
 def finishes_at(job: Job) -> float | None:

@@ -156,9 +156,8 @@ class StateFile:
 
 
 def _job_to_dict(job: Job) -> dict[str, Any]:
-    data = asdict(job)
-    data["cost"] = str(job.cost)
-    return data
+    timeline = [phase._asdict() for phase in job.timeline]
+    return {**job._asdict(), "timeline": timeline, "cost": str(job.cost)}
 
 
 def _job_from_dict(data: dict[str, Any]) -> Job:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
 from decimal import Decimal
 
 import pytest
@@ -59,6 +58,15 @@ def test_generation_id_appears_once_processed_with_the_unix_second_it_happened()
     assert job.generation_id is None
     job, _ = advance(job, 111.0)
     assert job.generation_id == "gen-vid-110-" + "G" * 20
+    # Caught up over several phases at once: still the second it left pending.
+    assert advance(make_job(*TIMED), 500.0)[0].generation_id == "gen-vid-110-" + "G" * 20
+
+
+def test_a_read_that_changes_nothing_returns_the_same_job() -> None:
+    # The store writes (and persists) a job only when `advance` returns a new one.
+    job = make_job(*TIMED)
+    assert advance(job, 105.0)[0] is job
+    assert advance(job, 105.0, polled=True)[0] is not job
 
 
 @pytest.mark.parametrize(
@@ -115,8 +123,8 @@ def test_force_refuses_to_go_backwards_or_leave_a_terminal_state() -> None:
 
 def test_counted_copies_every_field_and_bumps_only_the_counters() -> None:
     # `counted` spells out Job's fields for speed: a field added to Job but not there fails here.
-    job = replace(make_job(*TIMED), phase=1, polls_in_phase=2, polls=7, downloads=3, generation_id="gen", base_url="b")
-    assert counted(job, polls=1, downloads=2) == replace(job, polls_in_phase=3, polls=8, downloads=5)
-    assert len(fields(Job)) == 17
-    moved, _ = advance(replace(job, timeline=TIMED), 10_000.0)  # `_enter`, spelled out the same way
-    assert moved == replace(job, timeline=TIMED, phase=2, entered_at=moved.entered_at, polls_in_phase=0)
+    job = make_job(*TIMED)._replace(phase=1, polls_in_phase=2, polls=7, downloads=3, generation_id="gen", base_url="b")
+    assert counted(job, polls=1, downloads=2) == job._replace(polls_in_phase=3, polls=8, downloads=5)
+    assert len(Job._fields) == 17
+    moved, _ = advance(job, 10_000.0)  # `_rebuilt`, spelled out the same way
+    assert moved == job._replace(phase=2, entered_at=130.0, polls_in_phase=0)
