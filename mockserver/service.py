@@ -178,12 +178,22 @@ class MockService:
     # --- internals ------------------------------------------------------------------------
 
     def _retain(self) -> None:
-        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay)."""
-        for job_id in self.store.over_capacity(limit=4):
-            if self._advance(job_id).status.terminal:
-                self.store.forget(job_id)
-            else:
-                self.store.requeue(job_id)
+        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
+
+        Each is brought up to now first, so its refund and webhook still happen.
+        """
+        found: list[tuple[Job, list[Transition]]] = []
+        now = self.clock.now()
+
+        def catch_up(job: Job) -> Job:
+            moved, transitions = advance(job, now)
+            if transitions:
+                found.append((moved, transitions))
+            return moved
+
+        self.store.retire_oldest(catch_up)
+        for job, transitions in found:
+            self._announce(job, transitions)
 
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)

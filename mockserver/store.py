@@ -107,22 +107,31 @@ class JobStore:
         with self._lock:
             return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
 
-    def over_capacity(self, limit: int) -> list[str]:
-        """Up to `limit` of the oldest ids while more than `max_jobs` are kept (taken off the queue:
-        `forget` or `requeue` each)."""
+    def retire_oldest(self, change: Callable[[Job], Job], limit: int = 4) -> None:
+        """While more than `max_jobs` are kept, apply `change` to the oldest (up to `limit` of them)
+        and forget each that is then finished; one still running goes to the back of the queue.
+
+        One lock and no write for a job about to be forgotten: past `max_jobs` every submit
+        retires one, so this is on the submit path of any long-running server.
+        """
         with self._lock:
             excess = len(self._jobs) - self.max_jobs if self.max_jobs is not None else 0
-            return [self._order.popleft() for _ in range(min(limit, excess, len(self._order)))]
-
-    def forget(self, job_id: str) -> None:
-        with self._lock:
-            self._jobs.pop(job_id, None)
-            self._unfinished.pop(job_id, None)
-            self._sink.forget_job(job_id)
-
-    def requeue(self, job_id: str) -> None:
-        with self._lock:
-            self._order.append(job_id)
+            for _ in range(min(limit, excess, len(self._order))):
+                job_id = self._order.popleft()
+                old = self._jobs.get(job_id)
+                if old is None:
+                    continue
+                job = change(old)
+                if job.status.terminal:
+                    del self._jobs[job_id]
+                    self._unfinished.pop(job_id, None)
+                    self._sink.forget_job(job_id)
+                    continue
+                self._order.append(job_id)
+                if job is not old:
+                    self._jobs[job_id] = job
+                    self._track(job)
+                    self._sink.job(job)
 
     def _track(self, job: Job) -> None:
         if job.status.terminal:

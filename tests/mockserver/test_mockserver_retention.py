@@ -48,3 +48,25 @@ def test_the_default_bound_and_the_flag() -> None:
     assert MockConfig().max_jobs == 10_000
     assert _state(None)[0].service.store.max_jobs is None
     assert build_parser().parse_args(["--max-jobs", "50"]).max_jobs == 50
+
+
+def test_a_job_retired_unread_still_gets_its_refund_and_its_transitions_announced() -> None:
+    state, clock = _state(max_jobs=1)
+    seen: list[tuple[str, str]] = []
+    state.service.listeners.append(lambda job, transition: seen.append((job.id, transition.new.value)))
+    failed = state.service.submit(KEY, dict(SEED_000_BODY), "fail").id
+    clock.advance(3600)  # nobody polls it: it fails unseen
+    state.service.submit(KEY, dict(SEED_000_BODY))
+    assert state.service.store.get(None, failed) is None  # retired
+    assert (failed, "failed") in seen
+    kinds = [entry.kind for entry in state.service.ledger.entries(KEY) if entry.job_id == failed]
+    assert kinds == ["charge", "refund"]
+
+
+def test_a_running_job_passed_over_by_retention_is_kept_as_it_stands_now() -> None:
+    state, clock = _state(max_jobs=1)
+    first = state.service.submit(KEY, dict(SEED_000_BODY)).id
+    clock.advance(20)  # past pending (5-15 s), not yet completed (35 s or more in progress)
+    state.service.submit(KEY, dict(SEED_000_BODY))
+    kept = state.service.store.get(None, first)
+    assert kept is not None and kept.status.value == "in_progress"
