@@ -13,7 +13,7 @@ import hashlib
 import random
 import struct
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -53,19 +53,28 @@ class Step:
 
     # Steps that draw nothing give every job the same (immutable) phase.
     fixed: Phase | None = field(init=False, repr=False, compare=False)
+    # A range in whole milliseconds: its low end and how many values it holds.
+    _low_ms: int = field(init=False, repr=False, compare=False)
+    _choices: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        fixed = None
-        if not isinstance(self.seconds, tuple):
+        fixed, low_ms, choices = None, 0, 1
+        if isinstance(self.seconds, tuple):
+            low_ms = round(self.seconds[0] * 1000)
+            choices = round(self.seconds[1] * 1000) - low_ms + 1
+        else:
             fixed = Phase(self.status, self.seconds, self.polls, self.error, self.outputs)
         object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "_low_ms", low_ms)
+        object.__setattr__(self, "_choices", choices)
 
-    def phase(self, draws: Iterator[float]) -> Phase:
-        """The step for one job; a range takes the next of the job's seeded draws in [0, 1)."""
+    def drawn(self, word: int) -> Phase:
+        """The step for one job, its seconds a whole number of ms in the range, picked by a 64-bit
+        `word` (integer arithmetic: `round(x, 3)` alone cost more than the rest of the draw)."""
         if self.fixed is not None:
             return self.fixed
-        low, high = self.seconds  # type: ignore[misc]  # a range: `fixed` is None only then
-        return Phase(self.status, round(low + (high - low) * next(draws), 3), self.polls, self.error, self.outputs)
+        seconds = (self._low_ms + ((word >> 11) * self._choices >> 53)) / 1000
+        return Phase(self.status, seconds, self.polls, self.error, self.outputs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +128,38 @@ class Scenario:
     # How many steps draw their seconds (each job then needs that many numbers).
     ranged: int = field(init=False, repr=False, compare=False)
 
+    # The timeline of every job when no step draws.
+    _fixed: tuple[Phase, ...] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "ranged", sum(step.fixed is None for step in self.steps))
+        object.__setattr__(self, "_fixed", () if self.ranged else tuple(step.drawn(0) for step in self.steps))
 
     def timeline(self, seed: int, job_id: str) -> tuple[Phase, ...]:
         """The concrete phases of one job: the same seed and job id give the same timeline."""
-        draws = iter(_draws(f"{seed}:{job_id}".encode(), self.ranged) if self.ranged else ())
-        return tuple(step.phase(draws) for step in self.steps)
+        if not self.ranged:
+            return self._fixed
+        words = iter(_words(f"{seed}:{job_id}".encode(), self.ranged))
+        return tuple([step.drawn(next(words)) if step.fixed is None else step.fixed for step in self.steps])
 
     def faults_for(self, operation: Operation) -> list[Fault]:
         return [fault for fault in self.faults if fault.on == operation]
 
 
-def _draws(key: bytes, count: int) -> list[float]:
-    """`count` uniform floats in [0, 1), 53 bits each, from BLAKE2b of `key` (8 per 64-byte block).
+def _words(key: bytes, count: int) -> tuple[int, ...]:
+    """`count` uniform 64-bit words from BLAKE2b of `key` (8 per 64-byte block).
 
     One hash per job instead of seeding a `random.Random` with a string (SHA-512 and a
     Mersenne Twister state: ~5 µs of every submit). Block n is salted with n (0: no salt).
     """
-    words: list[int] = []
-    for block in range((count + 7) // 8):
+    words = _WORDS.unpack(hashlib.blake2b(key, digest_size=64).digest())
+    for block in range(1, (count + 7) // 8):
         digest = hashlib.blake2b(key, digest_size=64, salt=block.to_bytes(16, "little")).digest()
         words += _WORDS.unpack(digest)
-    return [(word >> 11) / _TWO_53 for word in words[:count]]
+    return words[:count]
 
 
 _WORDS = struct.Struct("<8Q")
-_TWO_53 = float(1 << 53)
 
 
 class ScenarioError(ValueError):

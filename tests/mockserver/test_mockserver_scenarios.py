@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.jobs import JobStatus
-from mockserver.scenarios import ScenarioError, builtin_scenarios, load_scenario, resolve_scenario
+from mockserver.scenarios import ScenarioError, Step, builtin_scenarios, load_scenario, resolve_scenario
 
 REQUIRED = {"happy", "slow-then-fail", "fast", "fail", "expire", "cancel", "rate-limited",
             "insufficient-credits", "flaky-poll", "flaky-content"}
@@ -51,6 +51,14 @@ def test_drawn_seconds_spread_over_the_whole_range_and_fixed_phases_are_shared()
     assert 9.5 < pending[1000] < 10.5  # the median of a uniform draw
     assert len({t[1].seconds for t in timelines}) > 1900  # two draws per job, not one reused
     assert all(t[2] is timelines[0][2] for t in timelines)
+
+
+def test_a_drawn_step_covers_its_range_in_whole_milliseconds_both_ends_included() -> None:
+    step = Step(JobStatus.PENDING, (5, 15.5))
+    assert step.drawn(0).seconds == 5
+    assert step.drawn(2**64 - 1).seconds == 15.5
+    middle = step.drawn(2**63).seconds or 0
+    assert 10 <= middle <= 10.5 and round(middle, 3) == middle
 
 
 def write(tmp_path: Path, text: str, name: str = "mine.toml") -> Path:
