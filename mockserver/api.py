@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import URL
@@ -45,10 +46,14 @@ class VendorApi:
 
     def __init__(self, state: MockState) -> None:
         self.state = state
+        # What a client sends on every request, resolved once: Authorization -> accepted key,
+        # (scheme, Host) -> base URL. Bounded: a fuzzer's thousand hosts only start them over.
+        self._keys: dict[bytes, str] = {}
+        self._bases: dict[tuple[str, bytes], str] = {}
 
     async def answer(self, route: Route, scope: Scope, headers: Headers, receive: Receive) -> Reply | None:
         """The reply (errors included, as envelopes); None when the client left before its body came."""
-        handler, allowed, job_id = route
+        handler, allowed, job_id, _operation = route
         try:
             if scope["method"] not in allowed:
                 raise ApiError.not_allowed(scope["method"], ", ".join(allowed))
@@ -104,23 +109,33 @@ class VendorApi:
 
     def _tenant(self, headers: Headers) -> str:
         """The caller's API key; 401 when missing, malformed or unknown."""
-        key = check_api_key(bearer_token(_header(headers, b"authorization")), self.state.config.api_keys)
-        return sys.intern(key)  # every job and ledger entry of the key then shares one string
+        raw = headers.get(b"authorization", b"")
+        key = self._keys.get(raw)
+        if key is None:
+            key = check_api_key(bearer_token(raw.decode("latin-1")), self.state.config.api_keys)
+            key = sys.intern(key)  # every job and ledger entry of the key then shares one string
+            _remember(self._keys, raw, key)
+        return key
 
     def _base(self, scope: Scope, headers: Headers) -> str:
         public = self.state.config.public_base_url
         if public:
             return public.rstrip("/")
-        # A plain Host header is the URL's netloc; anything else goes through Starlette's URL.
-        host = _header(headers, b"host") or ""
-        if _PLAIN_HOST.fullmatch(host):
-            return sys.intern(f"{scope['scheme']}://{host}/api/v1")  # kept by every job
-        url = URL(scope=scope)
-        return f"{url.scheme}://{url.netloc}/api/v1"
+        found = (scope["scheme"], headers.get(b"host", b""))
+        base = self._bases.get(found)
+        if base is None:
+            # A plain Host header is the URL's netloc; anything else goes through Starlette's URL.
+            host = found[1].decode("latin-1")
+            if not _PLAIN_HOST.fullmatch(host):
+                url = URL(scope=scope)  # it also looks at the server address: not remembered
+                return f"{url.scheme}://{url.netloc}/api/v1"
+            base = sys.intern(f"{scope['scheme']}://{host}/api/v1")  # kept by every job
+            _remember(self._bases, found, base)
+        return base
 
 
 Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
-Route = tuple[Handler, tuple[str, ...], "str | None"]  # handler, methods, job id
+Route = tuple[Handler, tuple[str, ...], "str | None", str]  # handler, methods, job id, operation
 
 
 def request_headers(scope: Scope) -> Headers:
@@ -136,22 +151,32 @@ async def send_reply(send: Send, reply: Reply) -> None:
 
 
 def vendor_route(path: str) -> Route | None:
-    """(handler, methods, job id) for the four shapes under /api/v1/videos; None for anything else."""
+    """(handler, methods, job id, operation) for the four shapes under /api/v1/videos; None for
+    anything else. The job id and operation are what `middleware.operation_of` finds too."""
     if not path.startswith(PREFIX):
         return None
     rest = path[len(PREFIX) :]
     if not rest:
-        return VendorApi.submit, _POST, None
+        return VendorApi.submit, _POST, None, "submit"
     if rest[0] != "/":
         return None
     parts = rest[1:].split("/")
     if len(parts) == 1 and parts[0]:
         if parts[0] == "models":
-            return VendorApi.models, _GET, None
-        return VendorApi.poll, _GET, parts[0]
+            return VendorApi.models, _GET, None, "models"
+        return VendorApi.poll, _GET, parts[0], "poll"
     if len(parts) == 2 and parts[0] and parts[1] == "content":
-        return VendorApi.content, _GET, parts[0]
+        return VendorApi.content, _GET, parts[0], "content"
     return None
+
+
+def _remember(memo: dict[Any, str], key: Any, value: str) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+_MEMO_SIZE = 1024
 
 
 def _header(headers: Headers, name: bytes) -> str | None:

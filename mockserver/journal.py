@@ -8,15 +8,17 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .sink import NullSink, StateSink
 
 __all__ = ["Entry", "Journal"]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One request and its answer. A named tuple: every request makes one (a frozen dataclass
+    took ~0.8 µs to build)."""
+
     seq: int
     at: float  # the mock's clock (virtual in tests)
     method: str
@@ -24,9 +26,9 @@ class Entry:
     query: str
     status: int
     tenant: str | None
-    job_id: str | None = None
-    operation: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    job_id: str | None
+    operation: str | None
+    headers: dict[str, str]  # the answer's headers worth keeping (Retry-After)
 
 
 class Journal:

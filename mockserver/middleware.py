@@ -28,6 +28,7 @@ log = logging.getLogger("mockserver")
 
 _JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
+_TENANTS_KEPT = 1024
 
 
 def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
@@ -54,6 +55,8 @@ class Guard:
         self.app = app
         self.state = state
         self.vendor = VendorApi(state)
+        # Authorization header -> the token the journal shows; a client sends the same one each time.
+        self._tenants: dict[bytes, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One HTTP request (the app sends lifespan events to Starlette directly)."""
@@ -61,11 +64,15 @@ class Guard:
         headers = request_headers(scope)
         if route is not None:
             status, retry_after = await self._vendor(route, scope, headers, receive, send)
-        else:
-            status, retry_after = await self._framework(scope, receive, send)
+            if status:
+                # `operation_of`, from what the route matched: a POST is a submit, other methods none.
+                operation = route[3] if route[3] != "submit" or scope["method"] == "POST" else None
+                self._journal(scope, headers, status, retry_after, operation, route[2])
+            return
+        status, retry_after = await self._framework(scope, receive, send)
         if status and not _is_control(scope["path"]):
             # The control API and its dashboard (which polls every second) are not the app under test.
-            self._journal(scope, headers, status, retry_after)
+            self._journal(scope, headers, status, retry_after, *operation_of(scope["method"], scope["path"]))
 
     async def _vendor(
         self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
@@ -101,15 +108,24 @@ class Guard:
         log.error("unexpected error in %s %s", scope["method"], scope["path"], exc_info=exc)
         self.state.errors.append(exc)
 
-    def _journal(self, scope: Scope, headers: Headers, status: int, retry_after: str | None) -> None:
-        operation, job_id = operation_of(scope["method"], scope["path"])
+    def _journal(
+        self, scope: Scope, headers: Headers, status: int, retry_after: str | None, operation: str | None,
+        job_id: str | None,
+    ) -> None:
+        authorization = headers.get(b"authorization")
+        tenant = self._tenants.get(authorization) if authorization is not None else None
+        if tenant is None and authorization is not None:
+            tenant = _tenant(authorization)
+            if len(self._tenants) >= _TENANTS_KEPT:  # a fuzzer's thousand keys: start over
+                self._tenants.clear()
+            self._tenants[authorization] = tenant
         self.state.journal.record(
             at=self.state.clock.now(),
             method=scope["method"],
             path=scope["path"],
             query=scope["query_string"].decode("latin-1"),
             status=status,
-            tenant=_tenant(headers.get(b"authorization")),
+            tenant=tenant,
             job_id=job_id,
             operation=operation,
             headers={"retry-after": retry_after} if retry_after else None,

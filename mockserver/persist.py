@@ -86,7 +86,7 @@ class StateFile:
         self._write("INSERT OR REPLACE INTO ledger VALUES (?, ?)", (entry.seq, json.dumps(data)))
 
     def journal(self, entry: Entry) -> None:
-        self._write("INSERT OR REPLACE INTO journal VALUES (?, ?)", (entry.seq, json.dumps(asdict(entry))))
+        self._write("INSERT OR REPLACE INTO journal VALUES (?, ?)", (entry.seq, json.dumps(entry._asdict())))
         self._since_trim += 1
         if self._since_trim >= _TRIM_EVERY:
             self._since_trim = 0

@@ -104,3 +104,32 @@ def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) ->
 def test_the_index_query_reads_as_a_query_string_parser_would(api: Api, query: str, status: int) -> None:
     job_id = api.completed_job()
     assert api.http.get(f"/videos/{job_id}/content?{query}").status_code == status
+
+
+def test_keys_and_hosts_are_remembered_per_header_value_never_across_values(api: Api) -> None:
+    # The key and the base URL are resolved once per header value; each value keeps its own answer.
+    def submit(authorization: bytes, host: bytes) -> list[dict[str, Any]]:
+        headers = [(b"authorization", authorization), (b"host", host), (b"content-type", b"application/json")]
+        body = {"type": "http.request", "body": json.dumps(SEED_000_BODY).encode()}
+        return _call(api, "POST", "/api/v1/videos", [body], headers)
+
+    good = f"Bearer {api.key}".encode()
+    other = b"Bearer sk-mg-v1-" + b"b" * 64
+    for _ in range(2):
+        assert json.loads(submit(good, b"one.test")[1]["body"])["polling_url"].startswith("http://one.test/")
+        assert json.loads(submit(good, b"two.test:81")[1]["body"])["polling_url"].startswith("http://two.test:81/")
+        assert submit(b"Bearer nope", b"one.test")[0]["status"] == 401
+    submit(other, b"one.test")
+    tenants = {job.tenant for job in api.state.service.store.jobs()}
+    assert tenants == {api.key, other.decode()[7:]}
+    assert {entry.tenant for entry in api.state.journal.entries()} == {api.key, other.decode()[7:], "nope"}
+
+
+def test_many_distinct_keys_keep_the_memo_bounded(api: Api) -> None:
+    for number in range(1100):
+        key = f"sk-mg-v1-{number:064x}".encode()
+        _call(api, "GET", "/api/v1/videos/unknown", [], [(b"authorization", b"Bearer " + key)])
+    assert len(api.state.journal.entries()) == 1100
+    assert len(api.app.guard.vendor._keys) <= 1024  # type: ignore[attr-defined]  # memory stays bounded
+    first = b"Bearer sk-mg-v1-" + b"0" * 64  # forgotten by the memo: resolved again, the same way
+    assert _call(api, "GET", "/api/v1/videos/unknown", [], [(b"authorization", first)])[0]["status"] == 404
