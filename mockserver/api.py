@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from .auth import bearer_token, check_api_key
 from .content import byte_range
 from .errors import ApiError
-from .render import job_bytes, json_bytes, render_job
+from .render import job_bytes, json_bytes, submitted_bytes
 from .state import MockState
 from .validation import parse_json, read_body, whole_body
 
@@ -72,8 +72,7 @@ class VendorApi:
         body = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
         job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base)
-        # Rendered directly: a new job's body is never asked for twice, so the memo would only churn.
-        return 202, json_bytes(render_job(job, base)), _JSON, ()
+        return 202, submitted_bytes(job, base), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)

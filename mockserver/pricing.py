@@ -9,9 +9,8 @@ so that the ledger and `usage.cost` agree to the last digit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .catalog import ModelSpec
 
@@ -21,9 +20,8 @@ FPS = 24  # frames per second assumed for token-priced models
 _COST_PLACES = Decimal("0.0000001")  # the vendor reports costs to 7 decimals
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """The priced properties of one job."""
+class Variant(NamedTuple):
+    """The priced properties of one job (a named tuple: every submit builds one)."""
 
     duration: int
     resolution: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from .jobs import Job, JobStatus
 
-__all__ = ["render_job", "job_bytes", "polling_url", "content_url", "json_bytes"]
+__all__ = ["render_job", "job_bytes", "submitted_bytes", "polling_url", "content_url", "json_bytes"]
 
 # What JSONResponse sends, without building a new JSONEncoder for every response (json.dumps
 # does whenever it is given options).
@@ -37,6 +38,26 @@ def job_bytes(job: Job, base: str) -> bytes:
     """`render_job` as sent. Memoized on everything the body shows: a poll loop asks for the
     same bytes until the status changes, and building them was a third of a poll."""
     return _job_bytes(*_shown(job), base)
+
+
+def submitted_bytes(job: Job, base: str) -> bytes:
+    """A new job's body as sent: `render_job`, and nearly always just `id, polling_url, status`,
+    which are joined here without the encoder (never asked for twice, so not memoized)."""
+    status = job.status
+    if job.generation_id is not None or status not in _UNFINISHED:
+        return json_bytes(render_job(job, base))
+    url = polling_url(base, job.id)
+    parts = (b'{"id":', _string(job.id), b',"polling_url":', _string(url), b',"status":"', _UNFINISHED[status])
+    return b"".join(parts)
+
+
+# Statuses whose body has no error and no URLs, as they end the body.
+_UNFINISHED = {JobStatus.PENDING: b'pending"}', JobStatus.IN_PROGRESS: b'in_progress"}'}
+
+
+def _string(text: str) -> bytes:
+    # A JSON string exactly as `_ENCODER` writes it (ensure_ascii=False).
+    return encode_basestring(text).encode()
 
 
 def _shown(job: Job) -> tuple[str, str | None, JobStatus, int, Decimal, str | None]:

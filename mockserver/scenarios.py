@@ -130,10 +130,14 @@ class Scenario:
 
     # The timeline of every job when no step draws.
     _fixed: tuple[Phase, ...] = field(init=False, repr=False, compare=False)
+    # Faults by operation, looked up on every request.
+    _faults: dict[str, tuple[Fault, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ranged", sum(step.fixed is None for step in self.steps))
         object.__setattr__(self, "_fixed", () if self.ranged else tuple(step.drawn(0) for step in self.steps))
+        faults = {on: tuple(fault for fault in self.faults if fault.on == on) for on in _OPERATIONS}
+        object.__setattr__(self, "_faults", faults)
 
     def timeline(self, seed: int, job_id: str) -> tuple[Phase, ...]:
         """The concrete phases of one job: the same seed and job id give the same timeline."""
@@ -142,8 +146,8 @@ class Scenario:
         words = iter(_words(f"{seed}:{job_id}".encode(), self.ranged))
         return tuple([step.drawn(next(words)) if step.fixed is None else step.fixed for step in self.steps])
 
-    def faults_for(self, operation: Operation) -> list[Fault]:
-        return [fault for fault in self.faults if fault.on == operation]
+    def faults_for(self, operation: Operation) -> tuple[Fault, ...]:
+        return self._faults[operation]
 
 
 def _words(key: bytes, count: int) -> tuple[int, ...]:

@@ -99,7 +99,7 @@ class MockService:
         now = self.clock.now()
         self._throttle(tenant, now)
         cost, _sku = price_job(spec.model, spec.variant)
-        job_id = self.store.new_id()
+        job_id, generation_suffix = self.store.new_ids()
         try:
             self.ledger.charge(tenant, job_id, cost, now)
         except InsufficientCredits as exc:
@@ -114,7 +114,7 @@ class MockService:
             request=request,
             aspect_ratio=spec.aspect_ratio,
             cost=cost,
-            generation_suffix=self.store.new_id(),
+            generation_suffix=generation_suffix,
             entered_at=now,
             base_url=base_url,
         )

@@ -48,21 +48,24 @@ class JobStore:
             self._counts: Counter[tuple[str, str]] = Counter()
             self._rng = random.Random(f"ids:{self._seed}")
 
-    def new_id(self, length: int = 20) -> str:
-        """A fresh id of `length` letters and digits; the same seed gives the same ids."""
+    def new_ids(self, length: int = 20) -> tuple[str, str]:
+        """A fresh job id and a second id (the generation's), each `length` letters and digits,
+        from one draw; the same seed gives the same ids."""
         with self._lock:
             while True:
-                raw = self._rng.randbytes(length + 4).translate(_BYTE_TO_ALNUM, _UNEVEN_BYTES)
-                while len(raw) < length:  # > 4 of the bytes dropped: rare (about 1 in 700)
+                raw = self._rng.randbytes(2 * length + 6).translate(_BYTE_TO_ALNUM, _UNEVEN_BYTES)
+                while len(raw) < 2 * length:  # > 6 of the bytes dropped: rare (about 1 in 2,000)
                     raw += self._rng.randbytes(4).translate(_BYTE_TO_ALNUM, _UNEVEN_BYTES)
                 job_id = raw[:length].decode("ascii")
                 if job_id not in self._jobs:
-                    return job_id
+                    return job_id, raw[length : 2 * length].decode("ascii")
 
     def tenant(self, key: str) -> TenantState:
-        with self._lock:  # every submit asks: build a TenantState only for a new key
-            state = self._tenants.get(key)
-            return state if state is not None else self._tenants.setdefault(key, TenantState())
+        state = self._tenants.get(key)  # every submit asks: a known key needs no lock
+        if state is not None:
+            return state
+        with self._lock:
+            return self._tenants.setdefault(key, TenantState())
 
     def count(self, scope: str, operation: str) -> int:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""

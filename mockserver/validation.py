@@ -14,7 +14,7 @@ import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import jsonschema_rs
@@ -67,12 +67,13 @@ def _too_large(limit: int) -> ApiError:
 
 
 def parse_json(body: bytes, content_type: str | None) -> Any:
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise ApiError.invalid(
-            "Content-Type",
-            f"Content-Type must be application/json, not {content_type or 'missing'}",
-        )
+    if content_type != "application/json":  # what nearly every client sends, as it is
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError.invalid(
+                "Content-Type",
+                f"Content-Type must be application/json, not {content_type or 'missing'}",
+            )
     return decode_json(body)
 
 
@@ -83,9 +84,11 @@ def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
     each field itself and names it).
     """
     try:
-        text = body.decode(json.detect_encoding(body), "surrogatepass")  # what `json.loads` does with bytes
+        # What `json.loads` does with bytes; `detect_encoding` says UTF-8 for "{" and a non-NUL.
+        plain = body[:1] == b"{" and body[1:2] != b"\x00"
+        text = body.decode("utf-8" if plain else json.detect_encoding(body), "surrogatepass")
         value = (_LENIENT if overflow_ok else _STRICT).decode(text)
-        if _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses, but is no text: refuse it here
+        if b"\\u" in body and _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses: refuse it here
             json.dumps(value, ensure_ascii=False).encode()
         return value
     except (UnicodeError, json.JSONDecodeError, ValueError) as exc:
@@ -150,8 +153,7 @@ class RequestValidator:
         return {"param": param_name(path), "message": error.message}
 
 
-@dataclass(frozen=True, slots=True)
-class VideoSpec:
+class VideoSpec(NamedTuple):
     """A request resolved against its model: what the job will be and what it costs."""
 
     model: ModelSpec

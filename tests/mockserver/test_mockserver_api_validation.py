@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from mock_helpers import SEED_000_BODY, Api, assert_envelope
+
+from mockserver.errors import ApiError
+from mockserver.validation import decode_json
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -129,3 +133,18 @@ def test_size_alone_is_interchangeable_with_resolution_and_aspect_ratio(api: Api
 def test_unknown_scenario_header_is_refused_with_the_choices(api: Api) -> None:
     error = assert_envelope(api.submit(None, **{"X-Mock-Scenario": "nope"}), 400)
     assert "happy" in error["metadata"]["allowed"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_bodies_decode_as_json_loads_would_in_every_json_encoding(encoding: str) -> None:
+    # The UTF-8 shortcut for "{" plus a non-NUL must agree with `json.detect_encoding` everywhere.
+    text = json.dumps({**SEED_000_BODY, "prompt": "Grüße, 猫 🐈"}, ensure_ascii=False)
+    raw = text.encode(encoding)
+    assert decode_json(raw) == json.loads(raw)
+
+
+def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
+    assert decode_json(b'{"prompt": "\\ud83d\\udc08"}') == {"prompt": "🐈"}
+    with pytest.raises(ApiError) as caught:
+        decode_json(b'{"prompt": "\\ud83d"}')
+    assert caught.value.status == 400

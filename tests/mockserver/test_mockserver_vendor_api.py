@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from mock_helpers import SEED_000_BODY, Api, assert_envelope
 
 from mockserver.api import vendor_route
-from mockserver.render import json_bytes, render_job
+from mockserver.jobs import Job, advance
+from mockserver.render import json_bytes, render_job, submitted_bytes
+from mockserver.scenarios import builtin_scenarios
 
 
 def _call(api: Api, method: str, path: str, messages: list[dict[str, Any]],
@@ -133,3 +136,16 @@ def test_many_distinct_keys_keep_the_memo_bounded(api: Api) -> None:
     assert len(api.app.guard.vendor._keys) <= 1024  # type: ignore[attr-defined]  # memory stays bounded
     first = b"Bearer sk-mg-v1-" + b"0" * 64  # forgotten by the memo: resolved again, the same way
     assert _call(api, "GET", "/api/v1/videos/unknown", [], [(b"authorization", first)])[0]["status"] == 404
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8000/api/v1", 'https://ü.test/"quoted"\\/api/v1'])
+@pytest.mark.parametrize("at", [0.0, 20.0, 3600.0])  # pending, in progress (with a generation id), completed
+def test_a_new_jobs_body_is_the_general_rendering_byte_for_byte(base: str, at: float) -> None:
+    for name in ("happy", "fail", "fast"):
+        timeline = builtin_scenarios()[name].timeline(0, "J")
+        new = Job("J" * 20, "k", "m", name, 0.0, timeline, {}, "16:9", Decimal("0.4"), "G" * 20)
+        job, _ = advance(new, at)
+        assert submitted_bytes(job, base) == json_bytes(render_job(job, base))
+    started = Job("J" * 20, "k", "m", "s", 0.0, timeline[1:], {}, "16:9", Decimal("0.4"), "G" * 20)
+    assert json.loads(submitted_bytes(started, base))["status"] == started.status.value
+    assert submitted_bytes(started, base) == json_bytes(render_job(started, base))
