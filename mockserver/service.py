@@ -104,19 +104,10 @@ class MockService:
             self.ledger.charge(tenant, job_id, cost, now)
         except InsufficientCredits as exc:
             raise _payment_required(exc) from None
-        job = Job(
-            id=job_id,
-            tenant=tenant,
-            model=spec.model.id,
-            scenario=key,
-            created_at=now,
-            timeline=scenario.timeline(self.seed, job_id),
-            request=request,
-            aspect_ratio=spec.aspect_ratio,
-            cost=cost,
-            generation_suffix=generation_suffix,
-            entered_at=now,
-            base_url=base_url,
+        timeline = scenario.timeline(self.seed, job_id)
+        job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
+            job_id, tenant, spec.model.id, key, now, timeline, request, spec.aspect_ratio, cost, generation_suffix,
+            0, now, 0, 0, 0, None, base_url,
         )
         self.store.add(job)
         self._retain()

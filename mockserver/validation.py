@@ -87,8 +87,8 @@ def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
         # What `json.loads` does with bytes; `detect_encoding` says UTF-8 for "{" and a non-NUL.
         plain = body[:1] == b"{" and body[1:2] != b"\x00"
         text = body.decode("utf-8" if plain else json.detect_encoding(body), "surrogatepass")
-        value = (_LENIENT if overflow_ok else _STRICT).decode(text)
-        if b"\\u" in body and _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses: refuse it here
+        value = _decoded(_LENIENT if overflow_ok else _STRICT, text)
+        if b"\\" in body and _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses: refuse it here
             json.dumps(value, ensure_ascii=False).encode()
         return value
     except (UnicodeError, json.JSONDecodeError, ValueError) as exc:
@@ -98,6 +98,20 @@ def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _decoded(decoder: json.JSONDecoder, text: str) -> Any:
+    """`decoder.decode(text)`. An object with no whitespace around it (what clients send) goes
+    straight to the C scanner; `decode` adds two regex matches and a frame (~0.6 µs)."""
+    if text[:1] == "{":
+        try:
+            value, end = decoder.scan_once(text, 0)  # type: ignore[attr-defined]
+        except StopIteration:
+            pass  # `decode` raises the error with its message
+        else:
+            if end == len(text):
+                return value
+    return decoder.decode(text)
 
 
 def _finite(text: str) -> float:
@@ -315,15 +329,12 @@ def _resolve(body: dict[str, Any], rules: _Rules, size: tuple[int, int] | None) 
         resolution = body.get("resolution") or rules.resolution
         ratio = body.get("aspect_ratio") or rules.aspect_ratio
         size = _size_for(resolution, ratio)
-    variant = Variant(
-        duration=body.get("duration", rules.duration),
-        resolution=resolution,
-        width=size[0],
-        height=size[1],
-        audio=body.get("generate_audio", rules.model.audio),
-        image_to_video=bool(body.get("frame_images") or body.get("input_references")),
-    )
-    return VideoSpec(rules.model, variant, ratio, body.get("callback_url"))
+    # Positional: keywords to a named tuple cost as much as the rest of this function.
+    get = body.get
+    image_to_video = bool(get("frame_images") or get("input_references"))
+    audio = get("generate_audio", rules.model.audio)
+    variant = Variant(get("duration", rules.duration), resolution, size[0], size[1], audio, image_to_video)
+    return VideoSpec(rules.model, variant, ratio, get("callback_url"))
 
 
 # A handful of (resolution, aspect ratio) pairs exist; the arithmetic is the same every time.

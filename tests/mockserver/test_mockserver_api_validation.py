@@ -148,3 +148,19 @@ def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
     with pytest.raises(ApiError) as caught:
         decode_json(b'{"prompt": "\\ud83d"}')
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"a": 1}', b'{"a": 1} ', b' {"a": 1}', b'{"a": 1}\n\t', b'{"a": 1} x', b'{"a": 1}{}', b'{"a": ', b"{",
+     b'{"a" 1}', b"{}", b"[1]", b'{"a": [1, {"b": null}]}', b'{"a": "\\\\u0041"}'],
+)
+def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: bytes) -> None:
+    try:
+        expected: Any = json.JSONDecoder().decode(raw.decode())
+    except json.JSONDecodeError as exc:
+        with pytest.raises(ApiError) as caught:
+            decode_json(raw)
+        assert caught.value.message == f"Malformed JSON body: {exc}"
+    else:
+        assert decode_json(raw) == expected
