@@ -119,16 +119,10 @@ class Guard:
             if len(self._tenants) >= _TENANTS_KEPT:  # a fuzzer's thousand keys: start over
                 self._tenants.clear()
             self._tenants[authorization] = tenant
+        query = scope["query_string"]
         self.state.journal.record(
-            at=self.state.clock.now(),
-            method=scope["method"],
-            path=scope["path"],
-            query=scope["query_string"].decode("latin-1"),
-            status=status,
-            tenant=tenant,
-            job_id=job_id,
-            operation=operation,
-            headers={"retry-after": retry_after} if retry_after else None,
+            self.state.clock.now(), scope["method"], scope["path"], query.decode("latin-1") if query else "", status,
+            tenant, job_id, operation, {"retry-after": retry_after} if retry_after else None,
         )
 
 

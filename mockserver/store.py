@@ -49,6 +49,7 @@ class JobStore:
             self._counts: Counter[tuple[str, str]] = Counter()
             self._rng = random.Random(f"ids:{self._seed}")
             self._id_chars, self._id_start = b"", 0  # drawn id characters, and the next one to use
+            self._since_retired = 0  # submits since retention last ran
 
     def new_ids(self, length: int = 20) -> tuple[str, str]:
         """A fresh job id and a second id (the generation's), each `length` letters and digits;
@@ -119,16 +120,26 @@ class JobStore:
         with self._lock:
             return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
 
-    def retire_oldest(self, change: Callable[[Job], Job], limit: int = 4) -> None:
-        """While more than `max_jobs` are kept, apply `change` to the oldest (up to `limit` of them)
-        and forget each that is then finished; one still running goes to the back of the queue.
+    def retire_oldest(self, change: Callable[[Job], Job]) -> None:
+        """Keep at most `max_jobs`: apply `change` to the oldest and forget each that is then
+        finished; one still running goes to the back of the queue (and may stay past the bound).
 
-        One lock and no write for a job about to be forgotten: past `max_jobs` every submit
-        retires one, so this is on the submit path of any long-running server.
+        Past the bound every submit must retire one job, so it is done in batches of 1/256 of
+        `max_jobs` (40 of the default 10,000) every that many submits, under one lock, never
+        writing a job about to be forgotten. Each pass looks at no more than four jobs per
+        submit since the last, as a pass per submit did.
         """
+        if self.max_jobs is None:
+            return
+        batch = max(1, self.max_jobs // 256)
         with self._lock:
-            excess = len(self._jobs) - self.max_jobs if self.max_jobs is not None else 0
-            for _ in range(min(limit, excess, len(self._order))):
+            self._since_retired += 1
+            if self._since_retired < batch:
+                return
+            self._since_retired = 0
+            # Down to `batch - 1` below the bound: the next `batch - 1` submits then fit under it.
+            excess = len(self._jobs) - (self.max_jobs - batch + 1)
+            for _ in range(min(4 * batch, excess, len(self._order))):
                 job_id = self._order.popleft()
                 old = self._jobs.get(job_id)
                 if old is None:

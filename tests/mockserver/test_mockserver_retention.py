@@ -70,3 +70,34 @@ def test_a_running_job_passed_over_by_retention_is_kept_as_it_stands_now() -> No
     state.service.submit(KEY, dict(SEED_000_BODY))
     kept = state.service.store.get(None, first)
     assert kept is not None and kept.status.value == "in_progress"
+
+
+def test_a_large_store_retires_in_batches_and_never_keeps_more_than_max_jobs() -> None:
+    state, clock = _state(max_jobs=1024)  # batches of 4
+    sizes = []
+    for _ in range(1100):
+        state.service.submit(KEY, dict(SEED_000_BODY))
+        clock.advance(600)  # every job is finished by the next submit
+        sizes.append(len(state.service.store))
+    assert max(sizes) == 1024
+    assert set(sizes[-8:]) <= {1021, 1022, 1023, 1024}  # a pass every 4th submit
+    assert min(sizes[-8:]) == 1021
+
+
+def test_with_every_job_running_a_pass_looks_at_no_more_than_four_jobs_per_submit() -> None:
+    state, _clock = _state(max_jobs=512)  # batches of 2; no job finishes: the clock stands still
+    looked = []
+    store = state.service.store
+    original = store.retire_oldest
+
+    def counting(change: Callable[..., object]) -> None:
+        def counted(job: object) -> object:
+            looked.append(job)
+            return change(job)
+        original(counted)  # type: ignore[arg-type]
+
+    store.retire_oldest = counting  # type: ignore[method-assign]
+    for _ in range(600):
+        state.service.submit(KEY, dict(SEED_000_BODY))
+    assert len(store) == 600  # running jobs are never forgotten
+    assert 0 < len(looked) <= 4 * (600 - 512)
