@@ -57,13 +57,6 @@ class Phase(NamedTuple):
     error: str | None = None
     outputs: int = 1
 
-    def due(self, entered_at: float, polls_in_phase: int, now: float) -> float | None:
-        """When the job left this phase, if it has by `now` (None while it stays)."""
-        if self.seconds is not None and now >= entered_at + self.seconds:
-            return entered_at + self.seconds
-        if self.polls is not None and polls_in_phase >= self.polls:
-            return now
-        return None
 
 
 class Transition(NamedTuple):
@@ -128,14 +121,19 @@ def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Tr
     generation_id = job.generation_id
     current = timeline[phase]
     while current.status in _RANKS:  # not terminal
-        left_at = current.due(entered_at, polls_in_phase, now)
-        if left_at is None:
+        # A phase ends when its seconds are over, or at the poll after its count (whichever first).
+        seconds = current.seconds
+        if seconds is not None and now >= entered_at + seconds:
+            left_at = entered_at + seconds
+        elif current.polls is not None and polls_in_phase >= current.polls:
+            left_at = now
+        else:
             break
         phase, entered_at, polls_in_phase = phase + 1, left_at, 0
         old, current = current, timeline[phase]
         transitions.append(Transition(job.id, old.status, current.status, left_at))
-        if generation_id is None:
-            generation_id = _generation_id(job, current, left_at)
+        if generation_id is None and current.status is not JobStatus.PENDING:
+            generation_id = _generation_id(job, left_at)
     if not transitions and not polled:
         return job, transitions
     bump = 1 if polled else 0
@@ -143,10 +141,8 @@ def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Tr
     return moved, transitions
 
 
-def _generation_id(job: Job, entered: Phase, at: float) -> str | None:
+def _generation_id(job: Job, at: float) -> str:
     # A job is "processed" (and has a generation id) from the moment it leaves pending.
-    if entered.status is JobStatus.PENDING:
-        return None
     return f"gen-vid-{int(at)}-{job.generation_suffix}"
 
 
@@ -194,7 +190,9 @@ def force(
         rest.append(Phase(JobStatus.COMPLETED))
     timeline = (*job.timeline[: job.phase + 1], *rest)
     entered = timeline[job.phase + 1]
-    generation_id = job.generation_id or _generation_id(job, entered, now)
+    generation_id = job.generation_id
+    if generation_id is None and entered.status is not JobStatus.PENDING:
+        generation_id = _generation_id(job, now)
     moved = _rebuilt(job._replace(timeline=timeline), job.phase + 1, now, 0, job.polls, job.downloads, generation_id)
     return moved, [Transition(job.id, job.status, entered.status, now)]
 

@@ -156,7 +156,10 @@ def _words(key: bytes, count: int) -> tuple[int, ...]:
     One hash per job instead of seeding a `random.Random` with a string (SHA-512 and a
     Mersenne Twister state: ~5 µs of every submit). Block n is salted with n (0: no salt).
     """
-    words = _WORDS.unpack(hashlib.blake2b(key, digest_size=64).digest())
+    digest = hashlib.blake2b(key, digest_size=64).digest()
+    if count <= 8:  # every scenario we know of: one block, unpacked no further than needed
+        return _FIRST_WORDS[count].unpack_from(digest)
+    words = _WORDS.unpack(digest)
     for block in range(1, (count + 7) // 8):
         digest = hashlib.blake2b(key, digest_size=64, salt=block.to_bytes(16, "little")).digest()
         words += _WORDS.unpack(digest)
@@ -164,6 +167,7 @@ def _words(key: bytes, count: int) -> tuple[int, ...]:
 
 
 _WORDS = struct.Struct("<8Q")
+_FIRST_WORDS = [struct.Struct(f"<{count}Q") for count in range(9)]
 
 
 class ScenarioError(ValueError):

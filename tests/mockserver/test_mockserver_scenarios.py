@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.jobs import JobStatus
-from mockserver.scenarios import ScenarioError, Step, builtin_scenarios, load_scenario, resolve_scenario
+from mockserver.scenarios import Scenario, ScenarioError, Step, builtin_scenarios, load_scenario, resolve_scenario
 
 REQUIRED = {"happy", "slow-then-fail", "fast", "fail", "expire", "cancel", "rate-limited",
             "insufficient-credits", "flaky-poll", "flaky-content"}
@@ -59,6 +59,16 @@ def test_a_drawn_step_covers_its_range_in_whole_milliseconds_both_ends_included(
     assert step.drawn(2**64 - 1).seconds == 15.5
     middle = step.drawn(2**63).seconds or 0
     assert 10 <= middle <= 10.5 and round(middle, 3) == middle
+
+
+def test_a_scenario_drawing_more_than_eight_numbers_gets_fresh_ones_past_the_eighth() -> None:
+    # Eight draws come from one BLAKE2b block; the ninth and on from a second, salted block.
+    steps = tuple(Step(JobStatus.PENDING, (0, 1000)) for _ in range(11)) + (Step(JobStatus.COMPLETED),)
+    many = Scenario("many", steps)
+    timeline = many.timeline(5, "job")
+    seconds = [phase.seconds for phase in timeline[:-1]]
+    assert len(set(seconds)) == 11 and all(0 <= (s or 0) <= 1000 for s in seconds)
+    assert many.timeline(5, "job") == timeline and many.timeline(6, "job") != timeline
 
 
 def write(tmp_path: Path, text: str, name: str = "mine.toml") -> Path:
