@@ -72,9 +72,11 @@ class WebhookDispatcher:
         self._deliveries: dict[int, Delivery] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
-        # Sweeping unpolled jobs costs a pass over them; only worth it once a webhook can exist.
-        self._watching = self.default_url is not None
-        service.listeners.append(self._on_transition)
+        # Sweeping unpolled jobs and hearing every transition cost time on every job; both only
+        # start once a webhook can exist.
+        self._watching = False
+        if self.default_url is not None:
+            self._watch()
         service.submit_checks.append(self._check_request)
 
     # --- what others read --------------------------------------------------------------------
@@ -93,7 +95,8 @@ class WebhookDispatcher:
         with self._lock:
             self._deliveries = {delivery.id: delivery for delivery in deliveries}
             self._seq = itertools.count(max(self._deliveries, default=0) + 1)
-            self._watching = self._watching or any(job.request.get("callback_url") for job in jobs)
+            if any(job.request.get("callback_url") for job in jobs):
+                self._watch()
 
     # --- hooks on the service ------------------------------------------------------------------
 
@@ -104,7 +107,12 @@ class WebhookDispatcher:
         why = self.policy.refusal(url)
         if why is not None:
             raise ApiError.invalid("callback_url", why, value=url)
-        self._watching = True
+        self._watch()
+
+    def _watch(self) -> None:
+        if not self._watching:
+            self._watching = True
+            self._service.listeners.append(self._on_transition)
 
     def _on_transition(self, job: Job, transition: Transition) -> None:
         if not transition.new.terminal:

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from mock_helpers import BASE, assert_envelope
+from mock_helpers import BASE, SEED_000_BODY, assert_envelope
 from mock_webhooks import HOOK, SECRET, Hooks
 
 from client import parse_event, verify_signature
-from mockserver import JobStatus, MockConfig, create_app
+from mockserver import JobStatus, MockConfig, VirtualClock, create_app, mock_state, new_api_key
 from mockserver.delivery import iso_ms, retry_delay
 from mockserver.webhooks import WebhookConfigError
 
@@ -355,3 +355,15 @@ def test_the_pump_loop_keeps_errors_and_carries_on(make_hooks: MakeHooks) -> Non
     asyncio.run(run())
     assert len(errors) >= 2 and all(isinstance(e, RuntimeError) for e in errors)  # it kept going
     assert not hooks.state.webhooks.deliveries()[0].in_flight
+
+
+def test_transitions_are_only_heard_once_a_webhook_can_exist() -> None:
+    state = mock_state(create_app(MockConfig(), clock=VirtualClock()))
+    key = new_api_key(9)
+    state.service.submit(key, dict(SEED_000_BODY))
+    assert state.service.listeners == []  # nobody asked for a webhook: no work per transition
+    state.service.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
+    state.service.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
+    assert len(state.service.listeners) == 1
+    configured = mock_state(create_app(MockConfig(webhook_url=HOOK), clock=VirtualClock()))
+    assert len(configured.service.listeners) == 1
