@@ -11,9 +11,10 @@ import compileall
 import os
 import platform
 import shutil
+import statistics
 from pathlib import Path
 
-from .compare import Figures, capture_bodies, median_metrics, round_for
+from .compare import KINDS, capture_bodies, median_metrics, paired_round, round_ratios
 from .inproc import in_process_figures
 from .loadgen import ensure_wrk
 
@@ -40,28 +41,32 @@ def _verdict(value: float, target: float, higher: bool) -> str:
 def live_table(rounds: int, seconds: float) -> list[str]:
     wrk = ensure_wrk()
     bodies = capture_bodies()
-    figures: dict[str, list[Figures]] = {"bare": [], "mockserver": []}
+    pairs = []
     for index in range(rounds):
-        for kind in figures:
-            figures[kind].append(round_for(kind, bodies, wrk, seconds))
-            print(f"round {index + 1}/{rounds} {kind} done", flush=True)
+        pairs.append(paired_round(bodies, wrk, seconds, mock_first=index % 2 == 1))
+        print(f"round {index + 1}/{rounds} done", flush=True)
     shutil.rmtree(bodies)
-    bare, mock = median_metrics(figures["bare"]), median_metrics(figures["mockserver"])
+    bare, mock = (median_metrics([pair[kind] for pair in pairs]) for kind in KINDS)
+    ratios = round_ratios(pairs)
     lines = [
         f"Load generator: {'wrk ' + wrk if wrk else 'bench.loadgen (asyncio)'}; {seconds:g} s per load; "
-        f"median of {rounds} rounds.",
+        f"medians of {rounds} rounds; each load runs on both servers back to back, and a ratio is the "
+        "median of the rounds' own ratios.",
         "",
-        "| metric | bare app | mockserver | ratio | target | |",
-        "|---|---:|---:|---:|---:|---|",
+        "| metric | bare app | mockserver | ratio | rounds' ratios | target | |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name in bare:
-        ratio = mock[name] / bare[name] if bare[name] else float("nan")
+        ratio = statistics.median(ratios[name])
+        spread = f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f}"
         target, verdict = "", ""
         if name in TARGETS:
             bound, higher = TARGETS[name]
             target = f"{'≥' if higher else '≤'} {bound:g}×"
             verdict = _verdict(ratio, bound, higher)
-        lines.append(f"| {name} | {bare[name]:,.2f} | {mock[name]:,.2f} | {ratio:.2f}× | {target} | {verdict} |")
+        lines.append(
+            f"| {name} | {bare[name]:,.2f} | {mock[name]:,.2f} | {ratio:.2f}× | {spread} | {target} | {verdict} |"
+        )
     return lines
 
 
@@ -76,7 +81,7 @@ def inproc_table() -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per server (median; default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (median; default 3)")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load (default 3)")
     parser.add_argument("--skip-live", action="store_true", help="only the in-process figures")
     parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")

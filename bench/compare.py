@@ -1,8 +1,11 @@
 """The live comparison: mockserver and the bare app, same uvicorn, same bytes, same load.
 
-One round starts each server fresh (startup time: the median of a few spawns), runs every load
-against it, then reads its RSS. Rounds alternate the two servers so that drift on the machine
-hits both alike.
+One round starts both servers fresh, runs each load against one and right after against the
+other (which goes first alternates by round), then reads both RSS and times a few more spawns of
+each (startup: their median). Pairing every load in time matters on a shared machine: its speed
+drifts by tens of percent over a minute, and a ratio of two measurements a few seconds apart is
+far steadier than a ratio of two taken half a minute apart. The reported ratio of a metric is
+the median of its per-round ratios.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from mockserver import new_api_key
 from .loadgen import Load, Request, run_load
 from .servers import Running, request, start_bare, start_mock, wait_completed
 
-__all__ = ["Figures", "LOADS", "capture_bodies", "median_metrics", "metrics", "round_for"]
+__all__ = ["Figures", "KINDS", "LOADS", "capture_bodies", "median_metrics", "metrics", "round_ratios", "paired_round"]
+
+KINDS = ("bare", "mockserver")
 
 SUBMIT_BODY = b'{"model":"google/veo-3.1-lite","prompt":"x","duration":4,"resolution":"720p","aspect_ratio":"16:9"}'
 KEY = new_api_key("bench")
@@ -96,22 +101,29 @@ def _startup_s(kind: str, bodies: Path, first: float) -> float:
     return statistics.median(times)
 
 
-def round_for(kind: str, bodies: Path, wrk: str | None, seconds: float) -> Figures:
-    server = _start(kind, bodies)
+def paired_round(bodies: Path, wrk: str | None, seconds: float, mock_first: bool = False) -> dict[str, Figures]:
+    """Both servers through the same loads, each load run on one and then on the other."""
+    order = KINDS[::-1] if mock_first else KINDS
+    servers = {kind: _start(kind, bodies) for kind in order}
     try:
-        targets = _requests(server)
-        run_load(wrk, targets["poll"], 8, min(1.0, seconds))  # warm-up (not counted)
-        loads = {}
+        for server in servers.values():
+            run_load(wrk, _requests(server)["poll"], 8, min(1.0, seconds))  # warm-up (not counted)
+        loads: dict[str, dict[str, Load]] = {kind: {} for kind in order}
         for name, (route, connections) in LOADS.items():
-            # A fresh completed job each time: after the submit load the first one may be past max_jobs.
-            targets = _requests(server)
-            loads[name] = run_load(wrk, targets[route], connections, seconds)
-            if loads[name].errors:
-                raise RuntimeError(f"{server.name} {name}: {loads[name].errors} errors")
-        rss = server.rss_mb()
+            for kind in order:
+                # A fresh completed job each time: after the submit load the first may be past max_jobs.
+                load = run_load(wrk, _requests(servers[kind])[route], connections, seconds)
+                if load.errors:
+                    raise RuntimeError(f"{kind} {name}: {load.errors} errors")
+                loads[kind][name] = load
+        rss = {kind: server.rss_mb() for kind, server in servers.items()}
     finally:
-        server.stop()
-    return Figures(_startup_s(kind, bodies, server.startup_s), rss, loads)
+        for server in servers.values():
+            server.stop()
+    return {
+        kind: Figures(_startup_s(kind, bodies, servers[kind].startup_s), rss[kind], loads[kind])
+        for kind in KINDS
+    }
 
 
 def metrics(figures: Figures) -> dict[str, float]:
@@ -130,3 +142,13 @@ def metrics(figures: Figures) -> dict[str, float]:
 def median_metrics(rounds: list[Figures]) -> dict[str, float]:
     table = [metrics(figures) for figures in rounds]
     return {name: statistics.median(row[name] for row in table) for name in table[0]}
+
+
+def round_ratios(rounds: list[dict[str, Figures]]) -> dict[str, list[float]]:
+    """Per metric, mockserver / bare within each round."""
+    ratios: dict[str, list[float]] = {}
+    for pair in rounds:
+        bare, mock = metrics(pair["bare"]), metrics(pair["mockserver"])
+        for name, value in bare.items():
+            ratios.setdefault(name, []).append(mock[name] / value if value else float("nan"))
+    return ratios
