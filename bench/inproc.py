@@ -80,7 +80,8 @@ def memory_per_jobs_mb(jobs: int = 100_000) -> float:
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(jobs):
-            state.service.submit(KEY, parse_json(RAW, "application/json"), None, "http://127.0.0.1:8000/api/v1")
+            body, text = parse_json(RAW, "application/json")
+            state.service.submit(KEY, body, None, "http://127.0.0.1:8000/api/v1", text)
         gc.collect()
         return (tracemalloc.get_traced_memory()[0] - before) / 1e6
     finally:

@@ -69,9 +69,9 @@ class VendorApi:
         state = self.state
         tenant = self._tenant(headers)
         raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
-        body = parse_json(raw, _header(headers, b"content-type"))
+        body, text = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
-        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base)
+        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text)
         return 202, submitted_bytes(job, base), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:

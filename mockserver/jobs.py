@@ -7,6 +7,7 @@ job is read and returns the job as it stands at `now`; the caller stores the res
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -78,7 +79,9 @@ class Job(NamedTuple):
     scenario: str
     created_at: float
     timeline: tuple[Phase, ...]
-    request: dict[str, Any]
+    # The submitted body as JSON text: one string per job instead of a dict of a dozen objects
+    # (less memory, and no copy on submit). `request` reads it back.
+    request_json: str
     aspect_ratio: str
     cost: Decimal
     generation_suffix: str
@@ -90,6 +93,12 @@ class Job(NamedTuple):
     generation_id: str | None = None
     # Base of the job's URLs as its submitter saw them (webhook payloads need them too).
     base_url: str = ""
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The submitted body (a fresh dict each time: changing it changes no job)."""
+        value: dict[str, Any] = json.loads(self.request_json)
+        return value
 
     @property
     def current(self) -> Phase:
@@ -160,7 +169,7 @@ def _rebuilt(
 ) -> Job:
     # The job with its changing fields replaced; spelled out, it costs a third of `_replace`.
     return Job(
-        job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request,
+        job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request_json,
         job.aspect_ratio, job.cost, job.generation_suffix, phase, entered_at, polls_in_phase, polls, downloads,
         generation_id, job.base_url,
     )

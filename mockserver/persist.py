@@ -156,13 +156,18 @@ class StateFile:
 
 
 def _job_to_dict(job: Job) -> dict[str, Any]:
+    # Rows keep the request as an object (as older mocks wrote it), not as a string in a string.
+    data = job._asdict()
+    del data["request_json"]
     timeline = [phase._asdict() for phase in job.timeline]
-    return {**job._asdict(), "timeline": timeline, "cost": str(job.cost)}
+    return {**data, "request": job.request, "timeline": timeline, "cost": str(job.cost)}
 
 
 def _job_from_dict(data: dict[str, Any]) -> Job:
     timeline = tuple(Phase(**{**phase, "status": JobStatus(phase["status"])}) for phase in data["timeline"])
-    return Job(**{**data, "timeline": timeline, "cost": Decimal(data["cost"])})
+    request = data.pop("request")
+    request_json = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    return Job(**{**data, "timeline": timeline, "request_json": request_json, "cost": Decimal(data["cost"])})
 
 
 def _delivery_to_dict(delivery: Delivery) -> dict[str, Any]:

@@ -6,6 +6,7 @@ control API call the same methods, so every way of driving the mock behaves the 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -88,7 +89,11 @@ class MockService:
 
     # --- the four operations -------------------------------------------------------------
 
-    def submit(self, tenant: str, body: Any, scenario_name: str | None = None, base_url: str = "") -> Job:
+    def submit(
+        self, tenant: str, body: Any, scenario_name: str | None = None, base_url: str = "", text: str | None = None
+    ) -> Job:
+        """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
+        read from, if the caller has it; the job keeps that text, or `body` written out."""
         key = self.scenario_key(tenant, scenario_name)
         scenario = self.scenarios[key]
         request = self._validator.check(body)
@@ -105,8 +110,10 @@ class MockService:
         except InsufficientCredits as exc:
             raise _payment_required(exc) from None
         timeline = scenario.timeline(self.seed, job_id)
+        if text is None:
+            text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
         job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
-            job_id, tenant, spec.model.id, key, now, timeline, request, spec.aspect_ratio, cost, generation_suffix,
+            job_id, tenant, spec.model.id, key, now, timeline, text, spec.aspect_ratio, cost, generation_suffix,
             0, now, 0, 0, 0, None, base_url,
         )
         self.store.add(job)

@@ -13,7 +13,7 @@ P, R, C, F = JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, JobS
 
 def make_job(*phases: Phase) -> Job:
     return Job(
-        id="J" * 20, tenant="k", model="m", scenario="s", created_at=100.0, timeline=phases, request={},
+        id="J" * 20, tenant="k", model="m", scenario="s", created_at=100.0, timeline=phases, request_json="{}",
         aspect_ratio="16:9", cost=Decimal("0.2"), generation_suffix="G" * 20, entered_at=100.0,
     )
 

@@ -143,9 +143,23 @@ def test_many_distinct_keys_keep_the_memo_bounded(api: Api) -> None:
 def test_a_new_jobs_body_is_the_general_rendering_byte_for_byte(base: str, at: float) -> None:
     for name in ("happy", "fail", "fast"):
         timeline = builtin_scenarios()[name].timeline(0, "J")
-        new = Job("J" * 20, "k", "m", name, 0.0, timeline, {}, "16:9", Decimal("0.4"), "G" * 20)
+        new = Job("J" * 20, "k", "m", name, 0.0, timeline, "{}", "16:9", Decimal("0.4"), "G" * 20)
         job, _ = advance(new, at)
         assert submitted_bytes(job, base) == json_bytes(render_job(job, base))
-    started = Job("J" * 20, "k", "m", "s", 0.0, timeline[1:], {}, "16:9", Decimal("0.4"), "G" * 20)
+    started = Job("J" * 20, "k", "m", "s", 0.0, timeline[1:], "{}", "16:9", Decimal("0.4"), "G" * 20)
     assert json.loads(submitted_bytes(started, base))["status"] == started.status.value
     assert submitted_bytes(started, base) == json_bytes(render_job(started, base))
+
+
+def test_a_job_keeps_its_request_as_sent_and_hands_out_copies(api: Api) -> None:
+    sent = {**SEED_000_BODY, "prompt": "Grüße 🐈 \"quoted\"\n", "callback_url": "https://example.test/hook"}
+    raw = json.dumps(sent, indent=2, ensure_ascii=True).encode()  # whitespace, \\u escapes: still the same value
+    auth = (b"authorization", f"Bearer {api.key}".encode())
+    answer = _call(api, "POST", "/api/v1/videos", [{"type": "http.request", "body": raw}],
+                   [auth, (b"content-type", b"application/json")])
+    job = api.state.service.store.get(None, json.loads(answer[1]["body"])["id"])
+    assert job is not None and job.request == sent
+    job.request["prompt"] = "changed"
+    assert job.request == sent
+    in_process = api.state.service.submit(api.key, dict(sent))  # no text: the dict is written out
+    assert in_process.request == sent
