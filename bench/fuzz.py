@@ -206,14 +206,10 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=300.0)
     parser.add_argument("--url", help="a running mock's root URL (default: start the CLI for the run)")
     args = parser.parse_args()
-    server = None
-    if args.url is None:
-        from .servers import start_mock
+    from .servers import mock_unless_given
 
-        server = start_mock()
-        args.url = server.url
-    try:
-        with httpx.Client(base_url=args.url, timeout=30) as http:
+    with mock_unless_given(args.url) as (url, server):
+        with httpx.Client(base_url=url, timeout=30) as http:
             report = fuzz(http, seed=args.seed, count=args.cases, deadline=args.deadline)
         print(report.summary())
         for line in report.failures[:20]:
@@ -221,9 +217,6 @@ def main() -> int:
         if server is not None and server.process.poll() is not None:
             print("the server exited during the run")
             return 1
-    finally:
-        if server is not None:
-            server.stop()
     return 0 if report.ok else 1
 
 

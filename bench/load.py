@@ -165,22 +165,16 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=300.0, help="seconds before the run gives up")
     parser.add_argument("--url", help="an already running mock's /api/v1 base (default: start the CLI)")
     args = parser.parse_args()
-    server = None
-    if args.url is None:
-        from .servers import start_mock
+    from .servers import mock_unless_given
 
-        server = start_mock()  # --speed 1000: a 2-minute job takes 0.12 s
-        args.url = f"{server.url}/api/v1"
-    try:
-        report = run(args.url, clients=args.clients, jobs=args.jobs, deadline=args.deadline)
+    with mock_unless_given(args.url) as (url, server):
+        base = url if server is None else f"{url}/api/v1"  # --url is the API base; a started mock, its root
+        report = run(base, clients=args.clients, jobs=args.jobs, deadline=args.deadline)
         print(report.summary())
         if server is not None:
             print(f"server RSS after the run: {server.rss_mb():.1f} MB")
         for line in itertools.islice(report.unexpected + report.wrong_terminal, 20):
             print("  ", line)
-    finally:
-        if server is not None:
-            server.stop()
     return 0 if report.ok else 1
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Running", "free_port", "start_bare", "start_mock", "request"]
+__all__ = ["Running", "free_port", "start_bare", "start_mock", "mock_unless_given", "request"]
 
 STARTUP_DEADLINE = 30.0
 MODELS = "/api/v1/videos/models"
@@ -81,6 +83,20 @@ def start_mock(extra: list[str] | None = None) -> Running:
     port = free_port()
     args = [sys.executable, "-m", "mockserver", "--port", str(port), "--speed", "1000", *(extra or [])]
     return _spawn("mockserver", args, port)
+
+
+@contextlib.contextmanager
+def mock_unless_given(url: str | None) -> Iterator[tuple[str, Running | None]]:
+    """(`url`, None) when a running mock is given; else a mock CLI started for the run (its root
+    URL, and the server), stopped afterwards."""
+    if url is not None:
+        yield url, None
+        return
+    server = start_mock()  # --speed 1000: a 2-minute job takes 0.12 s
+    try:
+        yield server.url, server
+    finally:
+        server.stop()
 
 
 def start_bare(bodies: Path) -> Running:

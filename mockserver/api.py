@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import URL
@@ -24,7 +24,10 @@ from .render import job_bytes, json_bytes, submitted_bytes
 from .state import MockState
 from .validation import parse_json, read_body, whole_body
 
-__all__ = ["VendorApi", "PREFIX", "Reply", "Route", "error_reply", "request_headers", "send_reply", "vendor_route"]
+__all__ = [
+    "VendorApi", "PREFIX", "MEMO_SIZE", "Reply", "Route", "error_reply", "remember", "request_headers", "send_reply",
+    "vendor_route",
+]
 
 PREFIX = "/api/v1/videos"
 _GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
@@ -113,7 +116,7 @@ class VendorApi:
         if key is None:
             key = check_api_key(bearer_token(raw.decode("latin-1")), self.state.config.api_keys)
             key = sys.intern(key)  # every job and ledger entry of the key then shares one string
-            _remember(self._keys, raw, key)
+            remember(self._keys, raw, key)
         return key
 
     def _base(self, scope: Scope, headers: Headers) -> str:
@@ -129,7 +132,7 @@ class VendorApi:
                 url = URL(scope=scope)  # it also looks at the server address: not remembered
                 return f"{url.scheme}://{url.netloc}/api/v1"
             base = sys.intern(f"{scope['scheme']}://{host}/api/v1")  # kept by every job
-            _remember(self._bases, found, base)
+            remember(self._bases, found, base)
         return base
 
 
@@ -169,13 +172,19 @@ def vendor_route(path: str) -> Route | None:
     return None
 
 
-def _remember(memo: dict[Any, str], key: Any, value: str) -> None:
-    if len(memo) >= _MEMO_SIZE:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
+    """`memo[key] = value`, starting the memo over once it holds `MEMO_SIZE` entries: what a
+    client repeats on every request is remembered; a fuzzer's thousand values cannot grow it."""
+    if len(memo) >= MEMO_SIZE:
         memo.clear()
     memo[key] = value
 
 
-_MEMO_SIZE = 1024
+MEMO_SIZE = 1024
 
 
 def _header(headers: Headers, name: bytes) -> str | None:

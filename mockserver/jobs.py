@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 __all__ = [
-    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "counted", "force", "finishes_at",
+    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "counted", "force", "finishes_at", "request_text",
     "DEFAULT_ERRORS",
 ]
 
@@ -57,7 +57,6 @@ class Phase(NamedTuple):
     polls: int | None = None
     error: str | None = None
     outputs: int = 1
-
 
 
 class Transition(NamedTuple):
@@ -117,6 +116,11 @@ class Job(NamedTuple):
     @property
     def outputs(self) -> int:
         return self.current.outputs if self.status is JobStatus.COMPLETED else 0
+
+
+def request_text(request: dict[str, Any]) -> str:
+    """A request as a job keeps it (`Job.request_json`) when it did not arrive as text."""
+    return json.dumps(request, ensure_ascii=False, separators=(",", ":"))
 
 
 def advance(job: Job, now: float, *, polled: bool = False) -> tuple[Job, list[Transition]]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import Headers, Route, VendorApi, error_reply, request_headers, send_reply, vendor_route
+from .api import Headers, Route, VendorApi, error_reply, remember, request_headers, send_reply, vendor_route
 from .errors import DEFAULT_MESSAGES, ApiError, envelope
 from .state import MockState
 
@@ -28,7 +28,6 @@ log = logging.getLogger("mockserver")
 
 _JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
-_TENANTS_KEPT = 1024
 
 
 def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
@@ -116,9 +115,7 @@ class Guard:
         tenant = self._tenants.get(authorization) if authorization is not None else None
         if tenant is None and authorization is not None:
             tenant = _tenant(authorization)
-            if len(self._tenants) >= _TENANTS_KEPT:  # a fuzzer's thousand keys: start over
-                self._tenants.clear()
-            self._tenants[authorization] = tenant
+            remember(self._tenants, authorization, tenant)
         query = scope["query_string"]
         self.state.journal.record(
             self.state.clock.now(), scope["method"], scope["path"], query.decode("latin-1") if query else "", status,

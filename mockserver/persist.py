@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, SystemClock
 from .delivery import Attempt, Delivery
-from .jobs import Job, JobStatus, Phase
+from .jobs import Job, JobStatus, Phase, request_text
 from .journal import Entry
 from .ledger import LedgerEntry
 
@@ -165,8 +165,7 @@ def _job_to_dict(job: Job) -> dict[str, Any]:
 
 def _job_from_dict(data: dict[str, Any]) -> Job:
     timeline = tuple(Phase(**{**phase, "status": JobStatus(phase["status"])}) for phase in data["timeline"])
-    request = data.pop("request")
-    request_json = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    request_json = request_text(data.pop("request"))
     return Job(**{**data, "timeline": timeline, "request_json": request_json, "cost": Decimal(data["cost"])})
 
 
