@@ -36,12 +36,14 @@ def build_app(bodies: Path) -> Starlette:
     async def content(request: Request) -> Response:
         return Response(data["content.mp4"], media_type="video/mp4")
 
-    return Starlette(routes=[
-        Route("/api/v1/videos", submit, methods=["POST"]),
-        Route("/api/v1/videos/models", models, methods=["GET"]),
-        Route("/api/v1/videos/{job_id}", poll, methods=["GET"]),
-        Route("/api/v1/videos/{job_id}/content", content, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/api/v1/videos", submit, methods=["POST"]),
+            Route("/api/v1/videos/models", models, methods=["GET"]),
+            Route("/api/v1/videos/{job_id}", poll, methods=["GET"]),
+            Route("/api/v1/videos/{job_id}/content", content, methods=["GET"]),
+        ]
+    )
 
 
 def main() -> None:
@@ -49,8 +51,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bodies", type=Path, required=True)
     args = parser.parse_args()
-    uvicorn.run(build_app(args.bodies), host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False, lifespan="off", ws="none")
+    uvicorn.run(
+        build_app(args.bodies),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+    )
 
 
 if __name__ == "__main__":

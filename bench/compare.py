@@ -120,10 +120,7 @@ def paired_round(bodies: Path, wrk: str | None, seconds: float, mock_first: bool
     finally:
         for server in servers.values():
             server.stop()
-    return {
-        kind: Figures(_startup_s(kind, bodies, servers[kind].startup_s), rss[kind], loads[kind])
-        for kind in KINDS
-    }
+    return {kind: Figures(_startup_s(kind, bodies, servers[kind].startup_s), rss[kind], loads[kind]) for kind in KINDS}
 
 
 def metrics(figures: Figures) -> dict[str, float]:

@@ -25,16 +25,44 @@ from mockserver import new_api_key
 
 __all__ = ["Case", "FuzzReport", "cases", "check_healthy", "fuzz"]
 
-VALID_BODY = json.dumps({"model": "google/veo-3.1-lite", "prompt": "fuzz", "duration": 4,
-                         "resolution": "720p", "aspect_ratio": "16:9"}).encode()
+VALID_BODY = json.dumps(
+    {"model": "google/veo-3.1-lite", "prompt": "fuzz", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
+).encode()
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
-PATHS = ("/api/v1/videos", "/api/v1/videos/{id}", "/api/v1/videos/{id}/content", "/api/v1/videos/models",
-         "/openapi.yaml", "/openapi.json", "/api/v1/{id}", "/{id}")
+PATHS = (
+    "/api/v1/videos",
+    "/api/v1/videos/{id}",
+    "/api/v1/videos/{id}/content",
+    "/api/v1/videos/models",
+    "/openapi.yaml",
+    "/openapi.json",
+    "/api/v1/{id}",
+    "/{id}",
+)
 # The documented routes with their own method, so most garbage reaches a handler, not a 405.
-ROUTES = (("POST", PATHS[0]), ("POST", PATHS[0]), ("GET", PATHS[1]), ("GET", PATHS[2]), ("GET", PATHS[3]),
-          ("GET", PATHS[4]), ("GET", PATHS[5]))
-ODD_JSON = (b"", b"{", b"[]", b"null", b"1e999999", b'"x"', b"{\"model\": NaN}", b"{}" * 1000,
-            b"[" * 5000 + b"]" * 5000, b'{"model": "\\ud800"}', b"\xef\xbb\xbf{}", b'{"a":1,"a":2}')
+ROUTES = (
+    ("POST", PATHS[0]),
+    ("POST", PATHS[0]),
+    ("GET", PATHS[1]),
+    ("GET", PATHS[2]),
+    ("GET", PATHS[3]),
+    ("GET", PATHS[4]),
+    ("GET", PATHS[5]),
+)
+ODD_JSON = (
+    b"",
+    b"{",
+    b"[]",
+    b"null",
+    b"1e999999",
+    b'"x"',
+    b'{"model": NaN}',
+    b"{}" * 1000,
+    b"[" * 5000 + b"]" * 5000,
+    b'{"model": "\\ud800"}',
+    b"\xef\xbb\xbf{}",
+    b'{"a":1,"a":2}',
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +86,10 @@ class FuzzReport:
         return not self.failures
 
     def summary(self) -> str:
-        return (f"{self.cases} cases in {self.seconds:.1f} s; statuses {dict(sorted(self.statuses.items()))}; "
-                f"failures {len(self.failures)}")
+        return (
+            f"{self.cases} cases in {self.seconds:.1f} s; statuses {dict(sorted(self.statuses.items()))}; "
+            f"failures {len(self.failures)}"
+        )
 
 
 def _garbage_text(rng: random.Random, size: int) -> str:
@@ -86,19 +116,38 @@ def _headers(rng: random.Random, keys: list[str]) -> dict[str, str]:
     if auth < 3:
         headers["Authorization"] = f"Bearer {rng.choice(keys)}"
     elif auth == 3:
-        headers["Authorization"] = rng.choice(("Bearer", "Bearer ", "Basic abc", "bearer  " + keys[0] + " x",
-                                               "Bearer sk-mg-v1-" + "g" * 64, "x" * 4000))
+        headers["Authorization"] = rng.choice(
+            ("Bearer", "Bearer ", "Basic abc", "bearer  " + keys[0] + " x", "Bearer sk-mg-v1-" + "g" * 64, "x" * 4000)
+        )
     elif auth == 4:
         headers["Authorization"] = "Bearer " + quote(_garbage_text(rng, 80))
     ct = rng.randrange(6)
     if ct < 3:
         headers["Content-Type"] = "application/json"
     elif ct == 3:
-        headers["Content-Type"] = rng.choice(("text/plain", "application/json; charset=utf-16", "*/*", "",
-                                              "application/json" + ";x" * 300, "multipart/form-data"))
+        headers["Content-Type"] = rng.choice(
+            (
+                "text/plain",
+                "application/json; charset=utf-16",
+                "*/*",
+                "",
+                "application/json" + ";x" * 300,
+                "multipart/form-data",
+            )
+        )
     if rng.random() < 0.3:
-        headers["Range"] = rng.choice(("bytes=0-", "bytes=-0", "bytes=99999999-", "bytes=5-1", "bytes=a-b",
-                                       "bytes=0-1,2-3", "items=0-1", "bytes=" + "9" * 400 + "-"))
+        headers["Range"] = rng.choice(
+            (
+                "bytes=0-",
+                "bytes=-0",
+                "bytes=99999999-",
+                "bytes=5-1",
+                "bytes=a-b",
+                "bytes=0-1,2-3",
+                "items=0-1",
+                "bytes=" + "9" * 400 + "-",
+            )
+        )
     if rng.random() < 0.2:
         headers["If-Range"] = "".join(c for c in _garbage_text(rng, 20) if " " <= c <= "~")  # valid HTTP bytes
     if rng.random() < 0.2:
@@ -122,14 +171,28 @@ def _body(rng: random.Random) -> bytes:
     if kind == 4:
         data: dict[str, Any] = json.loads(VALID_BODY)
         data[rng.choice(list(data) + ["extra", "size", "frame_images", "seed"])] = rng.choice(
-            (None, -1, 10**40, 1.5, "", "x" * 100_000, [], {}, [{"x": 1}], True, "4000x1", "\u0000"))
+            (None, -1, 10**40, 1.5, "", "x" * 100_000, [], {}, [{"x": 1}], True, "4000x1", "\u0000")
+        )
         return json.dumps(data).encode()
     return b"{" + b'"prompt":"' + b"x" * rng.choice((1_000_000, 11 * 1024 * 1024)) + b'"}'  # huge
 
 
 def _query(rng: random.Random) -> str:
-    return rng.choice(("", "", "index=0", "index=1", "index=-1", "index=a", "index=0&index=0", "index=" + "9" * 50,
-                       "index=%00", "index=0x1", quote(_garbage_text(rng, 30), safe="=&")))
+    return rng.choice(
+        (
+            "",
+            "",
+            "index=0",
+            "index=1",
+            "index=-1",
+            "index=a",
+            "index=0&index=0",
+            "index=" + "9" * 50,
+            "index=%00",
+            "index=0x1",
+            quote(_garbage_text(rng, 30), safe="=&"),
+        )
+    )
 
 
 def cases(seed: int, count: int, keys: list[str], real_ids: list[str]) -> Iterator[Case]:
@@ -177,8 +240,11 @@ def fuzz(http: httpx.Client, *, seed: int = 0, count: int = 1000, deadline: floa
     keys = [new_api_key("fuzz-a"), new_api_key("fuzz-b")]
     real_ids = []
     for key in keys:
-        answer = http.post("/api/v1/videos", content=VALID_BODY,
-                           headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        answer = http.post(
+            "/api/v1/videos",
+            content=VALID_BODY,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
         if answer.status_code == 202:
             real_ids.append(answer.json()["id"])
     started = time.perf_counter()
@@ -199,8 +265,9 @@ def fuzz(http: httpx.Client, *, seed: int = 0, count: int = 1000, deadline: floa
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fuzz", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.fuzz", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--deadline", type=float, default=300.0)

@@ -31,6 +31,7 @@ def _median_ms(action: Callable[[], None], repeat: int) -> float:
 
 def fixture_ready_ms(repeat: int = 20) -> float:
     """Building the `modelgates_mock` fixture's object and answering its first request."""
+
     def ready() -> None:
         mock = ModelGatesMock(scenario="happy", seed=0, api_key=KEY)
         assert mock.client.get("/videos/models").status_code == 200

@@ -30,8 +30,14 @@ __all__ = ["EXPECTED_TERMINAL", "LoadReport", "run", "run_load"]
 BODY = {"model": "google/veo-3.1-lite", "prompt": "load", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 # scenario -> the status its jobs must end in
 EXPECTED_TERMINAL = {
-    "happy": "completed", "fast": "completed", "observed": "completed", "flaky-poll": "completed",
-    "flaky-content": "completed", "fail": "failed", "expire": "expired", "cancel": "cancelled",
+    "happy": "completed",
+    "fast": "completed",
+    "observed": "completed",
+    "flaky-poll": "completed",
+    "flaky-content": "completed",
+    "fail": "failed",
+    "expire": "expired",
+    "cancel": "cancelled",
 }
 # (scenario, operation) -> the status its faults answer on purpose
 EXPECTED_FAULTS = {("flaky-poll", "poll"): 500, ("flaky-content", "content"): 502}
@@ -55,19 +61,23 @@ class LoadReport:
         return not self.unexpected and not self.wrong_terminal and self.cross_tenant_reads == 0
 
     def summary(self) -> str:
-        return (f"{self.jobs} jobs, {self.requests} requests in {self.seconds:.2f} s "
-                f"({self.requests / max(self.seconds, 1e-9):,.0f} req/s); terminal {dict(self.finished)}; "
-                f"expected faults {self.expected_faults}; unexpected errors {len(self.unexpected)}; "
-                f"wrong terminal {len(self.wrong_terminal)}; cross-tenant reads {self.cross_tenant_reads}")
+        return (
+            f"{self.jobs} jobs, {self.requests} requests in {self.seconds:.2f} s "
+            f"({self.requests / max(self.seconds, 1e-9):,.0f} req/s); terminal {dict(self.finished)}; "
+            f"expected faults {self.expected_faults}; unexpected errors {len(self.unexpected)}; "
+            f"wrong terminal {len(self.wrong_terminal)}; cross-tenant reads {self.cross_tenant_reads}"
+        )
 
 
 class _Run:
-    def __init__(self, http: httpx.AsyncClient, report: LoadReport, advance: Callable[[float], object] | None,
-                 pause: float) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, report: LoadReport, advance: Callable[[float], object] | None, pause: float
+    ) -> None:
         self.http, self.report, self.advance, self.pause = http, report, advance, pause
 
-    async def call(self, method: str, url: str, key: str, scenario: str | None = None,
-                   **kwargs: object) -> httpx.Response:
+    async def call(
+        self, method: str, url: str, key: str, scenario: str | None = None, **kwargs: object
+    ) -> httpx.Response:
         self.report.requests += 1
         headers = {"Authorization": f"Bearer {key}"}
         if scenario is not None:
@@ -125,9 +135,16 @@ class _Run:
         self.report.unexpected.append(f"content {job_id}: no 200 in {MAX_DOWNLOADS} tries")
 
 
-async def run_load(base_url: str, *, clients: int, jobs: int, deadline: float = 120.0,
-                   advance: Callable[[float], object] | None = None, pause: float = 0.02,
-                   scenarios: tuple[str, ...] = tuple(EXPECTED_TERMINAL)) -> LoadReport:
+async def run_load(
+    base_url: str,
+    *,
+    clients: int,
+    jobs: int,
+    deadline: float = 120.0,
+    advance: Callable[[float], object] | None = None,
+    pause: float = 0.02,
+    scenarios: tuple[str, ...] = tuple(EXPECTED_TERMINAL),
+) -> LoadReport:
     """`clients` keys work through `jobs` jobs (scenarios round-robin) at once, within `deadline` s.
 
     `advance(seconds)` moves a virtual clock between polls; without it each client sleeps `pause`.
@@ -158,8 +175,9 @@ def run(base_url: str, **options: object) -> LoadReport:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--deadline", type=float, default=300.0, help="seconds before the run gives up")

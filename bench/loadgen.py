@@ -89,8 +89,14 @@ def _wrk(wrk: str, request: Request, connections: int, seconds: float) -> Load:
         Path(script.name).unlink()
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     data = json.loads(line[6:])
-    return Load(data["requests"], data["duration_us"] / 1e6, data["bytes"], data["errors"],
-                data["p50_us"] / 1000, data["p99_us"] / 1000)
+    return Load(
+        data["requests"],
+        data["duration_us"] / 1e6,
+        data["bytes"],
+        data["errors"],
+        data["p50_us"] / 1000,
+        data["p99_us"] / 1000,
+    )
 
 
 # --- the fallback: keep-alive HTTP/1.1 on raw asyncio streams ------------------------------------
@@ -135,5 +141,11 @@ async def _async_load(request: Request, connections: int, seconds: float) -> Loa
     elapsed = time.perf_counter() - started
     latencies = sorted(sample[0] for sample in samples) or [0.0]
     errors = sum(1 for r in results if isinstance(r, BaseException)) + sum(1 for s in samples if not s[2])
-    return Load(len(samples), elapsed, sum(s[1] for s in samples), errors,
-                latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000)
+    return Load(
+        len(samples),
+        elapsed,
+        sum(s[1] for s in samples),
+        errors,
+        latencies[len(latencies) // 2] * 1000,
+        latencies[int(len(latencies) * 0.99)] * 1000,
+    )

@@ -147,9 +147,7 @@ class Core:
 
     # -- retries ---------------------------------------------------------------------------
 
-    def delay_after_response(
-        self, spec: RequestSpec, attempt: int, response: httpx.Response
-    ) -> float:
+    def delay_after_response(self, spec: RequestSpec, attempt: int, response: httpx.Response) -> float:
         """Seconds before retrying an error answer, or raise its mapped error (body read)."""
         headers = response.headers
         hint = _retry.parse_retry_after(headers.get("retry-after"), headers.get("date"))
@@ -159,9 +157,7 @@ class Core:
             raise status_error(response)
         return delay
 
-    def delay_after_exception(
-        self, spec: RequestSpec, attempt: int, exc: httpx.RequestError
-    ) -> float:
+    def delay_after_exception(self, spec: RequestSpec, attempt: int, exc: httpx.RequestError) -> float:
         """Seconds before retrying a request that got no answer, or raise APIConnectionError.
 
         Call it inside the `except` block so that the raised error chains `exc`.
@@ -172,9 +168,7 @@ class Core:
         return delay
 
     def _decide(self, spec: RequestSpec, attempt: int, outcome: _retry.Outcome) -> float | None:
-        return _retry.decide(
-            self.policy, attempt, outcome, idempotent=spec.idempotent, rng=self.rng
-        )
+        return _retry.decide(self.policy, attempt, outcome, idempotent=spec.idempotent, rng=self.rng)
 
 
 def video_request(request: VideoRequest | None, fields: dict[str, Any]) -> VideoRequest:
@@ -244,4 +238,3 @@ def _validate(model: type[_M], response: httpx.Response) -> _M:
             f"{response.status_code} with a body that breaks the schema: {exc}",
             response=response,
         ) from exc
-

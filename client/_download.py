@@ -39,9 +39,7 @@ class Sink:
 
 
 @contextmanager
-def open_sink(
-    to: Destination, response: httpx.Response, on_progress: ProgressCallback | None
-) -> Iterator[Sink]:
+def open_sink(to: Destination, response: httpx.Response, on_progress: ProgressCallback | None) -> Iterator[Sink]:
     """A `Sink` for `to`; a file object given by the caller is left open."""
     total = _content_length(response)
     if not isinstance(to, str | os.PathLike):

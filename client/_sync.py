@@ -55,9 +55,7 @@ class ModelGates:
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
-        config = resolve_config(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-        )
+        config = resolve_config(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
         self._core = Core(config, rng=rng)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(transport=transport)
@@ -162,9 +160,7 @@ class ModelGates:
         for attempt in itertools.count():
             request = self._core.build(self._http, spec)
             try:
-                response = self._http.send(
-                    request, stream=stream, follow_redirects=spec.follow_redirects
-                )
+                response = self._http.send(request, stream=stream, follow_redirects=spec.follow_redirects)
                 if not response.is_success:
                     response.read()  # error bodies are small; their envelope is needed
             except httpx.RequestError as exc:

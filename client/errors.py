@@ -73,9 +73,7 @@ class MissingAPIKeyError(ModelGatesError):
     """An operation needs an API key and none was given (argument or MODELGATES_API_KEY)."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "No API key: pass api_key=... or set the MODELGATES_API_KEY environment variable."
-        )
+        super().__init__("No API key: pass api_key=... or set the MODELGATES_API_KEY environment variable.")
 
 
 class APIConnectionError(ModelGatesError):
@@ -133,9 +131,7 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        return parse_retry_after(
-            self.response.headers.get("retry-after"), self.response.headers.get("date")
-        )
+        return parse_retry_after(self.response.headers.get("retry-after"), self.response.headers.get("date"))
 
 
 class InternalServerError(APIStatusError):

@@ -166,7 +166,6 @@ class ModelGatesReachability:
         ]
 
 
-
 _REGISTERED = False
 
 

@@ -27,12 +27,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="fuzzed cases per operation")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="generation seed (default: fixed)")
     parser.add_argument("--stateful-steps", type=int, default=8, metavar="N", help="max steps per stateful scenario")
-    parser.add_argument("--phases", default=None, metavar="LIST",
-                        help="comma-separated subset of examples,coverage,fuzzing,stateful (default: all)")
-    parser.add_argument("--wait", type=float, default=180.0, metavar="SECONDS",
-                        help="how long the probe job may take to finish (default: 180)")
-    parser.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
-                        help="pause between polls of the probe job (default: 5)")
+    parser.add_argument(
+        "--phases",
+        default=None,
+        metavar="LIST",
+        help="comma-separated subset of examples,coverage,fuzzing,stateful (default: all)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="how long the probe job may take to finish (default: 180)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="pause between polls of the probe job (default: 5)",
+    )
     parser.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     return parser
 
@@ -55,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     phases = tuple(p.strip() for p in args.phases.split(",")) if args.phases else PHASES
     try:
         settings = SuiteSettings(
-            api_key=key, base_url=args.url, seed=seed, max_examples=args.max_examples,
-            stateful_steps=args.stateful_steps, phases=phases, request_timeout=args.request_timeout,
+            api_key=key,
+            base_url=args.url,
+            seed=seed,
+            max_examples=args.max_examples,
+            stateful_steps=args.stateful_steps,
+            phases=phases,
+            request_timeout=args.request_timeout,
         )
         result = run_contract(settings, wait=args.wait, poll_interval=args.poll_interval)
     except ValueError as exc:

@@ -38,8 +38,17 @@ IN_PROCESS_BASE_URL = "http://testserver/api/v1"
 class _Handle(JournalAssertions):
     """Shared by both fixtures: the mock's state, its clock, the key, and the records."""
 
-    def __init__(self, *, control: Controller, clock: VirtualClock, recorder: ExchangeRecorder, api_key: str,
-                 base_url: str, inner: httpx.BaseTransport, async_inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(
+        self,
+        *,
+        control: Controller,
+        clock: VirtualClock,
+        recorder: ExchangeRecorder,
+        api_key: str,
+        base_url: str,
+        inner: httpx.BaseTransport,
+        async_inner: httpx.AsyncBaseTransport,
+    ) -> None:
         self.control = control  # the same operator controls as /_mock/ and its dashboard
         self.state = control.state
         self.clock = clock
@@ -152,8 +161,13 @@ class ModelGatesMock(_Handle):
         app = create_app(MockConfig(scenario=scenario, seed=seed), clock=clock)
         self.app = ExchangeRecorder(app, clock)
         super().__init__(
-            control=mock_controller(app), clock=clock, recorder=self.app, api_key=api_key, base_url=IN_PROCESS_BASE_URL,
-            inner=SyncASGITransport(self.app), async_inner=httpx.ASGITransport(app=self.app),
+            control=mock_controller(app),
+            clock=clock,
+            recorder=self.app,
+            api_key=api_key,
+            base_url=IN_PROCESS_BASE_URL,
+            inner=SyncASGITransport(self.app),
+            async_inner=httpx.ASGITransport(app=self.app),
         )
 
     def close(self) -> None:
@@ -169,8 +183,13 @@ class ModelGatesServer(_Handle):
         live.recorder.clear()
         self.url = live.server.url
         super().__init__(
-            control=live.control, clock=live.clock, recorder=live.recorder, api_key=api_key,
-            base_url=live.server.base_url, inner=httpx.HTTPTransport(), async_inner=httpx.AsyncHTTPTransport(),
+            control=live.control,
+            clock=live.clock,
+            recorder=live.recorder,
+            api_key=api_key,
+            base_url=live.server.base_url,
+            inner=httpx.HTTPTransport(),
+            async_inner=httpx.AsyncHTTPTransport(),
         )
         self.set_scenario(scenario)
 

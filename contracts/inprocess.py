@@ -114,9 +114,7 @@ def workflow(suite: InProcessSuite, *, seconds_per_step: float = 30.0) -> Any:
             suite.observe(case, response)
             suite.clock.advance(seconds_per_step)
 
-        def validate_response(
-            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
-        ) -> None:
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             case.validate_response(
                 response,
                 additional_checks=additional_checks,

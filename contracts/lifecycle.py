@@ -83,8 +83,16 @@ class Lifecycle:
                 return
             problem = status_order_problem(job["id"], self.history[-1], polled["status"])
             if problem:
-                result.add(Violation(POLL, "ModelGatesStatusOrder", "status moved backwards", problem, 200,
-                                     curl=curl_for(response.request)))
+                result.add(
+                    Violation(
+                        POLL,
+                        "ModelGatesStatusOrder",
+                        "status moved backwards",
+                        problem,
+                        200,
+                        curl=curl_for(response.request),
+                    )
+                )
             self.history.append(polled["status"])
             job = polled
             remaining = deadline - self._clock()
@@ -113,14 +121,24 @@ class Lifecycle:
         if response is None:
             return
         problem = mp4_problem(
-            response.status_code, response.headers.get("content-type"), response.content,
+            response.status_code,
+            response.headers.get("content-type"),
+            response.content,
             response.headers.get("content-range"),
         )
         if response.status_code != 200:
             self._fail(result, CONTENT, response, "a completed job's content did not answer 200")
         elif problem:
-            result.add(Violation(CONTENT, "modelgates_mp4_content", "not an MP4 download", problem, 200,
-                                 curl=curl_for(response.request)))
+            result.add(
+                Violation(
+                    CONTENT,
+                    "modelgates_mp4_content",
+                    "not an MP4 download",
+                    problem,
+                    200,
+                    curl=curl_for(response.request),
+                )
+            )
 
     def _send(self, result: RunResult, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
         try:
@@ -133,8 +151,16 @@ class Lifecycle:
         self.reach.record(operation, response.status_code)
         problem = envelope_problem(response.status_code, response.headers.get("content-type"), response.content)
         if problem:
-            result.add(Violation(operation, "modelgates_error_envelope", "not the error envelope", problem,
-                                 response.status_code, curl=curl_for(response.request)))
+            result.add(
+                Violation(
+                    operation,
+                    "modelgates_error_envelope",
+                    "not the error envelope",
+                    problem,
+                    response.status_code,
+                    curl=curl_for(response.request),
+                )
+            )
         return response
 
     def _job(self, result: RunResult, operation: str, response: httpx.Response) -> dict[str, Any] | None:
@@ -146,17 +172,35 @@ class Lifecycle:
             body = json.loads(response.content)
         except ValueError:
             body = None
-        errors = [f"{error.message} at /{'/'.join(map(str, error.instance_path))}"
-                  for error in self._job_schema.iter_errors(body)]
+        errors = [
+            f"{error.message} at /{'/'.join(map(str, error.instance_path))}"
+            for error in self._job_schema.iter_errors(body)
+        ]
         if errors:
-            result.add(Violation(operation, "lifecycle", "job breaks VideoGenerationResponse", "; ".join(errors[:5]),
-                                 response.status_code, curl=curl_for(response.request)))
+            result.add(
+                Violation(
+                    operation,
+                    "lifecycle",
+                    "job breaks VideoGenerationResponse",
+                    "; ".join(errors[:5]),
+                    response.status_code,
+                    curl=curl_for(response.request),
+                )
+            )
             return None
         assert isinstance(body, dict)
         problem = polling_url_problem(body["polling_url"], f"{self.base}/videos/{body['id']}")
         if problem is not None:
-            result.add(Violation(operation, "modelgates_polling_url", "polling_url does not resolve", problem,
-                                 response.status_code, curl=curl_for(response.request)))
+            result.add(
+                Violation(
+                    operation,
+                    "modelgates_polling_url",
+                    "polling_url does not resolve",
+                    problem,
+                    response.status_code,
+                    curl=curl_for(response.request),
+                )
+            )
         return body
 
     def _fail(self, result: RunResult, operation: str, response: httpx.Response, title: str) -> None:

@@ -125,6 +125,4 @@ def response_validator(key: ResponseKey) -> jsonschema_rs.Draft202012Validator:
     document = _mirrored()[2]
     response = _resolve(document, document["paths"][key.path][key.method.lower()]["responses"][key.status])
     schema = response["content"]["application/json"]["schema"]
-    return jsonschema_rs.Draft202012Validator(
-        {**schema, "components": document["components"]}, validate_formats=True
-    )
+    return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]}, validate_formats=True)

@@ -1,7 +1,7 @@
 """modelgates-mock: a spec-faithful fake of the ModelGates video-generation API.
 
-    from mockserver import create_app, MockConfig, VirtualClock
-    app = create_app(MockConfig(scenario="slow-then-fail"), clock=VirtualClock())
+from mockserver import create_app, MockConfig, VirtualClock
+app = create_app(MockConfig(scenario="slow-then-fail"), clock=VirtualClock())
 """
 
 from __future__ import annotations

@@ -25,7 +25,15 @@ from .state import MockState
 from .validation import parse_json, read_body, whole_body
 
 __all__ = [
-    "VendorApi", "PREFIX", "MEMO_SIZE", "Reply", "Route", "error_reply", "remember", "request_headers", "send_reply",
+    "VendorApi",
+    "PREFIX",
+    "MEMO_SIZE",
+    "Reply",
+    "Route",
+    "error_reply",
+    "remember",
+    "request_headers",
+    "send_reply",
     "vendor_route",
 ]
 

@@ -49,8 +49,10 @@ class CallbackPolicy:
         if scheme == "http" and is_loopback(host):
             if self.allow_http_loopback:
                 return None
-            return ("callback_url must use https://; for a local http:// receiver start the mock "
-                    "with --webhook-allow-http-loopback")
+            return (
+                "callback_url must use https://; for a local http:// receiver start the mock "
+                "with --webhook-allow-http-loopback"
+            )
         return f"callback_url must use https:// ({_HTTP_HINT})"
 
     def allows(self, url: str) -> bool:

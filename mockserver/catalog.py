@@ -19,7 +19,12 @@ __all__ = ["Catalog", "ModelSpec", "RESOLUTION_SHORT_SIDE", "size_for", "describ
 
 # Short side in pixels of each named resolution; the long side follows from the aspect ratio.
 RESOLUTION_SHORT_SIDE: dict[str, int] = {
-    "480p": 480, "720p": 720, "1080p": 1080, "1K": 1024, "2K": 1440, "4K": 2160,
+    "480p": 480,
+    "720p": 720,
+    "1080p": 1080,
+    "1K": 1024,
+    "2K": 1440,
+    "4K": 2160,
 }
 
 
@@ -34,9 +39,7 @@ def size_for(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 
 def describe_size(width: int, height: int) -> tuple[str | None, str | None]:
     """The (resolution, aspect ratio) a pixel size stands for, or None where none fits."""
-    resolution = next(
-        (name for name, side in RESOLUTION_SHORT_SIDE.items() if side == min(width, height)), None
-    )
+    resolution = next((name for name, side in RESOLUTION_SHORT_SIDE.items() if side == min(width, height)), None)
     for ratio in ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21"):
         a, b = (int(part) for part in ratio.split(":"))
         if abs(width / height - a / b) < 0.01:

@@ -60,19 +60,26 @@ def _money(value: str) -> Decimal:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mockserver", description="A spec-faithful fake of the ModelGates video API."
-    )
+    parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful fake of the ModelGates video API.")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
     parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
     parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
-    parser.add_argument("--key", action="append", dest="keys", metavar="KEY",
-                        help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)")
+    parser.add_argument(
+        "--key",
+        action="append",
+        dest="keys",
+        metavar="KEY",
+        help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)",
+    )
     parser.add_argument("--journal-size", type=_count, default=10_000, help="requests the journal keeps")
-    parser.add_argument("--max-jobs", type=_count, default=10_000,
-                        help="jobs kept; beyond it the oldest finished ones are forgotten (default 10000)")
+    parser.add_argument(
+        "--max-jobs",
+        type=_count,
+        default=10_000,
+        help="jobs kept; beyond it the oldest finished ones are forgotten (default 10000)",
+    )
     realism = parser.add_argument_group("realism (all off by default)")
     realism.add_argument("--credits", type=_money, help="each key's starting balance in USD (default: unlimited)")
     realism.add_argument("--rate-limit", type=_count, metavar="PER_MINUTE", help="submits per minute per key")
@@ -80,10 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     hooks = parser.add_argument_group("webhooks")
     hooks.add_argument("--webhook-url", help="default callback_url for jobs that give none")
     hooks.add_argument("--webhook-secret", help="sign deliveries with this secret (X-ModelGates-Signature)")
-    hooks.add_argument("--webhook-allow-http-loopback", action="store_true",
-                       help="accept http:// callbacks on loopback (local development)")
-    hooks.add_argument("--webhook-allow-host", action="append", dest="webhook_hosts", default=[], metavar="HOST",
-                       help="a host besides loopback that deliveries may reach (repeatable)")
+    hooks.add_argument(
+        "--webhook-allow-http-loopback",
+        action="store_true",
+        help="accept http:// callbacks on loopback (local development)",
+    )
+    hooks.add_argument(
+        "--webhook-allow-host",
+        action="append",
+        dest="webhook_hosts",
+        default=[],
+        metavar="HOST",
+        help="a host besides loopback that deliveries may reach (repeatable)",
+    )
     hooks.add_argument("--webhook-max-attempts", type=_count, default=5, help="attempts per delivery (default 5)")
     control = parser.add_argument_group("control")
     control.add_argument("--admin-token", help="operator token for /_mock/ (default: a random one, printed)")
@@ -106,8 +122,17 @@ def _log_transition(job: Job, transition: Transition) -> None:
     when = datetime.fromtimestamp(transition.at, UTC).strftime("%H:%M:%S")
     elapsed = transition.at - job.created_at
     detail = f"  error={job.error!r}" if transition.new == job.status and job.error else ""
-    log.info("%s job %s  %s -> %s  model=%s scenario=%s t+%.1fs%s", when, job.id,
-             transition.old.value, transition.new.value, job.model, job.scenario, elapsed, detail)
+    log.info(
+        "%s job %s  %s -> %s  model=%s scenario=%s t+%.1fs%s",
+        when,
+        job.id,
+        transition.old.value,
+        transition.new.value,
+        job.model,
+        job.scenario,
+        elapsed,
+        detail,
+    )
 
 
 class TransitionLog:
@@ -167,40 +192,56 @@ class _Server(uvicorn.Server):
 
 
 def _print_ready(url: str, config: MockConfig, key: str, admin_token: str) -> None:
-    print(f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
-          f"speed {config.speed:g}x, seed {config.seed})", flush=True)
-    print(f"  try: curl -s {url}/api/v1/videos -H 'Authorization: Bearer {key}' "
-          f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'", flush=True)
-    print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   "
-          "stop: Ctrl-C", flush=True)
+    print(
+        f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
+        f"speed {config.speed:g}x, seed {config.seed})",
+        flush=True,
+    )
+    print(
+        f"  try: curl -s {url}/api/v1/videos -H 'Authorization: Bearer {key}' "
+        f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'",
+        flush=True,
+    )
+    print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   stop: Ctrl-C", flush=True)
     print(f"  dashboard: {url}/_mock/#token={admin_token}", flush=True)
     if _webhooks_configured(config):
         print(f"  {_describe_webhooks(config)}", flush=True)
 
 
 def _webhooks_configured(config: MockConfig) -> bool:
-    return bool(config.webhook_url or config.webhook_secret or config.webhook_allow_http_loopback
-                or config.webhook_allow_hosts)
+    return bool(
+        config.webhook_url or config.webhook_secret or config.webhook_allow_http_loopback or config.webhook_allow_hosts
+    )
 
 
 def _describe_webhooks(config: MockConfig) -> str:
     reach = "loopback" + "".join(f", {host}" for host in sorted(config.webhook_allow_hosts))
-    return (f"webhooks: default {config.webhook_url or 'none (per-job callback_url)'}, "
-            f"{'signed' if config.webhook_secret else 'unsigned'}, "
-            f"http:// {'allowed' if config.webhook_allow_http_loopback else 'refused'} on loopback, "
-            f"reaching {reach} only, up to {config.webhook_max_attempts} attempts")
+    return (
+        f"webhooks: default {config.webhook_url or 'none (per-job callback_url)'}, "
+        f"{'signed' if config.webhook_secret else 'unsigned'}, "
+        f"http:// {'allowed' if config.webhook_allow_http_loopback else 'refused'} on loopback, "
+        f"reaching {reach} only, up to {config.webhook_max_attempts} attempts"
+    )
 
 
 def _config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
-        scenario=args.scenario, seed=args.seed, speed=args.speed,
-        api_keys=frozenset(args.keys) if args.keys else None, journal_size=args.journal_size,
+        scenario=args.scenario,
+        seed=args.seed,
+        speed=args.speed,
+        api_keys=frozenset(args.keys) if args.keys else None,
+        journal_size=args.journal_size,
         max_jobs=args.max_jobs,
-        credits=args.credits, rate_limit=args.rate_limit, max_concurrent_jobs=args.max_concurrent_jobs,
-        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret,
+        credits=args.credits,
+        rate_limit=args.rate_limit,
+        max_concurrent_jobs=args.max_concurrent_jobs,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
         webhook_allow_http_loopback=args.webhook_allow_http_loopback,
-        webhook_allow_hosts=frozenset(args.webhook_hosts), webhook_max_attempts=args.webhook_max_attempts,
-        admin_token=args.admin_token, state_path=args.state,
+        webhook_allow_hosts=frozenset(args.webhook_hosts),
+        webhook_max_attempts=args.webhook_max_attempts,
+        admin_token=args.admin_token,
+        state_path=args.state,
     )
 
 
@@ -226,9 +267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
         # ws="none": the API has no WebSocket routes, and loading a WebSocket protocol is ~10 ms of startup.
-        uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                       access_log=args.access_log, lifespan="on", ws="none"),
-        config, key, mock_state(app).admin_token,
+        uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=args.access_log,
+            lifespan="on",
+            ws="none",
+        ),
+        config,
+        key,
+        mock_state(app).admin_token,
     )
     # Everything built so far (modules, the document, the catalog) lives as long as the process:
     # out of the collector's sight, a full collection scans only what serving creates (jobs).

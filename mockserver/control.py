@@ -24,8 +24,16 @@ from .render import render_job
 from .state import MockState
 
 __all__ = [
-    "OPERATOR", "UNSET", "Controller", "DeliverySource", "Scope", "Summarized", "entry_summary",
-    "job_summary", "MAX_CLOCK_STEP", "MAX_LIMIT",
+    "OPERATOR",
+    "UNSET",
+    "Controller",
+    "DeliverySource",
+    "Scope",
+    "Summarized",
+    "entry_summary",
+    "job_summary",
+    "MAX_CLOCK_STEP",
+    "MAX_LIMIT",
 ]
 
 MAX_CLOCK_STEP = 365 * 86_400.0  # one advance moves the clock at most a year
@@ -73,8 +81,13 @@ class Controller:
     # --- jobs -------------------------------------------------------------------------------
 
     def jobs(
-        self, scope: Scope, *, status: JobStatus | str | None = None, key: str | None = None,
-        limit: int | None = None, newest_first: bool = True,
+        self,
+        scope: Scope,
+        *,
+        status: JobStatus | str | None = None,
+        key: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
     ) -> list[Job]:
         """The scope's jobs as they stand now (reading them is not a poll); `key` narrows further."""
         wanted = _status(status) if status is not None else None
@@ -125,8 +138,11 @@ class Controller:
     def health(self) -> dict[str, Any]:
         clock = "virtual" if isinstance(self.state.clock, VirtualClock) else "system"
         return {
-            "status": "ok", "now": self.state.clock.now(), "jobs": len(self.service.store),
-            "scenario": self.service.default_scenario, "clock": clock,
+            "status": "ok",
+            "now": self.state.clock.now(),
+            "jobs": len(self.service.store),
+            "scenario": self.service.default_scenario,
+            "clock": clock,
         }
 
     # --- keys ---------------------------------------------------------------------------------
@@ -147,7 +163,11 @@ class Controller:
         }
 
     def update_key(
-        self, scope: Scope, key: str, *, scenario: str | None | _Unset = UNSET,
+        self,
+        scope: Scope,
+        key: str,
+        *,
+        scenario: str | None | _Unset = UNSET,
         credits: Decimal | None | _Unset = UNSET,
     ) -> dict[str, Any]:
         """Set a key's scenario (None: the server's) and/or credits (None: unlimited)."""
@@ -207,11 +227,22 @@ def _status(value: JobStatus | str) -> JobStatus:
 def job_summary(job: Job) -> dict[str, Any]:
     """Everything the mock knows about a job, JSON-ready; `api` is what a poll would answer."""
     return {
-        "id": job.id, "key": job.tenant, "model": job.model, "scenario": job.scenario,
-        "status": job.status.value, "created_at": job.created_at, "entered_at": job.entered_at,
-        "polls": job.polls, "downloads": job.downloads, "cost": str(job.cost), "error": job.error,
-        "generation_id": job.generation_id, "outputs": job.outputs, "aspect_ratio": job.aspect_ratio,
-        "prompt": job.request.get("prompt"), "callback_url": job.request.get("callback_url"),
+        "id": job.id,
+        "key": job.tenant,
+        "model": job.model,
+        "scenario": job.scenario,
+        "status": job.status.value,
+        "created_at": job.created_at,
+        "entered_at": job.entered_at,
+        "polls": job.polls,
+        "downloads": job.downloads,
+        "cost": str(job.cost),
+        "error": job.error,
+        "generation_id": job.generation_id,
+        "outputs": job.outputs,
+        "aspect_ratio": job.aspect_ratio,
+        "prompt": job.request.get("prompt"),
+        "callback_url": job.request.get("callback_url"),
         "phase": job.phase,
         "timeline": [{"status": p.status.value, "seconds": p.seconds, "polls": p.polls} for p in job.timeline],
         "api": render_job(job, job.base_url),
@@ -220,7 +251,14 @@ def job_summary(job: Job) -> dict[str, Any]:
 
 def entry_summary(entry: Entry) -> dict[str, Any]:
     return {
-        "seq": entry.seq, "at": entry.at, "method": entry.method, "path": entry.path, "query": entry.query,
-        "status": entry.status, "key": entry.tenant, "job_id": entry.job_id, "operation": entry.operation,
+        "seq": entry.seq,
+        "at": entry.at,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "status": entry.status,
+        "key": entry.tenant,
+        "job_id": entry.job_id,
+        "operation": entry.operation,
         "headers": dict(entry.headers),
     }

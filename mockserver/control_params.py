@@ -73,8 +73,12 @@ def flag(query: QueryParams, name: str) -> bool:
 def seconds(body: Mapping[str, Any]) -> float:
     fields(body, {"seconds": (int, float)})
     value = body.get("seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or not 0 < value <= MAX_CLOCK_STEP:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_CLOCK_STEP
+    ):
         raise ApiError.invalid("seconds", f"seconds must be a number above 0 and at most {MAX_CLOCK_STEP:.0f}")
     return float(value)
 

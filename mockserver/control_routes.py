@@ -48,8 +48,11 @@ async def health(request: Request) -> Response:
 
 async def dashboard(request: Request) -> Response:
     # The token travels in the URL fragment, which browsers never send; the page reads it itself.
-    return Response(_read(dashboard_path()), media_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return Response(
+        _read(dashboard_path()),
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 async def document(request: Request) -> Response:
@@ -74,9 +77,7 @@ async def get_job(request: Request) -> Response:
 async def advance_job(request: Request) -> Response:
     scope = _scope(request)
     body = params.fields(await params.json_object(request), {"status": str, "error": str})
-    job = _controller(request).advance_job(
-        scope, request.path_params["job_id"], body.get("status"), body.get("error")
-    )
+    job = _controller(request).advance_job(scope, request.path_params["job_id"], body.get("status"), body.get("error"))
     return JSONResponse(job_summary(job))
 
 

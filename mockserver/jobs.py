@@ -13,7 +13,16 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 __all__ = [
-    "JobStatus", "TERMINAL", "Phase", "Job", "Transition", "advance", "counted", "force", "finishes_at", "request_text",
+    "JobStatus",
+    "TERMINAL",
+    "Phase",
+    "Job",
+    "Transition",
+    "advance",
+    "counted",
+    "force",
+    "finishes_at",
+    "request_text",
     "DEFAULT_ERRORS",
 ]
 
@@ -162,20 +171,44 @@ def _generation_id(job: Job, at: float) -> str:
 def counted(job: Job, *, polls: int = 0, downloads: int = 0) -> Job:
     """The job with `polls` more polls (in its phase too) and `downloads` more downloads."""
     return _rebuilt(
-        job, job.phase, job.entered_at, job.polls_in_phase + polls, job.polls + polls, job.downloads + downloads,
+        job,
+        job.phase,
+        job.entered_at,
+        job.polls_in_phase + polls,
+        job.polls + polls,
+        job.downloads + downloads,
         job.generation_id,
     )
 
 
 def _rebuilt(
-    job: Job, phase: int, entered_at: float, polls_in_phase: int, polls: int, downloads: int,
+    job: Job,
+    phase: int,
+    entered_at: float,
+    polls_in_phase: int,
+    polls: int,
+    downloads: int,
     generation_id: str | None,
 ) -> Job:
     # The job with its changing fields replaced; spelled out, it costs a third of `_replace`.
     return Job(
-        job.id, job.tenant, job.model, job.scenario, job.created_at, job.timeline, job.request_json,
-        job.aspect_ratio, job.cost, job.generation_suffix, phase, entered_at, polls_in_phase, polls, downloads,
-        generation_id, job.base_url,
+        job.id,
+        job.tenant,
+        job.model,
+        job.scenario,
+        job.created_at,
+        job.timeline,
+        job.request_json,
+        job.aspect_ratio,
+        job.cost,
+        job.generation_suffix,
+        phase,
+        entered_at,
+        polls_in_phase,
+        polls,
+        downloads,
+        generation_id,
+        job.base_url,
     )
 
 

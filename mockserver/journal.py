@@ -42,8 +42,16 @@ class Journal:
         self._lock = threading.Lock()
 
     def record(
-        self, at: float, method: str, path: str, query: str, status: int, tenant: str | None,
-        job_id: str | None = None, operation: str | None = None, headers: dict[str, str] | None = None,
+        self,
+        at: float,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        tenant: str | None,
+        job_id: str | None = None,
+        operation: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Entry:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:

@@ -42,8 +42,12 @@ class LedgerEntry(NamedTuple):
 
     def summary(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "at": self.at, "key": self.tenant, "kind": self.kind,
-            "amount": str(self.amount), "balance": None if self.balance is None else str(self.balance),
+            "seq": self.seq,
+            "at": self.at,
+            "key": self.tenant,
+            "kind": self.kind,
+            "amount": str(self.amount),
+            "balance": None if self.balance is None else str(self.balance),
             "job_id": self.job_id,
         }
 

@@ -108,7 +108,12 @@ class Guard:
         self.state.errors.append(exc)
 
     def _journal(
-        self, scope: Scope, headers: Headers, status: int, retry_after: str | None, operation: str | None,
+        self,
+        scope: Scope,
+        headers: Headers,
+        status: int,
+        retry_after: str | None,
+        operation: str | None,
         job_id: str | None,
     ) -> None:
         authorization = headers.get(b"authorization")
@@ -118,8 +123,15 @@ class Guard:
             remember(self._tenants, authorization, tenant)
         query = scope["query_string"]
         self.state.journal.record(
-            self.state.clock.now(), scope["method"], scope["path"], query.decode("latin-1") if query else "", status,
-            tenant, job_id, operation, {"retry-after": retry_after} if retry_after else None,
+            self.state.clock.now(),
+            scope["method"],
+            scope["path"],
+            query.decode("latin-1") if query else "",
+            status,
+            tenant,
+            job_id,
+            operation,
+            {"retry-after": retry_after} if retry_after else None,
         )
 
 

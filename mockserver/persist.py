@@ -81,8 +81,11 @@ class StateFile:
         self._write("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", (scope, operation, value))
 
     def ledger(self, entry: LedgerEntry) -> None:
-        data = {**entry._asdict(), "amount": str(entry.amount),
-                "balance": None if entry.balance is None else str(entry.balance)}
+        data = {
+            **entry._asdict(),
+            "amount": str(entry.amount),
+            "balance": None if entry.balance is None else str(entry.balance),
+        }
         self._write("INSERT OR REPLACE INTO ledger VALUES (?, ?)", (entry.seq, json.dumps(data)))
 
     def journal(self, entry: Entry) -> None:
@@ -183,5 +186,6 @@ def _delivery_from_dict(data: dict[str, Any]) -> Delivery:
 
 def _ledger_from_dict(data: dict[str, Any]) -> LedgerEntry:
     balance = data["balance"]
-    return LedgerEntry(**{**data, "amount": Decimal(data["amount"]),
-                          "balance": None if balance is None else Decimal(balance)})
+    return LedgerEntry(
+        **{**data, "amount": Decimal(data["amount"]), "balance": None if balance is None else Decimal(balance)}
+    )

@@ -67,14 +67,24 @@ def _shown(job: Job) -> tuple[str, str | None, JobStatus, int, Decimal, str | No
 
 @lru_cache(maxsize=4096)
 def _job_bytes(
-    job_id: str, generation_id: str | None, status: JobStatus, outputs: int, cost: Decimal, error: str | None,
+    job_id: str,
+    generation_id: str | None,
+    status: JobStatus,
+    outputs: int,
+    cost: Decimal,
+    error: str | None,
     base: str,
 ) -> bytes:
     return json_bytes(_render(job_id, generation_id, status, outputs, cost, error, base))
 
 
 def _render(
-    job_id: str, generation_id: str | None, status: JobStatus, outputs: int, cost: Decimal, error: str | None,
+    job_id: str,
+    generation_id: str | None,
+    status: JobStatus,
+    outputs: int,
+    cost: Decimal,
+    error: str | None,
     base: str,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"id": job_id}

@@ -11,7 +11,12 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
-    "data_root", "openapi_path", "control_document_path", "dashboard_path", "catalog_path", "scenarios_dir",
+    "data_root",
+    "openapi_path",
+    "control_document_path",
+    "dashboard_path",
+    "catalog_path",
+    "scenarios_dir",
     "videos_dir",
 ]
 
@@ -23,9 +28,7 @@ def data_root() -> Path:
     for root in (_PACKAGE / "_data", _PACKAGE.parent):
         if (root / "openapi" / "modelgates.yaml").is_file():
             return root
-    raise FileNotFoundError(
-        "modelgates-mock data not found: reinstall the package (pip install modelgates-mock)"
-    )
+    raise FileNotFoundError("modelgates-mock data not found: reinstall the package (pip install modelgates-mock)")
 
 
 def openapi_path() -> Path:

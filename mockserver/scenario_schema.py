@@ -85,10 +85,12 @@ class Table:
     @overload
     def whole(self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int: ...
     @overload
-    def whole(self, key: str, default: None = None, *, minimum: int | None = None,
-              maximum: int | None = None) -> int | None: ...
-    def whole(self, key: str, default: int | None = None, *, minimum: int | None = None,
-              maximum: int | None = None) -> int | None:
+    def whole(
+        self, key: str, default: None = None, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None: ...
+    def whole(
+        self, key: str, default: int | None = None, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         """An optional whole number within [minimum, maximum]."""
         value = self.data.get(key)
         if value is None:
@@ -99,13 +101,34 @@ class Table:
         return value if self.bounded(self.at(key), value, value, minimum, maximum) else default
 
     @overload
-    def real(self, key: str, default: float, *, minimum: float | None = None, above: float | None = None,
-             maximum: float | None = None) -> float: ...
+    def real(
+        self,
+        key: str,
+        default: float,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> float: ...
     @overload
-    def real(self, key: str, default: None = None, *, minimum: float | None = None, above: float | None = None,
-             maximum: float | None = None) -> float | None: ...
-    def real(self, key: str, default: float | None = None, *, minimum: float | None = None,
-             above: float | None = None, maximum: float | None = None) -> float | None:
+    def real(
+        self,
+        key: str,
+        default: None = None,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> float | None: ...
+    def real(
+        self,
+        key: str,
+        default: float | None = None,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> float | None:
         """An optional number within the bounds (`above`: strictly greater than)."""
         value = self.data.get(key)
         if value is None:
@@ -113,8 +136,15 @@ class Table:
         checked = self.number(self.at(key), value, minimum=minimum, above=above, maximum=maximum)
         return default if checked is None else checked
 
-    def number(self, where: str, value: object, *, minimum: float | None = None, above: float | None = None,
-               maximum: float | None = None) -> float | None:
+    def number(
+        self,
+        where: str,
+        value: object,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        maximum: float | None = None,
+    ) -> float | None:
         """`value` as a float if it is a number within the bounds; else a problem and None."""
         if isinstance(value, bool) or not isinstance(value, int | float):  # TOML's true is no 1
             self.problems.add(where, f"must be a number, not {show(value)}")

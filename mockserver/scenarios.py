@@ -24,8 +24,15 @@ from .resources import scenarios_dir
 from .scenario_schema import Problems, Table, show
 
 __all__ = [
-    "Step", "Fault", "Scenario", "ScenarioError", "load_scenario", "builtin_scenarios",
-    "resolve_scenario", "Operation", "WebhookFaults",
+    "Step",
+    "Fault",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "builtin_scenarios",
+    "resolve_scenario",
+    "Operation",
+    "WebhookFaults",
 ]
 
 Operation = Literal["submit", "poll", "content", "models"]
@@ -176,6 +183,7 @@ class ScenarioError(ValueError):
 
 # --- reading a file: every problem is reported at once, each with its path ---------------------
 
+
 def _step(raw: object, where: str, problems: Problems) -> Step | None:
     table = Table(raw, where, ("status", "seconds", "polls", "error", "outputs"), problems)
     before = len(problems)
@@ -232,8 +240,10 @@ def _fault(raw: object, where: str, problems: Problems) -> Fault | None:
 def _webhook(raw: object, problems: Problems) -> WebhookFaults:
     table = Table(raw, "webhook", ("delay", "duplicate", "out_of_order", "hold"), problems)
     return WebhookFaults(
-        delay=table.real("delay", 0.0, minimum=0), duplicate=table.whole("duplicate", 0, minimum=0, maximum=10),
-        out_of_order=table.flag("out_of_order"), hold=table.real("hold", 300.0, minimum=0),
+        delay=table.real("delay", 0.0, minimum=0),
+        duplicate=table.whole("duplicate", 0, minimum=0, maximum=10),
+        out_of_order=table.flag("out_of_order"),
+        hold=table.real("hold", 300.0, minimum=0),
     )
 
 
@@ -263,7 +273,8 @@ def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
     steps = [_step(raw, f"steps.{index}", problems) for index, raw in enumerate(raw_steps or [])]
     faults = [_fault(raw, f"faults.{index}", problems) for index, raw in enumerate(raw_faults)]
     scenario = Scenario(
-        name=table.text("name", name) or name, description=table.text("description", "") or "",
+        name=table.text("name", name) or name,
+        description=table.text("description", "") or "",
         steps=tuple(step for step in steps if step is not None),
         faults=tuple(fault for fault in faults if fault is not None),
         webhook=_webhook(table.data.get("webhook", {}), problems),
@@ -312,6 +323,5 @@ def resolve_scenario(name_or_path: str, known: Mapping[str, Scenario]) -> Scenar
     if path.suffix == ".toml" and path.is_file():
         return load_scenario(path)
     raise ScenarioError(
-        f"unknown scenario {name_or_path!r}; built-ins: {', '.join(sorted(known))}"
-        " (or give the path of a .toml file)"
+        f"unknown scenario {name_or_path!r}; built-ins: {', '.join(sorted(known))} (or give the path of a .toml file)"
     )

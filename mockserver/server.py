@@ -68,8 +68,12 @@ class MockServer:
 
     def start(self) -> MockServer:
         config = uvicorn.Config(
-            self.app, host=self.host, port=self._port, log_level="warning",
-            access_log=False, lifespan="on",
+            self.app,
+            host=self.host,
+            port=self._port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
         )
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
@@ -92,7 +96,5 @@ class MockServer:
     def __enter__(self) -> MockServer:
         return self.start()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()

@@ -112,8 +112,23 @@ class MockService:
         if text is None:
             text = request_text(request)
         job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
-            job_id, tenant, spec.model.id, key, now, timeline, text, spec.aspect_ratio, cost, generation_suffix,
-            0, now, 0, 0, 0, None, base_url,
+            job_id,
+            tenant,
+            spec.model.id,
+            key,
+            now,
+            timeline,
+            text,
+            spec.aspect_ratio,
+            cost,
+            generation_suffix,
+            0,
+            now,
+            0,
+            0,
+            0,
+            None,
+            base_url,
         )
         self.store.add(job)
         self._retain()
@@ -151,9 +166,7 @@ class MockService:
         """The job as it stands now, without counting a poll."""
         return self._advance(self._owned(tenant, job_id).id)
 
-    def force(
-        self, tenant: str | None, job_id: str, status: JobStatus | None = None, error: str | None = None
-    ) -> Job:
+    def force(self, tenant: str | None, job_id: str, status: JobStatus | None = None, error: str | None = None) -> Job:
         job = self._advance(self._owned(tenant, job_id).id)
         try:
             moved, transitions = force(job, self.clock.now(), status, error)

@@ -26,16 +26,17 @@ class SyncASGITransport(httpx.BaseTransport):
         with self._lock:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(
-                    target=self._loop.run_forever, name="mockserver-transport", daemon=True
-                )
+                self._thread = threading.Thread(target=self._loop.run_forever, name="mockserver-transport", daemon=True)
                 self._thread.start()
             return self._loop
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         inner = httpx.Request(
-            request.method, request.url, headers=request.headers, content=body,
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=body,
             extensions=request.extensions,
         )
 

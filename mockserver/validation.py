@@ -23,7 +23,13 @@ from .errors import ApiError
 from .pricing import Variant
 
 __all__ = [
-    "RequestValidator", "VideoSpec", "parse_json", "decode_json", "read_body", "whole_body", "check_capabilities",
+    "RequestValidator",
+    "VideoSpec",
+    "parse_json",
+    "decode_json",
+    "read_body",
+    "whole_body",
+    "check_capabilities",
     "param_name",
 ]
 

@@ -123,16 +123,25 @@ class WebhookDispatcher:
         scenario = self._service.scenarios.get(job.scenario)  # None: a restored job's file is gone
         faults = scenario.webhook if scenario is not None else WebhookFaults()
         delivery = Delivery(
-            id=next(self._seq), job_id=job.id, tenant=job.tenant, url=url,
+            id=next(self._seq),
+            job_id=job.id,
+            tenant=job.tenant,
+            url=url,
             type=f"video.generation.{transition.new.value}",
-            idempotency_key=f"{job.id}-{transition.new.value}", body=event_body(job, transition),
-            next_at=transition.at + faults.delay, duplicates=faults.duplicate,
-            out_of_order=faults.out_of_order, hold=faults.hold,
+            idempotency_key=f"{job.id}-{transition.new.value}",
+            body=event_body(job, transition),
+            next_at=transition.at + faults.delay,
+            duplicates=faults.duplicate,
+            out_of_order=faults.out_of_order,
+            hold=faults.hold,
         )
         if not self.policy.allows(url):
             delivery.state, delivery.next_at = "blocked", None
-            log.warning("webhook %s to %s blocked: the mock only contacts loopback and allowed hosts "
-                        "(--webhook-allow-host)", delivery.idempotency_key, url)
+            log.warning(
+                "webhook %s to %s blocked: the mock only contacts loopback and allowed hosts (--webhook-allow-host)",
+                delivery.idempotency_key,
+                url,
+            )
         with self._lock:
             self._deliveries[delivery.id] = delivery
         self._sink.delivery(delivery)
@@ -206,12 +215,20 @@ class WebhookDispatcher:
 
         now = self._clock.now()
         number = len(delivery.attempts) + 1
-        headers = {"Content-Type": "application/json", "User-Agent": "modelgates-mock-webhooks",
-                   IDEMPOTENCY_HEADER: delivery.idempotency_key}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "modelgates-mock-webhooks",
+            IDEMPOTENCY_HEADER: delivery.idempotency_key,
+        }
         if self.secret is not None:
             headers[SIGNATURE_HEADER] = sign(self.secret, delivery.body, int(now))
-        request = httpx.Request("POST", delivery.url, headers=headers, content=delivery.body,
-                                extensions={"timeout": httpx.Timeout(self.timeout).as_dict()})
+        request = httpx.Request(
+            "POST",
+            delivery.url,
+            headers=headers,
+            content=delivery.body,
+            extensions={"timeout": httpx.Timeout(self.timeout).as_dict()},
+        )
         try:
             async with asyncio.timeout(self.timeout):
                 response = await transport.handle_async_request(request)
@@ -229,14 +246,28 @@ class WebhookDispatcher:
                 return  # reset while in flight: the test that owned it is over
         self._sink.delivery(delivery)
         self._journal.record(
-            at=attempt.at, method="POST", path=delivery.url, query="", status=attempt.status or 0,
-            tenant=delivery.tenant, job_id=delivery.job_id, operation="webhook",
+            at=attempt.at,
+            method="POST",
+            path=delivery.url,
+            query="",
+            status=attempt.status or 0,
+            tenant=delivery.tenant,
+            job_id=delivery.job_id,
+            operation="webhook",
             headers={IDEMPOTENCY_HEADER.lower(): delivery.idempotency_key, "attempt": str(attempt.number)},
         )
         when = datetime.fromtimestamp(attempt.at, UTC).strftime("%H:%M:%S")
         outcome = attempt.error or f"{attempt.status} ok"
-        log.info("%s webhook %s attempt %d%s -> %s  %s (%s)", when, delivery.idempotency_key, attempt.number,
-                 " (duplicate)" if duplicate else "", delivery.url, outcome, delivery.state)
+        log.info(
+            "%s webhook %s attempt %d%s -> %s  %s (%s)",
+            when,
+            delivery.idempotency_key,
+            attempt.number,
+            " (duplicate)" if duplicate else "",
+            delivery.url,
+            outcome,
+            delivery.state,
+        )
 
 
 def _in_sending_order(group: list[Delivery], now: float) -> list[Delivery]:

@@ -87,9 +87,7 @@ async def test_submit_429_then_accepted(fake: FakeAPI, mg: AsyncModelGates, slee
 
 
 async def test_submit_500_is_not_retried(fake: FakeAPI, mg: AsyncModelGates) -> None:
-    fake.on(
-        *SUBMIT, error_reply(500, "Internal Server Error"), httpx.Response(202, json=job_body())
-    )
+    fake.on(*SUBMIT, error_reply(500, "Internal Server Error"), httpx.Response(202, json=job_body()))
     with pytest.raises(InternalServerError):
         await mg.submit(model="m", prompt="p")
     assert len(fake.calls(*SUBMIT)) == 1
@@ -120,9 +118,7 @@ async def test_wait_is_bounded(fake: FakeAPI, mg: AsyncModelGates, sleeps: Sleep
     assert sleeps.delays == [30.0, 15.0]
 
 
-async def test_download_to_path_with_progress(
-    fake: FakeAPI, mg: AsyncModelGates, tmp_path: Path
-) -> None:
+async def test_download_to_path_with_progress(fake: FakeAPI, mg: AsyncModelGates, tmp_path: Path) -> None:
     fake.on(*CONTENT, video_reply())
     progress: list[tuple[int, int | None]] = []
     target = tmp_path / "v.mp4"
@@ -139,14 +135,10 @@ class _BrokenStream(httpx.AsyncByteStream):
         raise httpx.ReadError("connection reset")
 
 
-async def test_a_broken_download_leaves_no_file(
-    fake: FakeAPI, mg: AsyncModelGates, tmp_path: Path
-) -> None:
+async def test_a_broken_download_leaves_no_file(fake: FakeAPI, mg: AsyncModelGates, tmp_path: Path) -> None:
     fake.on(
         *CONTENT,
-        lambda request: httpx.Response(
-            200, headers={"Content-Type": "video/mp4"}, stream=_BrokenStream()
-        ),
+        lambda request: httpx.Response(200, headers={"Content-Type": "video/mp4"}, stream=_BrokenStream()),
     )
     with pytest.raises(APIConnectionError, match="connection reset"):
         await mg.download(JOB_ID, to=tmp_path / "v.mp4")

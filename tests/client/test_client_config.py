@@ -45,14 +45,10 @@ CLIENT_DIR = Path(__file__).resolve().parents[2] / "client"
             id="argument-beats-env",
         ),
         pytest.param({}, {"MODELGATES_API_KEY": ""}, None, DEFAULT_BASE_URL, id="empty-env-key"),
-        pytest.param(
-            {"api_key": ""}, {"MODELGATES_API_KEY": "k"}, None, DEFAULT_BASE_URL, id="empty-arg"
-        ),
+        pytest.param({"api_key": ""}, {"MODELGATES_API_KEY": "k"}, None, DEFAULT_BASE_URL, id="empty-arg"),
     ],
 )
-def test_precedence(
-    kwargs: dict[str, str], env: dict[str, str], key: str | None, base_url: str
-) -> None:
+def test_precedence(kwargs: dict[str, str], env: dict[str, str], key: str | None, base_url: str) -> None:
     config = resolve_config(**kwargs, env=env)  # type: ignore[arg-type]
     assert (config.api_key, config.base_url) == (key, base_url)
 
@@ -68,11 +64,7 @@ def test_the_client_reads_the_process_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_environment_is_read_in_one_place() -> None:
-    readers = {
-        path.name
-        for path in CLIENT_DIR.glob("*.py")
-        if re.search(r"os\.environ|getenv", path.read_text())
-    }
+    readers = {path.name for path in CLIENT_DIR.glob("*.py") if re.search(r"os\.environ|getenv", path.read_text())}
     assert readers == {"_config.py"}
 
 
@@ -97,9 +89,7 @@ def test_http_client_and_transport_are_exclusive() -> None:
         lambda mg: mg.download(JOB_ID, to=io.BytesIO()),
     ],
 )
-def test_missing_key_fails_before_any_request(
-    monkeypatch: pytest.MonkeyPatch, call: object
-) -> None:
+def test_missing_key_fails_before_any_request(monkeypatch: pytest.MonkeyPatch, call: object) -> None:
     monkeypatch.delenv("MODELGATES_API_KEY", raising=False)
     fake = FakeAPI()
     with (

@@ -112,18 +112,14 @@ def test_each_status_maps_to_its_class_with_the_envelope(status: int, cls: type)
         (b"[1, 2]", "[1, 2]"),
     ],
 )
-def test_a_body_that_is_not_the_envelope_still_gives_the_status_class(
-    content: bytes, message: str
-) -> None:
+def test_a_body_that_is_not_the_envelope_still_gives_the_status_class(content: bytes, message: str) -> None:
     error = status_error(_answered(httpx.Response(502, content=content)))
     assert type(error) is BadGatewayError
     assert (error.code, error.message, error.metadata) == (502, message, None)
 
 
 def test_rate_limit_error_carries_retry_after() -> None:
-    limited = status_error(
-        _answered(error_reply(429, "Rate limit exceeded", **{"Retry-After": "7"}))
-    )
+    limited = status_error(_answered(error_reply(429, "Rate limit exceeded", **{"Retry-After": "7"})))
     assert isinstance(limited, RateLimitError)
     assert limited.retry_after == 7.0
     assert RateLimitError("x", response=_answered(httpx.Response(429))).retry_after is None

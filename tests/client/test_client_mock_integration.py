@@ -36,20 +36,15 @@ from client import (
 BASE = "http://testserver/api/v1"
 SEED_000: dict[str, Any] = {
     "model": "google/veo-3.1-lite",
-    "prompt": "A cinematic 4-second shot of a glass greenhouse at sunrise, soft mist, "
-    "slow dolly-in camera movement",
+    "prompt": "A cinematic 4-second shot of a glass greenhouse at sunrise, soft mist, slow dolly-in camera movement",
     "duration": 4,
     "resolution": "720p",
     "aspect_ratio": "16:9",
     "generate_audio": False,
 }
 SEED_004_PROMPT = "The camera slowly pushes in as the subject turns toward warm window light"
-FIRST = FrameImage(
-    image_url=ImageUrl(url="https://example.com/first-frame.jpg"), frame_type="first_frame"
-)
-LAST = FrameImage(
-    image_url=ImageUrl(url="https://example.com/last-frame.jpg"), frame_type="last_frame"
-)
+FIRST = FrameImage(image_url=ImageUrl(url="https://example.com/first-frame.jpg"), frame_type="first_frame")
+LAST = FrameImage(image_url=ImageUrl(url="https://example.com/last-frame.jpg"), frame_type="last_frame")
 
 
 class VirtualTime:
@@ -79,9 +74,7 @@ class Recording(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
         if self.fail_submit and request.method == "POST":
-            response = httpx.Response(
-                500, json={"error": {"code": 500, "message": "upstream timeout"}}
-            )
+            response = httpx.Response(500, json={"error": {"code": 500, "message": "upstream timeout"}})
         self.seen.append((request.method, request.url.path, response.status_code))
         return response
 
@@ -120,9 +113,7 @@ def is_mp4(data: bytes) -> bool:
     return data[4:8] == b"ftyp"
 
 
-def test_seed_000_text_to_video(
-    happy: tuple[ModelGates, Recording, VirtualTime], tmp_path: Path
-) -> None:
+def test_seed_000_text_to_video(happy: tuple[ModelGates, Recording, VirtualTime], tmp_path: Path) -> None:
     mg, transport, time = happy
     lite = next(m for m in mg.list_models() if m.id == "google/veo-3.1-lite")
     assert (lite.supported_durations, lite.supported_resolutions) == ([8, 4, 6], ["720p", "1080p"])
@@ -161,9 +152,7 @@ async def test_seed_000_text_to_video_async(anyio_backend: str) -> None:
 
 
 @pytest.mark.parametrize("frames", [[FIRST], [FIRST, LAST]], ids=["first", "first+last"])
-def test_seed_004_image_to_video(
-    happy: tuple[ModelGates, Recording, VirtualTime], frames: list[FrameImage]
-) -> None:
+def test_seed_004_image_to_video(happy: tuple[ModelGates, Recording, VirtualTime], frames: list[FrameImage]) -> None:
     mg, _, _ = happy
     sink = io.BytesIO()
     job = mg.generate(
@@ -218,9 +207,7 @@ def test_flaky_content_download_is_retried() -> None:
         ("expire", JobExpired, "Job exceeded maximum time to live"),
     ],
 )
-def test_terminal_failures_carry_the_servers_text(
-    scenario: str, error: type[JobError], text: str
-) -> None:
+def test_terminal_failures_carry_the_servers_text(scenario: str, error: type[JobError], text: str) -> None:
     app, time = make_app(scenario)
     mg, transport = sync_client(app, time)
     with mg, pytest.raises(error) as caught:
@@ -273,9 +260,7 @@ def test_against_a_live_mockserver_on_loopback(tmp_path: Path) -> None:
     with mockserver.MockServer(config, clock=clock) as server:
         base_url = server.base_url
         assert base_url.startswith("http://127.0.0.1:")
-        with ModelGates(
-            api_key=mockserver.new_api_key(3), base_url=base_url, sleep=time.sleep, clock=clock.now
-        ) as mg:
+        with ModelGates(api_key=mockserver.new_api_key(3), base_url=base_url, sleep=time.sleep, clock=clock.now) as mg:
             job = mg.generate(**SEED_000, to=tmp_path / "live.mp4", interval=2.0)
     assert job.polling_url.startswith(base_url)
     assert is_mp4((tmp_path / "live.mp4").read_bytes())

@@ -23,18 +23,12 @@ from client.models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "modelgates.yaml").read_text())[
-    "components"
-]["schemas"]
+SCHEMAS: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "modelgates.yaml").read_text())["components"]["schemas"]
 
 
 def sent_always(model: type[BaseModel]) -> set[str]:
     """Fields a request model always serialises: required, or with a non-None default."""
-    return {
-        name
-        for name, info in model.model_fields.items()
-        if info.is_required() or info.default is not None
-    }
+    return {name for name, info in model.model_fields.items() if info.is_required() or info.default is not None}
 
 
 def required(model: type[BaseModel]) -> set[str]:
@@ -61,16 +55,12 @@ def test_model_has_exactly_the_schema_properties(schema: str, model: type[BaseMo
 
 
 @pytest.mark.parametrize(("schema", "model"), RESPONSE_MODELS)
-def test_response_model_requires_what_the_schema_requires(
-    schema: str, model: type[BaseModel]
-) -> None:
+def test_response_model_requires_what_the_schema_requires(schema: str, model: type[BaseModel]) -> None:
     assert required(model) == set(SCHEMAS[schema].get("required", []))
 
 
 @pytest.mark.parametrize(("schema", "model"), REQUEST_MODELS)
-def test_request_model_always_sends_what_the_schema_requires(
-    schema: str, model: type[BaseModel]
-) -> None:
+def test_request_model_always_sends_what_the_schema_requires(schema: str, model: type[BaseModel]) -> None:
     assert sent_always(model) == set(SCHEMAS[schema].get("required", []))
 
 
@@ -89,9 +79,7 @@ def test_video_model_required_keys_accept_null_only_where_documented(field: str)
             VideoModel.model_validate(row)
 
 
-@pytest.mark.parametrize(
-    "field", sorted(set(VIDEO_MODEL["properties"]) - set(VIDEO_MODEL["required"]))
-)
+@pytest.mark.parametrize("field", sorted(set(VIDEO_MODEL["properties"]) - set(VIDEO_MODEL["required"])))
 def test_video_model_optional_keys_may_be_absent_or_null(field: str) -> None:
     # Lenient on purpose: a stray null in an optional field must not break the catalog.
     row = _catalog_row()
@@ -113,9 +101,7 @@ def test_the_catalog_fixture_parses() -> None:
 
 
 def test_job_keeps_unknown_fields_and_statuses() -> None:
-    job = Job.model_validate(
-        {"id": "j", "polling_url": "https://x/videos/j", "status": "queued", "eta": 12}
-    )
+    job = Job.model_validate({"id": "j", "polling_url": "https://x/videos/j", "status": "queued", "eta": 12})
     assert job.status == "queued"
     assert not job.is_terminal and not job.is_known_status and not job.is_completed
     assert job.model_extra == {"eta": 12}
@@ -148,9 +134,7 @@ def test_to_body_keeps_nested_values_exactly() -> None:
         model="m",
         prompt="p",
         generate_audio=False,
-        frame_images=[
-            FrameImage(image_url=ImageUrl(url="https://i/1.jpg"), frame_type="last_frame")
-        ],
+        frame_images=[FrameImage(image_url=ImageUrl(url="https://i/1.jpg"), frame_type="last_frame")],
         input_references=[ContentPartImage(image_url=ImageUrl(url="data:image/png;base64,AA=="))],
         provider=provider,
     )
@@ -165,9 +149,7 @@ def test_to_body_keeps_nested_values_exactly() -> None:
                 "frame_type": "last_frame",
             }
         ],
-        "input_references": [
-            {"image_url": {"url": "data:image/png;base64,AA=="}, "type": "image_url"}
-        ],
+        "input_references": [{"image_url": {"url": "data:image/png;base64,AA=="}, "type": "image_url"}],
         "provider": provider,
     }
 

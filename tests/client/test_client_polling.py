@@ -37,9 +37,7 @@ def test_next_poll(status: str, elapsed: float, expected: float | None) -> None:
         ("expired", "Job exceeded maximum time to live", JobExpired),
     ],
 )
-def test_terminal_failures_raise_with_the_server_text(
-    status: str, error: str, cls: type[JobError]
-) -> None:
+def test_terminal_failures_raise_with_the_server_text(status: str, error: str, cls: type[JobError]) -> None:
     with pytest.raises(cls) as caught:
         next_poll(job(status, error=error), elapsed=0.0, interval=30.0, timeout=100.0)
     assert str(caught.value) == error

@@ -24,9 +24,7 @@ def test_all_is_sorted_and_equals_the_public_names() -> None:
     assert client.__all__ == sorted(public)
 
 
-@pytest.mark.parametrize(
-    "module", ["client.errors", "client.models", "client.select", "client.images"]
-)
+@pytest.mark.parametrize("module", ["client.errors", "client.models", "client.select", "client.images"])
 def test_public_modules_are_re_exported(module: str) -> None:
     namespace = importlib.import_module(module)
     # The lookup tables stay in `client.errors`; every class and helper is re-exported.

@@ -30,15 +30,11 @@ class FixedRandom(random.Random):
     ("outcome", "idempotent", "expected"),
     [
         pytest.param(Outcome(status=429, retry_after=2.0), READ, 2.0, id="read-429-retry-after"),
-        pytest.param(
-            Outcome(status=429, retry_after=2.0), SUBMIT, 2.0, id="submit-429-retry-after"
-        ),
+        pytest.param(Outcome(status=429, retry_after=2.0), SUBMIT, 2.0, id="submit-429-retry-after"),
         pytest.param(Outcome(status=429), SUBMIT, 0.5, id="submit-429-no-hint-backoff"),
         pytest.param(Outcome(status=429, retry_after=0.0), READ, 0.0, id="retry-after-zero"),
         pytest.param(Outcome(status=429, retry_after=60.0), READ, 60.0, id="retry-after-at-cap"),
-        pytest.param(
-            Outcome(status=429, retry_after=61.0), READ, GIVE_UP, id="retry-after-over-cap"
-        ),
+        pytest.param(Outcome(status=429, retry_after=61.0), READ, GIVE_UP, id="retry-after-over-cap"),
         pytest.param(Outcome(status=500), READ, 0.5, id="read-500"),
         pytest.param(Outcome(status=502), READ, 0.5, id="read-502"),
         pytest.param(Outcome(status=503, retry_after=3.0), READ, 0.5, id="read-503-hint-ignored"),
@@ -48,9 +44,7 @@ class FixedRandom(random.Random):
         pytest.param(Outcome(failure=Failure.NOT_SENT), READ, 0.5, id="read-connect-error"),
         pytest.param(Outcome(failure=Failure.NOT_SENT), SUBMIT, 0.5, id="submit-connect-error"),
         pytest.param(Outcome(failure=Failure.MAYBE_SENT), READ, 0.5, id="read-read-timeout"),
-        pytest.param(
-            Outcome(failure=Failure.MAYBE_SENT), SUBMIT, GIVE_UP, id="submit-read-timeout"
-        ),
+        pytest.param(Outcome(failure=Failure.MAYBE_SENT), SUBMIT, GIVE_UP, id="submit-read-timeout"),
         pytest.param(Outcome(), READ, GIVE_UP, id="unclassified-failure"),
         pytest.param(Outcome(status=400), READ, GIVE_UP, id="400"),
         pytest.param(Outcome(status=401), READ, GIVE_UP, id="401"),

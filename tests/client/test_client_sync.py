@@ -177,18 +177,14 @@ def test_reads_retry_5xx_with_backoff(fake: FakeAPI, mg: ModelGates, sleeps: Sle
         (httpx.ConnectTimeout("slow"), APITimeoutError),
     ],
 )
-def test_reads_give_up_after_max_retries(
-    fake: FakeAPI, mg: ModelGates, reply: Any, error: type[Exception]
-) -> None:
+def test_reads_give_up_after_max_retries(fake: FakeAPI, mg: ModelGates, reply: Any, error: type[Exception]) -> None:
     fake.on(*POLL, reply)
     with pytest.raises(error):
         mg.get(JOB_ID)
     assert len(fake.calls(*POLL)) == 3
 
 
-def test_wait_follows_polling_url_until_completed(
-    fake: FakeAPI, mg: ModelGates, sleeps: Sleeps
-) -> None:
+def test_wait_follows_polling_url_until_completed(fake: FakeAPI, mg: ModelGates, sleeps: Sleeps) -> None:
     polling_url = f"{BASE}/videos/{JOB_ID}?view=full"
     states = [
         job_body("in_progress", polling_url=polling_url),
@@ -229,9 +225,7 @@ def test_download_streams_to_a_path(fake: FakeAPI, mg: ModelGates, tmp_path: Pat
     fake.on(*CONTENT, video_reply())
     progress: list[tuple[int, int | None]] = []
     target = tmp_path / "out.mp4"
-    written = mg.download(
-        Job.model_validate(completed_body()), to=target, on_progress=lambda *a: progress.append(a)
-    )
+    written = mg.download(Job.model_validate(completed_body()), to=target, on_progress=lambda *a: progress.append(a))
     assert written == len(MP4) and target.read_bytes() == MP4
     assert progress[-1] == (len(MP4), len(MP4)) and len(progress) >= len(MP4) // CHUNK_SIZE
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
@@ -249,9 +243,7 @@ def test_download_streams_chunk_by_chunk_to_a_file(fake: FakeAPI, mg: ModelGates
 
     fake.on(
         *CONTENT,
-        lambda request: httpx.Response(
-            200, headers={"Content-Type": "video/mp4"}, content=chunks()
-        ),
+        lambda request: httpx.Response(200, headers={"Content-Type": "video/mp4"}, content=chunks()),
     )
     mg.download(JOB_ID, to=sink)
     assert sink.getvalue() == MP4 and not sink.closed
@@ -266,9 +258,7 @@ def test_a_broken_download_leaves_no_file(fake: FakeAPI, mg: ModelGates, tmp_pat
 
     fake.on(
         *CONTENT,
-        lambda request: httpx.Response(
-            200, headers={"Content-Type": "video/mp4"}, content=broken()
-        ),
+        lambda request: httpx.Response(200, headers={"Content-Type": "video/mp4"}, content=broken()),
     )
     with pytest.raises(APIConnectionError, match="connection reset"):
         mg.download(JOB_ID, to=tmp_path / "out.mp4")
@@ -282,9 +272,7 @@ def test_download_of_an_unfinished_job_raises_not_found(fake: FakeAPI, mg: Model
     assert caught.value.metadata == {"status": "in_progress"}
 
 
-def test_download_beyond_unsigned_urls_uses_the_content_endpoint(
-    fake: FakeAPI, mg: ModelGates
-) -> None:
+def test_download_beyond_unsigned_urls_uses_the_content_endpoint(fake: FakeAPI, mg: ModelGates) -> None:
     fake.on(*CONTENT, video_reply())
     mg.download(Job.model_validate(completed_body()), to=io.BytesIO(), index=1)
     assert fake.requests[0].url.params["index"] == "1"
@@ -303,9 +291,7 @@ def test_download_refuses_a_body_that_is_not_a_video(fake: FakeAPI, mg: ModelGat
         pytest.param(b'["a", "list"]', id="array"),
         pytest.param(b'{"id": "x", "status": "pending"}', id="missing-polling-url"),
         pytest.param(b'{"id": "x", "polling_url": "u", "status": 3}', id="status-not-a-string"),
-        pytest.param(
-            b'{"id": "x", "polling_url": "u", "status": "completed", "usage": []}', id="usage"
-        ),
+        pytest.param(b'{"id": "x", "polling_url": "u", "status": "completed", "usage": []}', id="usage"),
     ],
 )
 def test_a_job_that_breaks_the_schema(fake: FakeAPI, mg: ModelGates, content: bytes) -> None:
@@ -321,9 +307,7 @@ def test_a_catalog_that_breaks_the_schema(fake: FakeAPI, mg: ModelGates) -> None
         mg.list_models()
 
 
-def test_generate_submits_waits_and_downloads(
-    fake: FakeAPI, mg: ModelGates, sleeps: Sleeps, tmp_path: Path
-) -> None:
+def test_generate_submits_waits_and_downloads(fake: FakeAPI, mg: ModelGates, sleeps: Sleeps, tmp_path: Path) -> None:
     fake.on(*SUBMIT, ACCEPTED)
     fake.on(
         *POLL,
@@ -332,9 +316,7 @@ def test_generate_submits_waits_and_downloads(
     )
     fake.on(*CONTENT, video_reply())
     seen: list[str] = []
-    job = mg.generate(
-        model="m", prompt="p", to=tmp_path / "v.mp4", on_update=lambda j: seen.append(j.status)
-    )
+    job = mg.generate(model="m", prompt="p", to=tmp_path / "v.mp4", on_update=lambda j: seen.append(j.status))
     assert job.is_completed and seen == ["pending", "in_progress", "completed"]
     assert (tmp_path / "v.mp4").read_bytes()[4:8] == b"ftyp"
     assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
@@ -344,9 +326,7 @@ def test_generate_submits_waits_and_downloads(
     ("job_id", "path"),
     [("abc", "/api/v1/videos/abc"), ("a/../b?c", "/api/v1/videos/a%2F..%2Fb%3Fc")],
 )
-def test_a_bare_job_id_is_escaped_into_one_path_segment(
-    fake: FakeAPI, mg: ModelGates, job_id: str, path: str
-) -> None:
+def test_a_bare_job_id_is_escaped_into_one_path_segment(fake: FakeAPI, mg: ModelGates, job_id: str, path: str) -> None:
     fake.on("GET", f"/api/v1/videos/{job_id}", httpx.Response(200, json=job_body()))
     mg.get(job_id)
     assert fake.requests[0].url.raw_path.decode() == path

@@ -39,11 +39,23 @@ _REQUEST = jsonschema_rs.Draft202012Validator(
     validate_formats=True,
 )
 _MODEL = {
-    "id": "google/veo-3.1-lite", "canonical_slug": "google/veo-3.1-lite-20260101", "name": "Google: Veo 3.1 Lite",
-    "created": 1767225600, "description": "", "hugging_face_id": None, "supported_resolutions": ["720p"],
-    "supported_aspect_ratios": ["16:9"], "supported_sizes": None, "supported_durations": [4, 6, 8],
-    "supported_frame_images": ["first_frame"], "generate_audio": True, "seed": None,
-    "allowed_passthrough_parameters": [], "creativity": None, "upscale_factor": None, "pricing_skus": {},
+    "id": "google/veo-3.1-lite",
+    "canonical_slug": "google/veo-3.1-lite-20260101",
+    "name": "Google: Veo 3.1 Lite",
+    "created": 1767225600,
+    "description": "",
+    "hugging_face_id": None,
+    "supported_resolutions": ["720p"],
+    "supported_aspect_ratios": ["16:9"],
+    "supported_sizes": None,
+    "supported_durations": [4, 6, 8],
+    "supported_frame_images": ["first_frame"],
+    "generate_audio": True,
+    "seed": None,
+    "allowed_passthrough_parameters": [],
+    "creativity": None,
+    "upscale_factor": None,
+    "pricing_skus": {},
 }
 
 

@@ -29,8 +29,21 @@ def live_mock() -> Iterator[MockServer]:
 def test_the_mock_keeps_the_contract(live_mock: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     key = new_api_key("cli")
     junit = tmp_path / "junit.xml"
-    code = main([live_mock.base_url, "--key", key, "--max-examples", "8", "--wait", "5", "--poll-interval", "0.05",
-                 "--junit-xml", str(junit)])
+    code = main(
+        [
+            live_mock.base_url,
+            "--key",
+            key,
+            "--max-examples",
+            "8",
+            "--wait",
+            "5",
+            "--poll-interval",
+            "0.05",
+            "--junit-xml",
+            str(junit),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "OK: no contract violations." in out
@@ -45,8 +58,15 @@ def test_the_mock_keeps_the_contract(live_mock: MockServer, capsys: pytest.Captu
 @pytest.mark.parametrize(
     ("defect", "named"),
     [
-        ("content-type", ["GET /videos/{jobId}/content", "content_type_conformance", "modelgates_mp4_content",
-                          "application/octet-stream"]),
+        (
+            "content-type",
+            [
+                "GET /videos/{jobId}/content",
+                "content_type_conformance",
+                "modelgates_mp4_content",
+                "application/octet-stream",
+            ],
+        ),
         ("null-field", ["response_schema_conformance", "generation_id", "null is not of type"]),
         ("unknown-status", ["GET /videos/{jobId}", "response_schema_conformance", '"done" is not one of']),
         ("plain-404", ["modelgates_error_envelope", "text/plain", "404"]),

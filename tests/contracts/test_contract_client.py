@@ -105,7 +105,9 @@ def test_every_documented_answer_is_understood(key: ResponseKey, caller: str) ->
         error = raised.value
         assert type(error) is STATUS_ERRORS.get(int(key.status), APIStatusError)
         assert (error.status_code, error.code, error.message) == (
-            int(key.status), body["error"]["code"], body["error"]["message"],
+            int(key.status),
+            body["error"]["code"],
+            body["error"]["message"],
         )
         metadata = body["error"].get("metadata")
         assert error.metadata == (metadata if isinstance(metadata, dict) else None)
@@ -141,7 +143,10 @@ _WRONG = st.sampled_from([None, 0, -1, 1.5, "", "x", True, [], {}, ["x"], {"x": 
 # unknown status string, is something the lenient client accepts on purpose).
 _JOB_FIELDS = {"id": "string", "polling_url": "string", "status": "string"}
 _MODEL_FIELDS = {
-    "id": "string", "canonical_slug": "string", "name": "string", "created": "integer",
+    "id": "string",
+    "canonical_slug": "string",
+    "name": "string",
+    "created": "integer",
     "allowed_passthrough_parameters": "array",
 }
 

@@ -35,7 +35,10 @@ def mock() -> Iterator[ModelGatesMock]:
 def test_async_app_with_virtual_time(mock: ModelGatesMock) -> None:
     async def app() -> int:
         async with AsyncModelGates(
-            api_key=mock.api_key, base_url=mock.base_url, transport=mock.async_transport, sleep=mock.asleep,
+            api_key=mock.api_key,
+            base_url=mock.base_url,
+            transport=mock.async_transport,
+            sleep=mock.asleep,
             clock=mock.clock.now,
         ) as mg:
             job = await mg.submit(**BODY)
@@ -55,8 +58,9 @@ def test_async_app_with_virtual_time(mock: ModelGatesMock) -> None:
 
 
 def test_force_and_scenario_handles(mock: ModelGatesMock) -> None:
-    with ModelGates(api_key=mock.api_key, base_url=mock.base_url, transport=mock.transport,
-                    sleep=mock.advance, clock=mock.clock.now) as mg:
+    with ModelGates(
+        api_key=mock.api_key, base_url=mock.base_url, transport=mock.transport, sleep=mock.advance, clock=mock.clock.now
+    ) as mg:
         job = mg.submit(**BODY)
         mock.force(job.id, "in_progress")
         assert mg.get(job).status == "in_progress"
@@ -144,8 +148,11 @@ def test_lifecycle_probe_in_virtual_time() -> None:
 
 @pytest.mark.parametrize(
     ("defect", "named"),
-    [("status-backwards", "ModelGatesStatusOrder"), ("not-mp4", "modelgates_mp4_content"),
-     ("polling-url", "modelgates_polling_url")],
+    [
+        ("status-backwards", "ModelGatesStatusOrder"),
+        ("not-mp4", "modelgates_mp4_content"),
+        ("polling-url", "modelgates_polling_url"),
+    ],
 )
 def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str) -> None:
     from contracts.inprocess import InProcessSuite, workflow
@@ -156,8 +163,16 @@ def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str)
     suite = InProcessSuite(clock=VirtualClock(), app=app, settings=settings_, schema=load_schema(settings_, app=app))
     machine = workflow(suite)
     with pytest.raises(BaseExceptionGroup, match=named):
-        machine.run(settings=settings(max_examples=30, stateful_step_count=6, deadline=None, database=None,
-                                      derandomize=True, suppress_health_check=list(HealthCheck)))
+        machine.run(
+            settings=settings(
+                max_examples=30,
+                stateful_step_count=6,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
 
 
 def test_credit_handles_go_through_the_controls(mock: ModelGatesMock) -> None:

@@ -25,7 +25,7 @@ README_SECTION = Path(__file__).resolve().parents[2] / "contracts" / "README_SEC
 PLUGIN = ("-p", "modelgates", "-p", "no:cacheprovider", "-p", "no:asyncio")
 
 # A misbehaving downstream app: plain httpx, written the way people write pollers.
-APP = '''
+APP = """
 import httpx
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}
@@ -52,7 +52,7 @@ def make_video(http, key, *, sleep, interval=30.0, stop_when_done=True, resubmit
             pass
     video = http.get(job["unsigned_urls"][0], headers=auth)
     return job, video
-'''
+"""
 
 
 def _readme_example() -> str:

@@ -77,12 +77,29 @@ def test_same_url() -> None:
     assert not same_url("http://host/api/v1/videos/a", "http://host/api/v1/videos/b")
 
 
-def _exchange(seq: int, at: float, method: str, path: str, status: int, *, query: str = "", body: object = None,
-              answer: object = None, retry_after: str | None = None) -> Exchange:
+def _exchange(
+    seq: int,
+    at: float,
+    method: str,
+    path: str,
+    status: int,
+    *,
+    query: str = "",
+    body: object = None,
+    answer: object = None,
+    retry_after: str | None = None,
+) -> Exchange:
     return Exchange(
-        seq=seq, at=1000.0 + at, method=method, path=path, query=query, headers={},
-        body=json.dumps(body).encode() if body is not None else b"", status=status,
-        response_headers={"retry-after": retry_after} if retry_after else {}, response_json=answer,
+        seq=seq,
+        at=1000.0 + at,
+        method=method,
+        path=path,
+        query=query,
+        headers={},
+        body=json.dumps(body).encode() if body is not None else b"",
+        status=status,
+        response_headers={"retry-after": retry_after} if retry_after else {},
+        response_json=answer,
     )
 
 

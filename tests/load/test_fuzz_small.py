@@ -20,8 +20,10 @@ def test_garbage_in_process_never_gets_a_5xx_and_every_error_is_an_envelope() ->
 
 
 def test_garbage_on_a_live_server_leaves_it_healthy() -> None:
-    with MockServer(MockConfig(), clock=VirtualClock()) as server, \
-            httpx.Client(base_url=server.url, timeout=30) as http:
+    with (
+        MockServer(MockConfig(), clock=VirtualClock()) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
         report = fuzz(http, seed=2, count=400, deadline=60)
         assert report.failures == []
         assert check_healthy(http, new_api_key("after")) is None

@@ -17,13 +17,14 @@ def decode(data: bytes) -> tuple[str, int, int]:
 
 @pytest.mark.parametrize(
     ("changes", "shape"),
-    [({}, "landscape"), ({"aspect_ratio": "9:16"}, "portrait"),
-     ({"model": "kwaivgi/kling-v3.0-pro", "aspect_ratio": "1:1", "duration": 5, "generate_audio": True}, "square"),
-     ({"model": "bytedance/seedance-2.0", "aspect_ratio": "21:9", "duration": 5}, "landscape")],
+    [
+        ({}, "landscape"),
+        ({"aspect_ratio": "9:16"}, "portrait"),
+        ({"model": "kwaivgi/kling-v3.0-pro", "aspect_ratio": "1:1", "duration": 5, "generate_audio": True}, "square"),
+        ({"model": "bytedance/seedance-2.0", "aspect_ratio": "21:9", "duration": 5}, "landscape"),
+    ],
 )
-def test_completed_job_downloads_a_decodable_mp4_of_its_shape(
-    api: Api, changes: dict[str, Any], shape: str
-) -> None:
+def test_completed_job_downloads_a_decodable_mp4_of_its_shape(api: Api, changes: dict[str, Any], shape: str) -> None:
     job_id = api.job_id({**SEED_000_BODY, **changes})
     api.clock.advance(3600)
     url = api.poll(job_id).json()["unsigned_urls"][0]
@@ -61,9 +62,18 @@ def test_content_of_a_failed_job_is_404(make_api: Callable[..., Api]) -> None:
     assert assert_envelope(api.http.get(f"/videos/{job_id}/content"), 404)["metadata"]["status"] == "failed"
 
 
-@pytest.mark.parametrize(("query", "status"), [("index=1", 404), ("index=99999999999999999999", 404),
-                                              ("index=-1", 400), ("index=abc", 400), ("index=", 400),
-                                              ("index=0&index=1", 400), ("index=0.5", 400)])
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("index=1", 404),
+        ("index=99999999999999999999", 404),
+        ("index=-1", 400),
+        ("index=abc", 400),
+        ("index=", 400),
+        ("index=0&index=1", 400),
+        ("index=0.5", 400),
+    ],
+)
 def test_index_out_of_range_or_malformed(api: Api, query: str, status: int) -> None:
     job_id = api.completed_job()
     metadata = assert_envelope(api.http.get(f"/videos/{job_id}/content?{query}"), status)["metadata"]
@@ -75,8 +85,10 @@ def full(api: Api) -> tuple[str, bytes]:
     return job_id, api.http.get(f"/videos/{job_id}/content").content
 
 
-@pytest.mark.parametrize(("header", "start", "end"), [("bytes=0-99", 0, 99), ("bytes=100-", 100, None),
-                                                      ("bytes=-50", -50, None), ("bytes=0-99999999", 0, None)])
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [("bytes=0-99", 0, 99), ("bytes=100-", 100, None), ("bytes=-50", -50, None), ("bytes=0-99999999", 0, None)],
+)
 def test_single_ranges_are_206(api: Api, header: str, start: int, end: int | None) -> None:
     job_id, whole = full(api)
     response = api.http.get(f"/videos/{job_id}/content", headers={"Range": header})

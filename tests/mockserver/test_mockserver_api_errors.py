@@ -18,8 +18,13 @@ def test_unknown_paths_are_404_envelopes(api: Api, path: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
-    [("DELETE", "/videos", "POST"), ("GET", "/videos", "POST"), ("PUT", "/videos/abc", "GET, HEAD"),
-     ("POST", "/videos/models", "GET, HEAD"), ("PATCH", "/videos/abc/content", "GET, HEAD")],
+    [
+        ("DELETE", "/videos", "POST"),
+        ("GET", "/videos", "POST"),
+        ("PUT", "/videos/abc", "GET, HEAD"),
+        ("POST", "/videos/models", "GET, HEAD"),
+        ("PATCH", "/videos/abc/content", "GET, HEAD"),
+    ],
 )
 def test_wrong_methods_are_405_envelopes_with_allow(api: Api, method: str, path: str, allow: str) -> None:
     response = api.http.request(method, path)
@@ -51,7 +56,10 @@ def test_public_base_url_shapes_polling_and_content_urls() -> None:
 
     app = create_app(MockConfig(public_base_url="https://mock.example/api/v1/"), clock=VirtualClock())
     with httpx.Client(transport=SyncASGITransport(app), base_url="http://testserver/api/v1") as http:
-        response = http.post("/videos", json={"model": "google/veo-3.1-lite", "prompt": "p"},
-                             headers={"Authorization": f"Bearer {new_api_key(0)}"})
+        response = http.post(
+            "/videos",
+            json={"model": "google/veo-3.1-lite", "prompt": "p"},
+            headers={"Authorization": f"Bearer {new_api_key(0)}"},
+        )
     assert response.json()["polling_url"].startswith("https://mock.example/api/v1/videos/")
     assert not mock_state(app).errors

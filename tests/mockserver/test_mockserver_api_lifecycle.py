@@ -38,8 +38,12 @@ def test_happy_job_walks_pending_in_progress_completed_and_reports_cost(api: Api
 
 @pytest.mark.parametrize(
     ("scenario", "status", "error"),
-    [("slow-then-fail", "failed", "Provider returned error"), ("fail", "failed", "Content policy violation"),
-     ("cancel", "cancelled", "Job was cancelled"), ("expire", "expired", "Job exceeded maximum time to live")],
+    [
+        ("slow-then-fail", "failed", "Provider returned error"),
+        ("fail", "failed", "Content policy violation"),
+        ("cancel", "cancelled", "Job was cancelled"),
+        ("expire", "expired", "Job exceeded maximum time to live"),
+    ],
 )
 def test_unhappy_endings_answer_200_with_error_and_no_urls(
     make_api: Callable[..., Api], scenario: str, status: str, error: str
@@ -121,16 +125,23 @@ def test_another_keys_job_is_404_and_unchanged(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("headers", "message"),
-    [({}, "Missing Authentication header"), ({"Authorization": "Bearer nope"}, "Invalid API key"),
-     ({"Authorization": "Basic abc"}, "Invalid Authentication header"), ({"Authorization": "Bearer "}, "Invalid")],
+    [
+        ({}, "Missing Authentication header"),
+        ({"Authorization": "Bearer nope"}, "Invalid API key"),
+        ({"Authorization": "Basic abc"}, "Invalid Authentication header"),
+        ({"Authorization": "Bearer "}, "Invalid"),
+    ],
 )
 def test_auth_failures_are_401(headers: dict[str, str], message: str) -> None:
     app = create_app(MockConfig(), clock=VirtualClock())
     from mockserver import SyncASGITransport
 
     with httpx.Client(transport=SyncASGITransport(app), base_url=BASE, headers=headers) as http:
-        for response in (http.post("/videos", json=SEED_000_BODY), http.get("/videos/abc"),
-                         http.get("/videos/abc/content")):
+        for response in (
+            http.post("/videos", json=SEED_000_BODY),
+            http.get("/videos/abc"),
+            http.get("/videos/abc/content"),
+        ):
             assert assert_envelope(response, 401)["message"].startswith(message)
     assert len(mock_state(app).service.store) == 0
 

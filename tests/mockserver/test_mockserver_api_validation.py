@@ -30,10 +30,14 @@ def body(**changes: Any) -> dict[str, Any]:
         (body(callback_url="not a uri"), "callback_url"),
         (body(prompt=...), "prompt"),
         (body(model=...), "model"),
-        (body(frame_images=[{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]),
-         "frame_images[0].frame_type"),
-        (body(frame_images=[{"type": "video", "image_url": {"url": "https://x"}, "frame_type": "first_frame"}]),
-         "frame_images[0].type"),
+        (
+            body(frame_images=[{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]),
+            "frame_images[0].frame_type",
+        ),
+        (
+            body(frame_images=[{"type": "video", "image_url": {"url": "https://x"}, "frame_type": "first_frame"}]),
+            "frame_images[0].type",
+        ),
         (body(provider={"options": {"google-vertex": []}}), "provider.options.google-vertex"),
         ([SEED_000_BODY], "body"),
     ],
@@ -54,24 +58,52 @@ def test_schema_violations_name_the_field(api: Api, payload: Any, param: str) ->
         (body(duration=5), "duration", [8, 4, 6]),
         (body(resolution="4K"), "resolution", ["720p", "1080p"]),
         (body(aspect_ratio="1:1"), "aspect_ratio", ["16:9", "9:16"]),
-        (body(size="720x720", resolution=..., aspect_ratio=...), "size",
-         ["1280x720", "720x1280", "1920x1080", "1080x1920"]),
+        (
+            body(size="720x720", resolution=..., aspect_ratio=...),
+            "size",
+            ["1280x720", "720x1280", "1920x1080", "1080x1920"],
+        ),
         (body(size="1280x720", aspect_ratio="9:16"), "aspect_ratio", ["16:9"]),
         (body(size="big"), "size", []),
         (body(model="openai/sora-2-pro", seed=1, generate_audio=..., duration=4), "seed", []),
         (body(model="minimax/hailuo-2.3", duration=6, resolution="1080p", generate_audio=False), "generate_audio", []),
-        (body(model="alibaba/wan-2.6", duration=5, frame_images=[
-            {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "last_frame"}]),
-         "frame_images[0].frame_type", ["first_frame"]),
-        (body(model="openai/sora-2-pro", generate_audio=..., frame_images=[
-            {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"}]),
-         "frame_images[0].frame_type", []),
-        (body(frame_images=[
-            {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"},
-            {"type": "image_url", "image_url": {"url": "https://x.test/b.png"}, "frame_type": "first_frame"}]),
-         "frame_images[1].frame_type", []),
-        (body(input_references=[{"type": "image_url", "image_url": {"url": "ftp://x.test/a.png"}}]),
-         "input_references[0].image_url.url", ["https", "data"]),
+        (
+            body(
+                model="alibaba/wan-2.6",
+                duration=5,
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "last_frame"}
+                ],
+            ),
+            "frame_images[0].frame_type",
+            ["first_frame"],
+        ),
+        (
+            body(
+                model="openai/sora-2-pro",
+                generate_audio=...,
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"}
+                ],
+            ),
+            "frame_images[0].frame_type",
+            [],
+        ),
+        (
+            body(
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"},
+                    {"type": "image_url", "image_url": {"url": "https://x.test/b.png"}, "frame_type": "first_frame"},
+                ]
+            ),
+            "frame_images[1].frame_type",
+            [],
+        ),
+        (
+            body(input_references=[{"type": "image_url", "image_url": {"url": "ftp://x.test/a.png"}}]),
+            "input_references[0].image_url.url",
+            ["https", "data"],
+        ),
     ],
 )
 def test_catalog_rules_name_the_parameter_and_the_allowed_values(
@@ -119,8 +151,13 @@ def test_not_utf8(api: Api) -> None:
 def test_unknown_provider_slugs_and_data_urls_are_accepted(api: Api) -> None:
     payload = body(
         provider={"options": {"made-up": {"anything": None}, "google-vertex": {"enhancePrompt": True}}},
-        frame_images=[{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
-                       "frame_type": "first_frame"}],
+        frame_images=[
+            {
+                "type": "image_url",
+                "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+                "frame_type": "first_frame",
+            }
+        ],
     )
     assert api.submit(payload).status_code == 202
 
@@ -152,8 +189,21 @@ def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"a": 1}', b'{"a": 1} ', b' {"a": 1}', b'{"a": 1}\n\t', b'{"a": 1} x', b'{"a": 1}{}', b'{"a": ', b"{",
-     b'{"a" 1}', b"{}", b"[1]", b'{"a": [1, {"b": null}]}', b'{"a": "\\\\u0041"}'],
+    [
+        b'{"a": 1}',
+        b'{"a": 1} ',
+        b' {"a": 1}',
+        b'{"a": 1}\n\t',
+        b'{"a": 1} x',
+        b'{"a": 1}{}',
+        b'{"a": ',
+        b"{",
+        b'{"a" 1}',
+        b"{}",
+        b"[1]",
+        b'{"a": [1, {"b": null}]}',
+        b'{"a": "\\\\u0041"}',
+    ],
 )
 def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: bytes) -> None:
     try:

@@ -26,8 +26,13 @@ def plain_and_sized_bodies() -> list[tuple[dict[str, Any], dict[str, Any]]]:
                 if f"{width}x{height}" not in sizes:
                     continue
                 for duration in model.allowed("supported_durations") or []:
-                    body = {"model": model.id, "prompt": "p", "duration": duration,
-                            "resolution": resolution, "aspect_ratio": ratio}
+                    body = {
+                        "model": model.id,
+                        "prompt": "p",
+                        "duration": duration,
+                        "resolution": resolution,
+                        "aspect_ratio": ratio,
+                    }
                     pairs.append((body, {**body, "size": f"{width}x{height}"}))
     return pairs
 

@@ -11,13 +11,36 @@ from mockserver.resources import catalog_path
 
 CATALOG = Catalog.load()
 SEED_003_IDS = [
-    "kwaivgi/kling-v3.0-pro", "kwaivgi/kling-v3.0-std", "google/veo-3.1-fast", "google/veo-3.1-lite",
-    "kwaivgi/kling-video-o1", "minimax/hailuo-2.3", "bytedance/seedance-2.0", "bytedance/seedance-2.0-fast",
-    "alibaba/wan-2.7", "alibaba/wan-2.6", "bytedance/seedance-1-5-pro", "openai/sora-2-pro", "google/veo-3.1",
+    "kwaivgi/kling-v3.0-pro",
+    "kwaivgi/kling-v3.0-std",
+    "google/veo-3.1-fast",
+    "google/veo-3.1-lite",
+    "kwaivgi/kling-video-o1",
+    "minimax/hailuo-2.3",
+    "bytedance/seedance-2.0",
+    "bytedance/seedance-2.0-fast",
+    "alibaba/wan-2.7",
+    "alibaba/wan-2.6",
+    "bytedance/seedance-1-5-pro",
+    "openai/sora-2-pro",
+    "google/veo-3.1",
 ]
-ALWAYS = {"id", "canonical_slug", "name", "created", "supported_resolutions", "supported_aspect_ratios",
-          "supported_sizes", "supported_durations", "supported_frame_images", "generate_audio", "seed",
-          "allowed_passthrough_parameters", "creativity", "upscale_factor"}
+ALWAYS = {
+    "id",
+    "canonical_slug",
+    "name",
+    "created",
+    "supported_resolutions",
+    "supported_aspect_ratios",
+    "supported_sizes",
+    "supported_durations",
+    "supported_frame_images",
+    "generate_audio",
+    "seed",
+    "allowed_passthrough_parameters",
+    "creativity",
+    "upscale_factor",
+}
 
 
 def test_catalog_is_the_seeds_13_models_newest_first_with_every_required_key() -> None:
@@ -36,8 +59,14 @@ def test_veo_lite_durations_keep_the_providers_unsorted_order() -> None:
 
 @pytest.mark.parametrize(
     ("resolution", "ratio", "size"),
-    [("720p", "16:9", (1280, 720)), ("1080p", "9:16", (1080, 1920)), ("4K", "16:9", (3840, 2160)),
-     ("480p", "16:9", (854, 480)), ("720p", "21:9", (1680, 720)), ("720p", "1:1", (720, 720))],
+    [
+        ("720p", "16:9", (1280, 720)),
+        ("1080p", "9:16", (1080, 1920)),
+        ("4K", "16:9", (3840, 2160)),
+        ("480p", "16:9", (854, 480)),
+        ("720p", "21:9", (1680, 720)),
+        ("720p", "1:1", (720, 720)),
+    ],
 )
 def test_size_for_and_back(resolution: str, ratio: str, size: tuple[int, int]) -> None:
     assert size_for(resolution, ratio) == size

@@ -23,9 +23,18 @@ def test_a_flood_of_transitions_is_logged_within_budget_and_the_rest_counted(
 ) -> None:
     now = [100.0]
     transitions = TransitionLog(per_second=3, clock=lambda: now[0])
-    job = Job(id="J" * 20, tenant="k", model="m", scenario="happy", created_at=0.0,
-              timeline=(Phase(JobStatus.COMPLETED),), request_json="{}", aspect_ratio="16:9", cost=Decimal(1),
-              generation_suffix="G" * 20)
+    job = Job(
+        id="J" * 20,
+        tenant="k",
+        model="m",
+        scenario="happy",
+        created_at=0.0,
+        timeline=(Phase(JobStatus.COMPLETED),),
+        request_json="{}",
+        aspect_ratio="16:9",
+        cost=Decimal(1),
+        generation_suffix="G" * 20,
+    )
     step = Transition(job.id, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, 5.0)
     with caplog.at_level("INFO", logger="mockserver.jobs"):
         for _ in range(10):

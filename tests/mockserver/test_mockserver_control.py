@@ -112,10 +112,18 @@ def test_health_dashboard_and_document_are_public(ctl: Control) -> None:
     ],
 )
 def test_every_protected_route_needs_a_valid_token(ctl: Control, headers: dict[str, str], message: str) -> None:
-    for method, path in [("GET", "/_mock/jobs"), ("GET", "/_mock/jobs/x"), ("POST", "/_mock/jobs/x/advance"),
-                         ("GET", "/_mock/jobs/x/video"), ("POST", "/_mock/clock/advance"),
-                         ("GET", f"/_mock/keys/{KEY_A}"), ("PATCH", f"/_mock/keys/{KEY_A}"),
-                         ("POST", "/_mock/reset"), ("GET", "/_mock/journal"), ("GET", "/_mock/webhooks")]:
+    for method, path in [
+        ("GET", "/_mock/jobs"),
+        ("GET", "/_mock/jobs/x"),
+        ("POST", "/_mock/jobs/x/advance"),
+        ("GET", "/_mock/jobs/x/video"),
+        ("POST", "/_mock/clock/advance"),
+        ("GET", f"/_mock/keys/{KEY_A}"),
+        ("PATCH", f"/_mock/keys/{KEY_A}"),
+        ("POST", "/_mock/reset"),
+        ("GET", "/_mock/journal"),
+        ("GET", "/_mock/webhooks"),
+    ]:
         error = assert_envelope(ctl.http.request(method, path, headers=headers), 401)
         assert message in error["message"], (method, path)
 
@@ -145,8 +153,11 @@ def test_a_key_sees_and_steers_only_its_own_jobs(ctl: Control) -> None:
     mine, theirs = ctl.submit(KEY_A), ctl.submit(KEY_B)
     assert [job["id"] for job in ctl.ok("GET", "/_mock/jobs", token=KEY_A)["jobs"]] == [mine]
     assert ctl.ok("GET", f"/_mock/jobs?key={KEY_B}", token=KEY_A) == {"jobs": []}
-    for method, path in [("GET", f"/_mock/jobs/{theirs}"), ("POST", f"/_mock/jobs/{theirs}/advance"),
-                         ("GET", f"/_mock/jobs/{theirs}/video")]:
+    for method, path in [
+        ("GET", f"/_mock/jobs/{theirs}"),
+        ("POST", f"/_mock/jobs/{theirs}/advance"),
+        ("GET", f"/_mock/jobs/{theirs}/video"),
+    ]:
         error = assert_envelope(ctl.call(method, path, token=KEY_A), 404)  # as on the vendor API: no leak
         assert error["message"] == "Resource not found"
     assert ctl.ok("POST", f"/_mock/jobs/{mine}/advance", token=KEY_A)["status"] == "in_progress"
@@ -272,10 +283,16 @@ def test_bad_input_is_a_400_envelope_naming_it(
 
 def test_bad_job_advance_bodies(ctl: Control) -> None:
     job_id = ctl.submit(KEY_A)
-    for body, param in [({"status": "done"}, "status"), ({"status": 1}, "status"), ({"error": None}, "error"),
-                        ({"status": "pending"}, "status")]:
-        assert assert_envelope(ctl.call("POST", f"/_mock/jobs/{job_id}/advance", json=body), 400)["metadata"][
-            "param"] == param
+    for body, param in [
+        ({"status": "done"}, "status"),
+        ({"status": 1}, "status"),
+        ({"error": None}, "error"),
+        ({"status": "pending"}, "status"),
+    ]:
+        assert (
+            assert_envelope(ctl.call("POST", f"/_mock/jobs/{job_id}/advance", json=body), 400)["metadata"]["param"]
+            == param
+        )
 
 
 def test_unknown_keys_paths_and_methods_are_envelopes(ctl: Control) -> None:
@@ -298,8 +315,14 @@ def test_a_tenant_may_only_pick_known_scenarios_the_operator_may_load_files(ctl:
 
 def test_every_control_answer_was_checked_against_the_document(ctl: Control) -> None:
     job_id = ctl.submit(KEY_A)
-    for method, path in [("GET", "/_mock/health"), ("GET", "/_mock/jobs"), ("GET", f"/_mock/jobs/{job_id}"),
-                         ("GET", f"/_mock/keys/{KEY_A}"), ("GET", "/_mock/journal"), ("GET", "/_mock/webhooks")]:
+    for method, path in [
+        ("GET", "/_mock/health"),
+        ("GET", "/_mock/jobs"),
+        ("GET", f"/_mock/jobs/{job_id}"),
+        ("GET", f"/_mock/keys/{KEY_A}"),
+        ("GET", "/_mock/journal"),
+        ("GET", "/_mock/webhooks"),
+    ]:
         ctl.ok(method, path)
     assert ctl.checked == 6
     with pytest.raises(ValueError):
@@ -311,10 +334,17 @@ class _Delivery:
         self.key = key
 
     def summary(self) -> dict[str, Any]:
-        return {"id": "d1", "job_id": "j1", "key": self.key, "url": "https://hooks.example/x",
-                "type": "video.completed",
-                "idempotency_key": "i1", "state": "delivered",
-                "attempts": [{"attempt": 1, "at": 1.0, "status": 200, "error": None}], "next_at": None}
+        return {
+            "id": "d1",
+            "job_id": "j1",
+            "key": self.key,
+            "url": "https://hooks.example/x",
+            "type": "video.completed",
+            "idempotency_key": "i1",
+            "state": "delivered",
+            "attempts": [{"attempt": 1, "at": 1.0, "status": 200, "error": None}],
+            "next_at": None,
+        }
 
 
 class _Deliveries:

@@ -63,9 +63,17 @@ def server() -> Iterator[tuple[MockServer, dict[str, str]]]:
 
 def _run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-        f"--user-data-dir={profile}", "--virtual-time-budget=5000", *args,
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--no-default-browser-check",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+        *args,
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -89,8 +97,11 @@ def _png_pixels(data: bytes) -> tuple[int, int, set[bytes]]:
     raw, stride = zlib.decompress(idat), width * channels + 1
     assert len(raw) == stride * height
     # Filter bytes aside, raw scanline bytes still tell a blank page (one value) from a real one.
-    pixels = {raw[row * stride + 1 + i : row * stride + 1 + i + channels]
-              for row in range(0, height, 7) for i in range(0, width * channels, channels * 5)}
+    pixels = {
+        raw[row * stride + 1 + i : row * stride + 1 + i + channels]
+        for row in range(0, height, 7)
+        for i in range(0, width * channels, channels * 5)
+    }
     return width, height, pixels
 
 

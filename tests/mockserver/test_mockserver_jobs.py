@@ -13,8 +13,17 @@ P, R, C, F = JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, JobS
 
 def make_job(*phases: Phase) -> Job:
     return Job(
-        id="J" * 20, tenant="k", model="m", scenario="s", created_at=100.0, timeline=phases, request_json="{}",
-        aspect_ratio="16:9", cost=Decimal("0.2"), generation_suffix="G" * 20, entered_at=100.0,
+        id="J" * 20,
+        tenant="k",
+        model="m",
+        scenario="s",
+        created_at=100.0,
+        timeline=phases,
+        request_json="{}",
+        aspect_ratio="16:9",
+        cost=Decimal("0.2"),
+        generation_suffix="G" * 20,
+        entered_at=100.0,
     )
 
 
@@ -71,9 +80,13 @@ def test_a_read_that_changes_nothing_returns_the_same_job() -> None:
 
 @pytest.mark.parametrize(
     ("end", "error"),
-    [(Phase(F), "Provider returned error"), (Phase(F, error="Content policy violation"), "Content policy violation"),
-     (Phase(JobStatus.CANCELLED), "Job was cancelled"), (Phase(JobStatus.EXPIRED), "Job exceeded maximum time to live"),
-     (Phase(C), None)],
+    [
+        (Phase(F), "Provider returned error"),
+        (Phase(F, error="Content policy violation"), "Content policy violation"),
+        (Phase(JobStatus.CANCELLED), "Job was cancelled"),
+        (Phase(JobStatus.EXPIRED), "Job exceeded maximum time to live"),
+        (Phase(C), None),
+    ],
 )
 def test_terminal_error_text(end: Phase, error: str | None) -> None:
     job, _ = advance(make_job(Phase(P, seconds=1), end), 200.0)

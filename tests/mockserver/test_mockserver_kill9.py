@@ -39,8 +39,7 @@ class Mock:
     def __init__(self, url: str) -> None:
         self.url = url
         self.api = httpx.Client(base_url=f"{url}/api/v1", timeout=10)
-        self.control = httpx.Client(base_url=f"{url}/_mock", timeout=10,
-                                    headers={"Authorization": f"Bearer {ADMIN}"})
+        self.control = httpx.Client(base_url=f"{url}/_mock", timeout=10, headers={"Authorization": f"Bearer {ADMIN}"})
 
     def submit(self, key: str, **headers: str) -> httpx.Response:
         return self.api.post("/videos", json=SEED_000_BODY, headers={"Authorization": f"Bearer {key}", **headers})
@@ -65,8 +64,23 @@ class Mock:
 
 @contextmanager
 def running(state: Path, scenario: Path) -> Iterator[tuple[subprocess.Popen[str], Mock]]:
-    command = [sys.executable, "-m", "mockserver", "--port", "0", "--state", str(state), "--scenario",
-               str(scenario), "--credits", "0.50", "--admin-token", ADMIN, "--seed", "9"]
+    command = [
+        sys.executable,
+        "-m",
+        "mockserver",
+        "--port",
+        "0",
+        "--state",
+        str(state),
+        "--scenario",
+        str(scenario),
+        "--credits",
+        "0.50",
+        "--admin-token",
+        ADMIN,
+        "--seed",
+        "9",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
 

@@ -70,8 +70,14 @@ def test_the_reference_client_honours_retry_after_and_never_sees_a_second_429(ma
             return response
 
     inner = mockserver.SyncASGITransport(api.app)
-    with ModelGates(api_key=api.key, base_url="http://testserver/api/v1", transport=Recording(), sleep=sleep,
-                    clock=api.clock.now, rng=random.Random(0)) as client:
+    with ModelGates(
+        api_key=api.key,
+        base_url="http://testserver/api/v1",
+        transport=Recording(),
+        sleep=sleep,
+        clock=api.clock.now,
+        rng=random.Random(0),
+    ) as client:
         jobs = [client.submit(model="google/veo-3.1-lite", prompt="p", duration=4) for _ in range(6)]
     assert len({job.id for job in jobs}) == 6
     assert seen.count(429) == 4

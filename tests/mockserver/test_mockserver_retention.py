@@ -94,6 +94,7 @@ def test_with_every_job_running_a_pass_looks_at_no_more_than_four_jobs_per_submi
         def counted(job: object) -> object:
             looked.append(job)
             return change(job)
+
         original(counted)  # type: ignore[arg-type]
 
     store.retire_oldest = counting  # type: ignore[method-assign]

@@ -7,8 +7,18 @@ import pytest
 from mockserver.jobs import JobStatus
 from mockserver.scenarios import Scenario, ScenarioError, Step, builtin_scenarios, load_scenario, resolve_scenario
 
-REQUIRED = {"happy", "slow-then-fail", "fast", "fail", "expire", "cancel", "rate-limited",
-            "insufficient-credits", "flaky-poll", "flaky-content"}
+REQUIRED = {
+    "happy",
+    "slow-then-fail",
+    "fast",
+    "fail",
+    "expire",
+    "cancel",
+    "rate-limited",
+    "insufficient-credits",
+    "flaky-poll",
+    "flaky-content",
+}
 
 
 def test_every_required_builtin_ships_and_validates() -> None:
@@ -19,8 +29,14 @@ def test_every_required_builtin_ships_and_validates() -> None:
 
 @pytest.mark.parametrize(
     ("name", "terminal"),
-    [("happy", "completed"), ("slow-then-fail", "failed"), ("fail", "failed"), ("expire", "expired"),
-     ("cancel", "cancelled"), ("fast", "completed")],
+    [
+        ("happy", "completed"),
+        ("slow-then-fail", "failed"),
+        ("fail", "failed"),
+        ("expire", "expired"),
+        ("cancel", "cancelled"),
+        ("fast", "completed"),
+    ],
 )
 def test_builtin_lifecycles_end_where_their_name_says(name: str, terminal: str) -> None:
     assert builtin_scenarios()[name].steps[-1].status == terminal
@@ -86,10 +102,16 @@ def write(tmp_path: Path, text: str, name: str = "mine.toml") -> Path:
         ('[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "done"\n', "steps.1.status"),
         ('[[steps]]\nstatus = "pending"\nseconds = [5, 1]\n[[steps]]\nstatus = "completed"\n', "steps.0"),
         ('[[steps]]\nstatus = "pending"\nseconds = 1\nsecs = 2\n[[steps]]\nstatus = "completed"\n', "steps.0.secs"),
-        ('[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "completed"\n'
-         '[[faults]]\non = "poll"\nstatus = 429\nevery = 2\n', "poll does not answer 429"),
-        ('[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "completed"\n'
-         '[[faults]]\non = "submit"\nstatus = 500\n', "exactly one of times, every or probability"),
+        (
+            '[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "completed"\n'
+            '[[faults]]\non = "poll"\nstatus = 429\nevery = 2\n',
+            "poll does not answer 429",
+        ),
+        (
+            '[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "completed"\n'
+            '[[faults]]\non = "submit"\nstatus = 500\n',
+            "exactly one of times, every or probability",
+        ),
         ("this is = not toml [", "mine.toml"),
     ],
 )
@@ -115,18 +137,26 @@ STEPS = '[[steps]]\nstatus = "pending"\nseconds = 1\n[[steps]]\nstatus = "comple
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('[[steps]]\nstatus = "pending"\nseconds = -1\n[[steps]]\nstatus = "completed"\n',
-         "steps.0.seconds: must be at least 0, not -1"),
-        ('[[steps]]\nstatus = "pending"\nseconds = true\n[[steps]]\nstatus = "completed"\n',
-         "steps.0.seconds: must be a number, not true"),
-        ('[[steps]]\nstatus = "pending"\nseconds = [1, 2, 3]\n[[steps]]\nstatus = "completed"\n',
-         "steps.0.seconds: a range must be [min, max], not [1, 2, 3]"),
-        ('[[steps]]\nstatus = "pending"\npolls = 1.5\n[[steps]]\nstatus = "completed"\n',
-         "steps.0.polls: must be a whole number, not 1.5"),
+        (
+            '[[steps]]\nstatus = "pending"\nseconds = -1\n[[steps]]\nstatus = "completed"\n',
+            "steps.0.seconds: must be at least 0, not -1",
+        ),
+        (
+            '[[steps]]\nstatus = "pending"\nseconds = true\n[[steps]]\nstatus = "completed"\n',
+            "steps.0.seconds: must be a number, not true",
+        ),
+        (
+            '[[steps]]\nstatus = "pending"\nseconds = [1, 2, 3]\n[[steps]]\nstatus = "completed"\n',
+            "steps.0.seconds: a range must be [min, max], not [1, 2, 3]",
+        ),
+        (
+            '[[steps]]\nstatus = "pending"\npolls = 1.5\n[[steps]]\nstatus = "completed"\n',
+            "steps.0.polls: must be a whole number, not 1.5",
+        ),
         (STEPS + 'error = "x"\n', "steps.1.error: error text only fits failed, cancelled or expired"),
         (STEPS + '[webhook]\nout_of_order = "yes"\n', 'webhook.out_of_order: must be true or false, not "yes"'),
-        (STEPS + '[webhook]\nduplicate = 11\n', "webhook.duplicate: must be at most 10, not 11"),
-        (STEPS + '[webhook]\nretries = 1\n', "webhook.retries: unknown field"),
+        (STEPS + "[webhook]\nduplicate = 11\n", "webhook.duplicate: must be at most 10, not 11"),
+        (STEPS + "[webhook]\nretries = 1\n", "webhook.retries: unknown field"),
         (STEPS + '[[faults]]\non = "upload"\nstatus = 500\ntimes = 1\n', 'faults.0.on: "upload" is not one of'),
         (STEPS + '[[faults]]\non = "poll"\nstatus = 500\nprobability = 0\n', "faults.0.probability: must be greater"),
         (STEPS + '[[faults]]\non = "poll"\ntimes = 1\n', "faults.0.status: required"),
@@ -142,7 +172,7 @@ def test_every_field_is_checked_with_its_path(tmp_path: Path, text: str, needle:
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
-    text = STEPS + '[webhook]\ndelay = -1\nduplicate = 11\n'
+    text = STEPS + "[webhook]\ndelay = -1\nduplicate = 11\n"
     with pytest.raises(ScenarioError) as caught:
         load_scenario(write(tmp_path, text))
     assert "webhook.delay: must be at least 0" in str(caught.value)

@@ -23,8 +23,15 @@ _PROBE = (
 
 def _loaded(cache: Path) -> list[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    result = subprocess.run([sys.executable, "-c", _PROBE, *HEAVY], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *HEAVY],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     loaded_from, *loaded = json.loads(result.stdout)
     assert loaded_from == mockserver.__file__  # the code under test, not another checkout
     return list(loaded)
@@ -38,9 +45,12 @@ def test_the_server_starts_without_httpx_pydantic_or_yaml(tmp_path: Path) -> Non
 
 
 def test_the_package_alone_leaves_the_live_server_and_transport_for_later() -> None:
-    probe = ("import sys, mockserver; before = 'uvicorn' in sys.modules or 'httpx' in sys.modules; "
-             "from mockserver import MockServer, SyncASGITransport; "
-             "print(before, MockServer.__module__, SyncASGITransport.__module__)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60, check=True)
+    probe = (
+        "import sys, mockserver; before = 'uvicorn' in sys.modules or 'httpx' in sys.modules; "
+        "from mockserver import MockServer, SyncASGITransport; "
+        "print(before, MockServer.__module__, SyncASGITransport.__module__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+    )
     assert result.stdout.split() == ["False", "mockserver.server", "mockserver.transport"]

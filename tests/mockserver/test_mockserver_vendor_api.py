@@ -17,12 +17,24 @@ from mockserver.render import json_bytes, render_job, submitted_bytes
 from mockserver.scenarios import builtin_scenarios
 
 
-def _call(api: Api, method: str, path: str, messages: list[dict[str, Any]],
-          headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+def _call(
+    api: Api, method: str, path: str, messages: list[dict[str, Any]], headers: list[tuple[bytes, bytes]]
+) -> list[dict[str, Any]]:
     """One raw ASGI request; `messages` are what `receive` hands out, in order."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+    }
     inbox, sent = list(messages), []
 
     async def receive() -> dict[str, Any]:
@@ -64,12 +76,30 @@ def test_paths_near_the_vendor_routes_are_404_envelopes_not_redirects(api: Api) 
 
 
 def test_route_shapes() -> None:
-    assert [(r[0].__name__, r[1], r[2]) if r else None for r in map(vendor_route, [
-        "/api/v1/videos", "/api/v1/videos/models", "/api/v1/videos/j1", "/api/v1/videos/j1/content",
-        "/api/v1/videos/", "/api/v1/videos/j1/x", "/api/v1/video", "/_mock/jobs",
-    ])] == [
-        ("submit", ("POST",), None), ("models", ("GET", "HEAD"), None), ("poll", ("GET", "HEAD"), "j1"),
-        ("content", ("GET", "HEAD"), "j1"), None, None, None, None,
+    assert [
+        (r[0].__name__, r[1], r[2]) if r else None
+        for r in map(
+            vendor_route,
+            [
+                "/api/v1/videos",
+                "/api/v1/videos/models",
+                "/api/v1/videos/j1",
+                "/api/v1/videos/j1/content",
+                "/api/v1/videos/",
+                "/api/v1/videos/j1/x",
+                "/api/v1/video",
+                "/_mock/jobs",
+            ],
+        )
+    ] == [
+        ("submit", ("POST",), None),
+        ("models", ("GET", "HEAD"), None),
+        ("poll", ("GET", "HEAD"), "j1"),
+        ("content", ("GET", "HEAD"), "j1"),
+        None,
+        None,
+        None,
+        None,
     ]
 
 
@@ -77,8 +107,10 @@ def test_a_body_in_several_messages_is_joined_and_one_over_the_limit_refused(mak
     api = make_api(max_body_bytes=4096)
     auth, json_type = (b"authorization", f"Bearer {api.key}".encode()), (b"content-type", b"application/json")
     body = json.dumps(SEED_000_BODY).encode()
-    pieces = [{"type": "http.request", "body": body[i : i + 7], "more_body": i + 7 < len(body)}
-              for i in range(0, len(body), 7)]
+    pieces = [
+        {"type": "http.request", "body": body[i : i + 7], "more_body": i + 7 < len(body)}
+        for i in range(0, len(body), 7)
+    ]
     sent = _call(api, "POST", "/api/v1/videos", pieces, [auth, json_type])
     assert sent[0]["status"] == 202 and json.loads(sent[1]["body"])["status"] == "pending"
     huge = [{"type": "http.request", "body": b" " * 5000 + body, "more_body": False}]
@@ -101,8 +133,19 @@ def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) ->
 
 @pytest.mark.parametrize(
     ("query", "status"),
-    [("", 200), ("index=0", 200), ("index=%30", 200), ("other=1", 200), ("x&index=0", 200), ("index=1", 404),
-     ("index", 400), ("index=", 400), ("index=+0", 400), ("index=0&index=0", 400), ("index=-1", 400)],
+    [
+        ("", 200),
+        ("index=0", 200),
+        ("index=%30", 200),
+        ("other=1", 200),
+        ("x&index=0", 200),
+        ("index=1", 404),
+        ("index", 400),
+        ("index=", 400),
+        ("index=+0", 400),
+        ("index=0&index=0", 400),
+        ("index=-1", 400),
+    ],
 )
 def test_the_index_query_reads_as_a_query_string_parser_would(api: Api, query: str, status: int) -> None:
     job_id = api.completed_job()
@@ -152,11 +195,16 @@ def test_a_new_jobs_body_is_the_general_rendering_byte_for_byte(base: str, at: f
 
 
 def test_a_job_keeps_its_request_as_sent_and_hands_out_copies(api: Api) -> None:
-    sent = {**SEED_000_BODY, "prompt": "Grüße 🐈 \"quoted\"\n", "callback_url": "https://example.test/hook"}
+    sent = {**SEED_000_BODY, "prompt": 'Grüße 🐈 "quoted"\n', "callback_url": "https://example.test/hook"}
     raw = json.dumps(sent, indent=2, ensure_ascii=True).encode()  # whitespace, \\u escapes: still the same value
     auth = (b"authorization", f"Bearer {api.key}".encode())
-    answer = _call(api, "POST", "/api/v1/videos", [{"type": "http.request", "body": raw}],
-                   [auth, (b"content-type", b"application/json")])
+    answer = _call(
+        api,
+        "POST",
+        "/api/v1/videos",
+        [{"type": "http.request", "body": raw}],
+        [auth, (b"content-type", b"application/json")],
+    )
     job = api.state.service.store.get(None, json.loads(answer[1]["body"])["id"])
     assert job is not None and job.request == sent
     job.request["prompt"] = "changed"

@@ -80,9 +80,10 @@ def test_a_live_server_delivers_signed_and_retries_a_failing_receiver(
     box, url = inbox
     config = MockConfig(scenario="fast", webhook_secret=SECRET, webhook_allow_http_loopback=True)
     key = new_api_key(0)
-    with MockServer(config, clock=clock) as server, httpx.Client(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}
-    ) as http:
+    with (
+        MockServer(config, clock=clock) as server,
+        httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}) as http,
+    ):
         job_id = http.post("/videos", json={**SEED_000_BODY, "callback_url": url}).json()["id"]
         hooks, base_url = server.state.webhooks, server.base_url
 

@@ -15,9 +15,20 @@ from mockserver.signing import sign, verify
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("LOCALHOST.", True), ("127.0.0.1", True), ("127.200.3.4", True), ("::1", True),
-     ("128.0.0.1", False), ("10.0.0.1", False), ("0.0.0.0", False), ("localhost.example.com", False),
-     ("api.localhost", False), ("::ffff:8.8.8.8", False), ("", False)],
+    [
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("127.0.0.1", True),
+        ("127.200.3.4", True),
+        ("::1", True),
+        ("128.0.0.1", False),
+        ("10.0.0.1", False),
+        ("0.0.0.0", False),
+        ("localhost.example.com", False),
+        ("api.localhost", False),
+        ("::ffff:8.8.8.8", False),
+        ("", False),
+    ],
 )
 def test_loopback_is_decided_from_the_literal_never_by_dns(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
@@ -77,8 +88,13 @@ def test_verify(header: str | None, now: float, ok: bool) -> None:
 
 
 def test_the_startup_line_describes_the_webhook_settings() -> None:
-    config = MockConfig(webhook_url="https://localhost/h", webhook_secret="x", webhook_allow_http_loopback=True,
-                        webhook_allow_hosts=frozenset({"b.example", "a.example"}), webhook_max_attempts=3)
+    config = MockConfig(
+        webhook_url="https://localhost/h",
+        webhook_secret="x",
+        webhook_allow_http_loopback=True,
+        webhook_allow_hosts=frozenset({"b.example", "a.example"}),
+        webhook_max_attempts=3,
+    )
     assert _describe_webhooks(config) == (
         "webhooks: default https://localhost/h, signed, http:// allowed on loopback, "
         "reaching loopback, a.example, b.example only, up to 3 attempts"

@@ -149,8 +149,7 @@ def test_a_receiver_that_fails_twice_sees_three_attempts_with_one_key(make_hooks
     assert [e.at - first for e in entries] == [0, 5, 15]
     assert {e.headers["x-modelgates-idempotency-key"] for e in entries} == {f"{job_id}-completed"}
     assert [e.headers["attempt"] for e in entries] == ["1", "2", "3"]
-    assert all(e.method == "POST" and e.path == HOOK and e.job_id == job_id and e.tenant == hooks.key
-               for e in entries)
+    assert all(e.method == "POST" and e.path == HOOK and e.job_id == job_id and e.tenant == hooks.key for e in entries)
     assert len({request.content for request in hooks.receiver.requests}) == 1  # the same bytes each time
     assert delivery.summary()["attempts"][0] == {"attempt": 1, "at": first, "status": 500, "error": "answered 500"}
     assert delivery.summary()["state"] == "delivered"
@@ -178,9 +177,7 @@ def test_after_max_attempts_the_delivery_fails_for_good(make_hooks: MakeHooks) -
         (302, "answered 302; redirects are not followed (Location: https://127.0.0.1:8443/elsewhere)"),
     ],
 )
-def test_timeouts_connection_errors_and_redirects_are_retried(
-    make_hooks: MakeHooks, answer: Any, error: str
-) -> None:
+def test_timeouts_connection_errors_and_redirects_are_retried(make_hooks: MakeHooks, answer: Any, error: str) -> None:
     hooks = make_hooks("fast", answer)
     hooks.job_id()
     hooks.run(3)
@@ -209,9 +206,7 @@ def test_a_receiver_that_never_answers_is_cut_off_by_the_timeout(make_hooks: Mak
     assert delivery.attempts[0].status is None and delivery.state == "pending"
 
 
-def test_a_host_that_is_not_allowed_is_never_contacted(
-    make_hooks: MakeHooks, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_host_that_is_not_allowed_is_never_contacted(make_hooks: MakeHooks, caplog: pytest.LogCaptureFixture) -> None:
     hooks = make_hooks()
     hooks.job_id("https://hooks.example.com/modelgates")  # accepted: the real service would deliver
     with caplog.at_level(logging.WARNING, logger="mockserver.jobs"):
