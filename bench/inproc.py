@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from contracts.fixtures import ModelGatesMock
 from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
-from mockserver.validation import parse_json
+from mockserver.domain.requests import parse_json
 
 __all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
 

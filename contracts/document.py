@@ -38,13 +38,13 @@ def status_rank(status: str) -> int | None:
 
 def document_path() -> Path:
     """The OpenAPI document shipped with the package (checkout or wheel)."""
-    from mockserver.resources import openapi_path
+    from mockserver._resources import openapi_path
 
     return openapi_path()
 
 
 def load_document() -> dict[str, Any]:
     """A private copy of the parsed document (callers may mutate it)."""
-    from mockserver.document import load_document as load
+    from mockserver.http.documents import load_document as load
 
     return copy.deepcopy(load().spec)

@@ -28,7 +28,7 @@ from mockserver import (
     mock_controller,
     mock_state,
 )
-from mockserver.journal import Entry
+from mockserver.domain.journal import Entry
 
 __all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import typing as _typing
 
-from .app import create_app, mock_controller, mock_state
-from .clock import Clock, SystemClock, VirtualClock
-from .config import SCENARIO_HEADER, MockConfig
-from .control import OPERATOR, Controller, Scope
-from .errors import ApiError
-from .jobs import Job, JobStatus
-from .keys import is_valid_key, new_api_key
-from .scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
-from .state import MockState
+from mockserver.config import SCENARIO_HEADER, MockConfig
+from mockserver.control.controller import OPERATOR, Controller, Scope
+from mockserver.domain.clock import Clock, SystemClock, VirtualClock
+from mockserver.domain.errors import ApiError
+from mockserver.domain.jobs import Job, JobStatus
+from mockserver.domain.keys import is_valid_key, new_api_key
+from mockserver.domain.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from mockserver.http.app import create_app, mock_controller, mock_state
+from mockserver.http.instance import MockState
 
 if _typing.TYPE_CHECKING:
-    from .server import MockServer
-    from .transport import SyncASGITransport
+    from mockserver.http.server import MockServer
+    from mockserver.http.transport import SyncASGITransport
 
 __all__ = [
     "SCENARIO_HEADER",
@@ -54,11 +54,11 @@ def __getattr__(name: str) -> object:
     # only in-process tests need the transport; uvicorn (~25 ms with click) only live servers.
     value: object
     if name == "SyncASGITransport":
-        from .transport import SyncASGITransport
+        from mockserver.http.transport import SyncASGITransport
 
         value = SyncASGITransport
     elif name == "MockServer":
-        from .server import MockServer
+        from mockserver.http.server import MockServer
 
         value = MockServer
     else:

@@ -1,5 +1,5 @@
 """`python -m mockserver` is the `mockserver` command."""
 
-from .cli import main
+from mockserver.cli import main
 
 raise SystemExit(main())

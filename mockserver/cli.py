@@ -18,16 +18,16 @@ from decimal import Decimal, InvalidOperation
 
 import uvicorn
 
-from .app import create_app, mock_state
-from .config import MockConfig
-from .jobs import Job, Transition
-from .keys import new_api_key
-from .scenarios import ScenarioError, builtin_scenarios
-from .webhooks import WebhookConfigError
+from mockserver.config import MockConfig
+from mockserver.domain.jobs import Job, Transition
+from mockserver.domain.keys import new_api_key
+from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
+from mockserver.http.app import create_app, mock_state
+from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["main", "build_parser", "TransitionLog"]
 
-log = logging.getLogger("mockserver.jobs")
+log = logging.getLogger("mockserver.domain.jobs")
 
 _SAMPLE_BODY = (
     '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'

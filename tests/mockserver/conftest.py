@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 from faker import Faker
-from mock_helpers import Api
+
+from tests.mockserver.helpers import Api
 
 
 @pytest.fixture

@@ -1,0 +1,77 @@
+"""The request journal: what the mock was asked and what it answered, bounded in memory.
+
+Tests read it to assert how an app behaved (poll pacing, resubmits, where the key went).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from typing import NamedTuple
+
+from mockserver.persistence.sink import NullSink, StateSink
+
+__all__ = ["Entry", "Journal"]
+
+
+class Entry(NamedTuple):
+    """One request and its answer. A named tuple: every request makes one (a frozen dataclass
+    took ~0.8 µs to build)."""
+
+    seq: int
+    at: float  # the mock's clock (virtual in tests)
+    method: str
+    path: str
+    query: str
+    status: int
+    tenant: str | None
+    job_id: str | None
+    operation: str | None
+    headers: dict[str, str]  # the answer's headers worth keeping (Retry-After)
+
+
+class Journal:
+    """A ring buffer of entries; the oldest drop off once `size` is reached."""
+
+    def __init__(self, size: int = 10_000, sink: StateSink | None = None) -> None:
+        self.size = size
+        self._sink = sink or NullSink()
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        at: float,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        tenant: str | None,
+        job_id: str | None = None,
+        operation: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Entry:
+        """Keep one exchange. Positional calls are the fast ones: every request makes one."""
+        with self._lock:
+            entry = Entry(next(self._seq), at, method, path, query, status, tenant, job_id, operation, headers or {})
+            self._entries.append(entry)
+            self._sink.journal(entry)
+            return entry
+
+    def restore(self, entries: list[Entry]) -> None:
+        with self._lock:
+            self._entries.extend(entries)
+            self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,80 @@
+"""What a job costs: the catalog's pricing SKU for its variant, times its duration or tokens.
+
+The catalog's SKU names encode the variant (`duration_seconds_with_audio_4k`,
+`text_to_video_duration_seconds_720p`, `video_tokens_without_audio`). We try the most specific
+name first and fall back to the general one. Prices are decimal strings; money stays `Decimal`
+so that the ledger and `usage.cost` agree to the last digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from mockserver.domain.catalog import ModelSpec
+
+__all__ = ["Variant", "price_job", "FPS"]
+
+FPS = 24  # frames per second assumed for token-priced models
+_COST_PLACES = Decimal("0.0000001")  # the vendor reports costs to 7 decimals
+
+
+class Variant(NamedTuple):
+    """The priced properties of one job (a named tuple: every submit builds one)."""
+
+    duration: int
+    resolution: str
+    width: int
+    height: int
+    audio: bool
+    image_to_video: bool
+
+
+def _candidates(variant: Variant) -> list[tuple[str, str]]:
+    """(sku, unit) pairs, most specific first; unit is "seconds" or "tokens"."""
+    audio = "with_audio" if variant.audio else "without_audio"
+    res = variant.resolution.lower()
+    mode = "image_to_video" if variant.image_to_video else "text_to_video"
+    per_second = [
+        f"duration_seconds_{audio}_{res}",
+        f"duration_seconds_{audio}",
+        f"{mode}_duration_seconds_{res}",
+        f"duration_seconds_{res}",
+        "duration_seconds",
+    ]
+    per_token = [f"video_tokens_{audio}_{res}", f"video_tokens_{res}"]
+    per_token += [f"video_tokens_{audio}", "video_tokens"]
+    return [(sku, "seconds") for sku in per_second] + [(sku, "tokens") for sku in per_token]
+
+
+# Prices never change while serving: one entry per (model id, variant) priced so far, kept
+# with the catalog row it came from (another catalog's model under the same id is priced anew).
+_PRICED: dict[tuple[str, Variant], tuple[Mapping[str, Any], tuple[Decimal, str | None]]] = {}
+
+
+def price_job(model: ModelSpec, variant: Variant) -> tuple[Decimal, str | None]:
+    """The job's cost in USD and the SKU it was priced by (None and 0 when the model has none)."""
+    key = (model.row["id"], variant)
+    cached = _PRICED.get(key)
+    if cached is not None and cached[0] is model.row:
+        return cached[1]
+    if len(_PRICED) >= 4096:  # free-form sizes make variants unbounded; keep the cache small
+        _PRICED.clear()
+    priced = _price(model, variant)
+    _PRICED[key] = (model.row, priced)
+    return priced
+
+
+def _price(model: ModelSpec, variant: Variant) -> tuple[Decimal, str | None]:
+    prices = model.prices
+    for sku, unit in _candidates(variant):
+        if sku in prices:
+            rate = Decimal(prices[sku])
+            if unit == "seconds":
+                amount = Decimal(variant.duration)
+            else:
+                pixels = variant.width * variant.height
+                amount = Decimal(pixels * FPS * variant.duration) / Decimal(1024)
+            return (rate * amount).quantize(_COST_PLACES), sku
+    return Decimal(0), None

@@ -1,0 +1,297 @@
+"""The mock's operations on plain data: submit, poll, download, force. No HTTP here.
+
+Routes parse a request, call one method, and render what comes back; the pytest plugin and the
+control API call the same methods, so every way of driving the mock behaves the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from mockserver.domain.catalog import Catalog
+from mockserver.domain.clock import Clock
+from mockserver.domain.errors import ERROR_TYPES, ApiError
+from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, finishes_at, force, request_text
+from mockserver.domain.ledger import InsufficientCredits, Ledger
+from mockserver.domain.pricing import price_job
+from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
+from mockserver.domain.requests import RequestValidator, check_capabilities
+from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, resolve_scenario
+from mockserver.domain.store import JobStore
+
+__all__ = ["MockService", "SubmitCheck", "TransitionListener"]
+
+TransitionListener = Callable[[Job, Transition], None]
+# Extra checks on a validated request before anything is charged or created (raise ApiError).
+SubmitCheck = Callable[[dict[str, Any]], None]
+
+# 429s from scenario faults report this nominal window (the real limiter has its own numbers).
+_NOMINAL_LIMIT = 10
+
+
+class MockService:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        catalog: Catalog,
+        scenarios: dict[str, Scenario],
+        default_scenario: str,
+        store: JobStore,
+        validator: RequestValidator,
+        seed: int = 0,
+        ledger: Ledger | None = None,
+        limiter: RateLimiter | None = None,
+        max_concurrent_jobs: int | None = None,
+        speed: float = 1.0,
+    ) -> None:
+        self.clock = clock
+        self.catalog = catalog
+        self.scenarios = dict(scenarios)
+        self.store = store
+        self.seed = seed
+        self.ledger = ledger or Ledger()
+        self.limiter = limiter or RateLimiter()
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.speed = speed  # real Retry-After seconds = mock seconds / speed
+        self._validator = validator
+        self.listeners: list[TransitionListener] = []
+        self.submit_checks: list[SubmitCheck] = []
+        self.default_scenario = self.add_scenario(default_scenario)
+
+    def add_scenario(self, name_or_path: str) -> str:
+        """Make a built-in or a scenario file usable by name; returns the name to use."""
+        if name_or_path not in self.scenarios:
+            self.scenarios[name_or_path] = resolve_scenario(name_or_path, self.scenarios)
+        return name_or_path
+
+    def scenario_key(self, tenant: str, requested: str | None = None) -> str:
+        """Which scenario applies: the request's header, then the key's own setting, then the server's.
+
+        The key is what jobs remember (a built-in name, or the path a file was loaded from).
+        """
+        name = requested or self.store.tenant(tenant).scenario or self.default_scenario
+        if name not in self.scenarios:
+            known = sorted(self.scenarios)
+            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
+        return name
+
+    def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
+        if name is not None:
+            try:
+                self.add_scenario(name)
+            except ScenarioError as exc:
+                raise ApiError.invalid("scenario", str(exc), allowed=sorted(self.scenarios)) from None
+        self.store.set_scenario(tenant, name)
+
+    # --- the four operations -------------------------------------------------------------
+
+    def submit(
+        self, tenant: str, body: Any, scenario_name: str | None = None, base_url: str = "", text: str | None = None
+    ) -> Job:
+        """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
+        read from, if the caller has it; the job keeps that text, or `body` written out."""
+        key = self.scenario_key(tenant, scenario_name)
+        scenario = self.scenarios[key]
+        request = self._validator.check(body)
+        spec = check_capabilities(request, self.catalog)
+        for check in self.submit_checks:
+            check(request)
+        self._inject_faults(scenario, "submit", tenant)
+        now = self.clock.now()
+        self._throttle(tenant, now)
+        cost, _sku = price_job(spec.model, spec.variant)
+        job_id, generation_suffix = self.store.new_ids()
+        try:
+            self.ledger.charge(tenant, job_id, cost, now)
+        except InsufficientCredits as exc:
+            raise _payment_required(exc) from None
+        timeline = scenario.timeline(self.seed, job_id)
+        if text is None:
+            text = request_text(request)
+        job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
+            job_id,
+            tenant,
+            spec.model.id,
+            key,
+            now,
+            timeline,
+            text,
+            spec.aspect_ratio,
+            cost,
+            generation_suffix,
+            0,
+            now,
+            0,
+            0,
+            0,
+            None,
+            base_url,
+        )
+        self.store.add(job)
+        self._retain()
+        return job
+
+    def poll(self, tenant: str, job_id: str) -> Job:
+        job = self._owned(tenant, job_id)
+        self._inject_faults(self._scenario_of(job), "poll", job.id)
+        return self._advance(job.id, polled=True)
+
+    def content(self, tenant: str, job_id: str, index: int) -> Job:
+        job = self.completed(tenant, job_id)
+        if index >= job.outputs:
+            message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
+            raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
+        self._inject_faults(self._scenario_of(job), "content", job.id)
+        return self.store.update(job.id, _count_download)
+
+    def models(self, tenant: str | None) -> bytes:
+        scenario = self.scenarios[self.scenario_key(tenant) if tenant else self.default_scenario]
+        self._inject_faults(scenario, "models", tenant or "anonymous")
+        return self.catalog.response_bytes
+
+    # --- operator controls (plugin handles and the control API) --------------------------
+
+    def completed(self, tenant: str | None, job_id: str) -> Job:
+        """The job as it stands now if it has a video; else the documented 404 (not a download)."""
+        job = self._advance(self._owned(tenant, job_id).id)
+        if job.status is not JobStatus.COMPLETED:
+            message = f"Video is not available: job {job.id} is {job.status.value}"
+            raise ApiError(404, message, metadata={"status": job.status.value})
+        return job
+
+    def inspect(self, tenant: str | None, job_id: str) -> Job:
+        """The job as it stands now, without counting a poll."""
+        return self._advance(self._owned(tenant, job_id).id)
+
+    def force(self, tenant: str | None, job_id: str, status: JobStatus | None = None, error: str | None = None) -> Job:
+        job = self._advance(self._owned(tenant, job_id).id)
+        try:
+            moved, transitions = force(job, self.clock.now(), status, error)
+        except (ValueError, IndexError) as exc:
+            raise ApiError.invalid("status", str(exc)) from None
+        self.store.update(job.id, lambda _old: moved)
+        self._announce(moved, transitions)
+        return moved
+
+    def sweep(self, tenant: str | None = None) -> list[Job]:
+        """Bring every unfinished job up to now (firing its transitions); returns those still unfinished.
+
+        Jobs advance lazily when read; the webhook pump and the rate limiter's job cap need the
+        ones nobody is polling to move on too.
+        """
+        moved = [self._advance(job_id) for job_id in self.store.unfinished(tenant)]
+        return [job for job in moved if not job.status.terminal]
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _retain(self) -> None:
+        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
+
+        Each is brought up to now first, so its refund and webhook still happen.
+        """
+        found: list[tuple[Job, list[Transition]]] = []
+        now = self.clock.now()
+
+        def catch_up(job: Job) -> Job:
+            moved, transitions = advance(job, now)
+            if transitions:
+                found.append((moved, transitions))
+            return moved
+
+        self.store.retire_oldest(catch_up)
+        for job, transitions in found:
+            self._announce(job, transitions)
+
+    def _owned(self, tenant: str | None, job_id: str) -> Job:
+        job = self.store.get(tenant, job_id)
+        if job is None:
+            raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
+        return job
+
+    def _scenario_of(self, job: Job) -> Scenario | None:
+        # None: a restored job whose scenario file is gone; its timeline is on the job already.
+        return self.scenarios.get(job.scenario)
+
+    def _advance(self, job_id: str, *, polled: bool = False) -> Job:
+        found: list[Transition] = []
+
+        def step(job: Job) -> Job:
+            moved, transitions = advance(job, self.clock.now(), polled=polled)
+            found.extend(transitions)
+            return moved
+
+        job = self.store.update(job_id, step)
+        self._announce(job, found)
+        return job
+
+    def _announce(self, job: Job, transitions: list[Transition]) -> None:
+        for transition in transitions:
+            if transition.new in _REFUNDED:
+                self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
+            for listener in self.listeners:
+                listener(job, transition)
+
+    def _throttle(self, tenant: str, now: float) -> None:
+        """The job cap first (it spends nothing), then the token bucket. Both answer 429."""
+        cap = self.max_concurrent_jobs
+        if cap is not None:
+            running = self.sweep(tenant)
+            if len(running) >= cap:
+                ends = [at for at in map(finishes_at, running) if at is not None]
+                wait = max(0.0, min(ends) - now) if ends else None
+                raise self._too_many(Refusal(cap, "concurrent_jobs", wait, now))
+        refusal = self.limiter.take(tenant, now)
+        if refusal is not None:
+            raise self._too_many(refusal)
+
+    def _too_many(self, refusal: Refusal) -> ApiError:
+        headers = {
+            "X-RateLimit-Limit": str(refusal.limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(math.ceil(refusal.reset_at * 1000)),
+        }
+        if refusal.wait is not None:
+            headers["Retry-After"] = str(retry_after(refusal.wait, self.speed))
+        metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
+        return ApiError(429, metadata=metadata, headers=headers)
+
+    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> None:
+        faults = scenario.faults_for(operation) if scenario is not None else None
+        if not faults:
+            return
+        count = self.store.count(scope, operation)
+        for fault in faults:
+            if fault.hits(count, scope, self.seed):
+                raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+
+
+# Jobs that end without a video give their charge back (DECISIONS.md: refunds).
+_REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
+
+
+def _payment_required(exc: InsufficientCredits) -> ApiError:
+    metadata = {"error_type": ERROR_TYPES[402], "balance": str(exc.balance), "cost": str(exc.cost)}
+    return ApiError(402, metadata=metadata)
+
+
+def _count_download(job: Job) -> Job:
+    return counted(job, downloads=1)
+
+
+def _fault_error(status: int, message: str | None, retry_after: int | None, now: float) -> ApiError:
+    headers: dict[str, str] = {}
+    if status == 429:
+        wait = retry_after if retry_after is not None else 1
+        headers = {
+            "Retry-After": str(wait),
+            "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int((now + wait) * 1000)),
+        }
+    elif retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    metadata = {"error_type": ERROR_TYPES[status]} if status in ERROR_TYPES else None
+    return ApiError(status, message, metadata=metadata, headers=headers)

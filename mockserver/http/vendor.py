@@ -1,0 +1,240 @@
+"""The vendor's four operations under /api/v1/videos, on raw ASGI: parse, call, reply.
+
+A poll through Starlette's router, `Request` and `Response` cost more than the mock's own
+work (~20 of ~30 µs), and these routes are what a user's poll loop and the benchmarks hammer
+(issue 6). Here a request is one header dict, one service call and a reply the Guard sends
+and journals. Everything else (`/_mock/`, the documents, unknown paths) is Starlette's.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TypeVar
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import URL
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.domain.errors import ApiError
+from mockserver.domain.requests import parse_json, read_body, whole_body
+from mockserver.http.content import byte_range
+from mockserver.http.instance import MockState
+from mockserver.wire.auth import bearer_token, check_api_key
+from mockserver.wire.render import job_bytes, json_bytes, submitted_bytes
+
+__all__ = [
+    "VendorApi",
+    "PREFIX",
+    "MEMO_SIZE",
+    "Reply",
+    "Route",
+    "error_reply",
+    "remember",
+    "request_headers",
+    "send_reply",
+    "vendor_route",
+]
+
+PREFIX = "/api/v1/videos"
+_GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
+_POST = ("POST",)
+_INDEX = re.compile(r"[0-9]+")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+_JSON = b"application/json"
+
+Headers = dict[bytes, bytes]
+Reply = tuple[int, bytes, bytes, Iterable[tuple[bytes, bytes]]]  # status, body, content type, extra headers
+
+
+class _Disconnected(Exception):
+    """The client went away before its body arrived: nobody is left to answer."""
+
+
+class VendorApi:
+    """The four operations: `answer` turns a matched request into its reply; the Guard sends it."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+        # What a client sends on every request, resolved once: Authorization -> accepted key,
+        # (scheme, Host) -> base URL. Bounded: a fuzzer's thousand hosts only start them over.
+        self._keys: dict[bytes, str] = {}
+        self._bases: dict[tuple[str, bytes], str] = {}
+
+    async def answer(self, route: Route, scope: Scope, headers: Headers, receive: Receive) -> Reply | None:
+        """The reply (errors included, as envelopes); None when the client left before its body came."""
+        handler, allowed, job_id, _operation = route
+        try:
+            if scope["method"] not in allowed:
+                raise ApiError.not_allowed(scope["method"], ", ".join(allowed))
+            return await handler(self, scope, headers, job_id, receive)
+        except ApiError as exc:
+            return error_reply(exc)
+        except _Disconnected:
+            return None
+
+    # --- the operations ----------------------------------------------------------------------
+
+    async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
+        state = self.state
+        tenant = self._tenant(headers)
+        raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
+        body, text = parse_json(raw, _header(headers, b"content-type"))
+        base = self._base(scope, headers)
+        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text)
+        return 202, submitted_bytes(job, base), _JSON, ()
+
+    async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
+        tenant = self._tenant(headers)
+        job = self.state.service.poll(tenant, job_id or "")
+        return 200, job_bytes(job, self._base(scope, headers)), _JSON, ()
+
+    async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
+        tenant = self._tenant(headers)
+        index = _index(scope["query_string"])
+        job = self.state.service.content(tenant, job_id or "", index)
+        video = self.state.videos.for_ratio(job.aspect_ratio)
+        data, etag = video.data, video.etag
+        kept = [(b"accept-ranges", b"bytes"), (b"etag", video.etag_bytes)]
+        if_range = _header(headers, b"if-range")
+        span = byte_range(_header(headers, b"range"), len(data))
+        if span is None or (if_range is not None and if_range != etag):
+            return 200, data, b"video/mp4", kept
+        start, end = span
+        kept.append((b"content-range", f"bytes {start}-{end}/{len(data)}".encode()))
+        return 206, data[start : end + 1], b"video/mp4", kept
+
+    async def models(self, scope: Scope, headers: Headers, _job_id: str | None, _receive: Receive) -> Reply:
+        # Public: credentials are optional and a bad one is ignored, as on the real service; a
+        # valid key still selects that key's scenario.
+        tenant: str | None
+        try:
+            tenant = self._tenant(headers)
+        except ApiError:
+            tenant = None
+        return 200, self.state.service.models(tenant), _JSON, ()
+
+    # --- request parts -----------------------------------------------------------------------
+
+    def _tenant(self, headers: Headers) -> str:
+        """The caller's API key; 401 when missing, malformed or unknown."""
+        raw = headers.get(b"authorization", b"")
+        key = self._keys.get(raw)
+        if key is None:
+            key = check_api_key(bearer_token(raw.decode("latin-1")), self.state.config.api_keys)
+            key = sys.intern(key)  # every job and ledger entry of the key then shares one string
+            remember(self._keys, raw, key)
+        return key
+
+    def _base(self, scope: Scope, headers: Headers) -> str:
+        public = self.state.config.public_base_url
+        if public:
+            return public.rstrip("/")
+        found = (scope["scheme"], headers.get(b"host", b""))
+        base = self._bases.get(found)
+        if base is None:
+            # A plain Host header is the URL's netloc; anything else goes through Starlette's URL.
+            host = found[1].decode("latin-1")
+            if not _PLAIN_HOST.fullmatch(host):
+                url = URL(scope=scope)  # it also looks at the server address: not remembered
+                return f"{url.scheme}://{url.netloc}/api/v1"
+            base = sys.intern(f"{scope['scheme']}://{host}/api/v1")  # kept by every job
+            remember(self._bases, found, base)
+        return base
+
+
+Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
+Route = tuple[Handler, tuple[str, ...], "str | None", str]  # handler, methods, job id, operation
+
+
+def request_headers(scope: Scope) -> Headers:
+    # The first of repeated headers wins, as with Starlette's `Headers.get`.
+    return dict(reversed(list(scope["headers"])))
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    status, body, content_type, extra = reply
+    raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def vendor_route(path: str) -> Route | None:
+    """(handler, methods, job id, operation) for the four shapes under /api/v1/videos; None for
+    anything else. The job id and operation are what `middleware.operation_of` finds too."""
+    if not path.startswith(PREFIX):
+        return None
+    rest = path[len(PREFIX) :]
+    if not rest:
+        return VendorApi.submit, _POST, None, "submit"
+    if rest[0] != "/":
+        return None
+    parts = rest[1:].split("/")
+    if len(parts) == 1 and parts[0]:
+        if parts[0] == "models":
+            return VendorApi.models, _GET, None, "models"
+        return VendorApi.poll, _GET, parts[0], "poll"
+    if len(parts) == 2 and parts[0] and parts[1] == "content":
+        return VendorApi.content, _GET, parts[0], "content"
+    return None
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
+    """`memo[key] = value`, starting the memo over once it holds `MEMO_SIZE` entries: what a
+    client repeats on every request is remembered; a fuzzer's thousand values cannot grow it."""
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+MEMO_SIZE = 1024
+
+
+def _header(headers: Headers, name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
+async def _body(receive: Receive, limit: int, declared: str | None) -> bytes:
+    """The request body; a body in one message (nearly all) skips the streaming reader."""
+    first = await receive()
+    if first["type"] == "http.request" and not first.get("more_body", False):
+        return whole_body(first.get("body", b""), limit, declared)
+    return await read_body(_chunks(first, receive), limit, declared)
+
+
+async def _chunks(message: Message, receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+        message = await receive()
+
+
+def _index(query: bytes) -> int:
+    if not query:
+        return 0
+    text = query.decode("latin-1")
+    if "&" in text or "%" in text or "+" in text:
+        pairs = parse_qsl(text, keep_blank_values=True)
+    else:  # `index=0`, as every client sends it: what parse_qsl would give, without its ~2 µs
+        name, _, value = text.partition("=")
+        pairs = [(name, value)]
+    values = [value for name, value in pairs if name == "index"]
+    if not values:
+        return 0
+    if len(values) > 1 or not _INDEX.fullmatch(values[0]):
+        raise ApiError.invalid("index", "index must be a non-negative integer", value=values)
+    return int(values[0])
+
+
+def error_reply(exc: ApiError) -> Reply:
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in exc.headers.items()]
+    return exc.status, json_bytes(exc.body()), _JSON, headers

@@ -1,0 +1,216 @@
+"""Every bad submit gets the 400 envelope naming the parameter; nothing is stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mockserver.domain.errors import ApiError
+from mockserver.domain.requests import decode_json
+from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    merged = {**SEED_000_BODY, **changes}
+    return {k: v for k, v in merged.items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    ("payload", "param"),
+    [
+        (body(surprise=1), "surprise"),
+        (body(duration="4"), "duration"),
+        (body(duration=4.5), "duration"),
+        (body(seed=None), "seed"),
+        (body(provider=None), "provider"),
+        (body(resolution="8K"), "resolution"),
+        (body(aspect_ratio="5:4"), "aspect_ratio"),
+        (body(callback_url="not a uri"), "callback_url"),
+        (body(prompt=...), "prompt"),
+        (body(model=...), "model"),
+        (
+            body(frame_images=[{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]),
+            "frame_images[0].frame_type",
+        ),
+        (
+            body(frame_images=[{"type": "video", "image_url": {"url": "https://x"}, "frame_type": "first_frame"}]),
+            "frame_images[0].type",
+        ),
+        (body(provider={"options": {"google-vertex": []}}), "provider.options.google-vertex"),
+        ([SEED_000_BODY], "body"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_schema_violations_name_the_field(api: Api, payload: Any, param: str) -> None:
+    error = assert_envelope(api.submit(payload), 400)
+    assert error["metadata"]["error_type"] == "invalid_request"
+    assert error["metadata"]["param"] == param
+    assert param in error["message"] or param == "body"
+    assert len(api.state.service.store) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "param", "allowed"),
+    [
+        (body(model="acme/nope"), "model", None),
+        (body(duration=5), "duration", [8, 4, 6]),
+        (body(resolution="4K"), "resolution", ["720p", "1080p"]),
+        (body(aspect_ratio="1:1"), "aspect_ratio", ["16:9", "9:16"]),
+        (
+            body(size="720x720", resolution=..., aspect_ratio=...),
+            "size",
+            ["1280x720", "720x1280", "1920x1080", "1080x1920"],
+        ),
+        (body(size="1280x720", aspect_ratio="9:16"), "aspect_ratio", ["16:9"]),
+        (body(size="big"), "size", []),
+        (body(model="openai/sora-2-pro", seed=1, generate_audio=..., duration=4), "seed", []),
+        (body(model="minimax/hailuo-2.3", duration=6, resolution="1080p", generate_audio=False), "generate_audio", []),
+        (
+            body(
+                model="alibaba/wan-2.6",
+                duration=5,
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "last_frame"}
+                ],
+            ),
+            "frame_images[0].frame_type",
+            ["first_frame"],
+        ),
+        (
+            body(
+                model="openai/sora-2-pro",
+                generate_audio=...,
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"}
+                ],
+            ),
+            "frame_images[0].frame_type",
+            [],
+        ),
+        (
+            body(
+                frame_images=[
+                    {"type": "image_url", "image_url": {"url": "https://x.test/a.png"}, "frame_type": "first_frame"},
+                    {"type": "image_url", "image_url": {"url": "https://x.test/b.png"}, "frame_type": "first_frame"},
+                ]
+            ),
+            "frame_images[1].frame_type",
+            [],
+        ),
+        (
+            body(input_references=[{"type": "image_url", "image_url": {"url": "ftp://x.test/a.png"}}]),
+            "input_references[0].image_url.url",
+            ["https", "data"],
+        ),
+    ],
+)
+def test_catalog_rules_name_the_parameter_and_the_allowed_values(
+    api: Api, payload: dict[str, Any], param: str, allowed: list[Any] | None
+) -> None:
+    error = assert_envelope(api.submit(payload), 400)
+    assert error["metadata"]["param"] == param
+    if allowed is not None:
+        assert error["metadata"]["allowed"] == allowed
+    assert len(api.state.service.store) == 0
+
+
+def test_unknown_model_lists_every_model(api: Api) -> None:
+    error = assert_envelope(api.submit(body(model="acme/nope")), 400)
+    assert len(error["metadata"]["allowed"]) == 13 and "google/veo-3.1-lite" in error["message"]
+
+
+def test_every_problem_is_listed_not_just_the_first(api: Api) -> None:
+    error = assert_envelope(api.submit(body(duration=5, resolution="4K", aspect_ratio="1:1")), 400)
+    assert [e["param"] for e in error["metadata"]["errors"]] == ["duration", "resolution", "aspect_ratio"]
+
+
+def test_malformed_json(api: Api) -> None:
+    response = api.http.post("/videos", content=b'{"model": ', headers={"content-type": "application/json"})
+    assert assert_envelope(response, 400)["metadata"]["param"] == "body"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_wrong_content_type(api: Api, content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = api.http.post("/videos", content=b"{}", headers=headers)
+    assert assert_envelope(response, 400)["metadata"]["param"] == "Content-Type"
+
+
+def test_oversized_body_is_refused_before_it_is_read_whole(api: Api) -> None:
+    huge = body(prompt="x" * (api.state.config.max_body_bytes + 1))
+    assert assert_envelope(api.submit(huge), 400)["metadata"]["param"] == "body"
+
+
+def test_not_utf8(api: Api) -> None:
+    response = api.http.post("/videos", content=b"\xff\xfe{}", headers={"content-type": "application/json"})
+    assert_envelope(response, 400)
+
+
+def test_unknown_provider_slugs_and_data_urls_are_accepted(api: Api) -> None:
+    payload = body(
+        provider={"options": {"made-up": {"anything": None}, "google-vertex": {"enhancePrompt": True}}},
+        frame_images=[
+            {
+                "type": "image_url",
+                "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+                "frame_type": "first_frame",
+            }
+        ],
+    )
+    assert api.submit(payload).status_code == 202
+
+
+def test_size_alone_is_interchangeable_with_resolution_and_aspect_ratio(api: Api) -> None:
+    job_id = api.job_id(body(size="1080x1920", resolution=..., aspect_ratio=...))
+    assert api.state.service.store.get(None, job_id).aspect_ratio == "9:16"  # type: ignore[union-attr]
+
+
+def test_unknown_scenario_header_is_refused_with_the_choices(api: Api) -> None:
+    error = assert_envelope(api.submit(None, **{"X-Mock-Scenario": "nope"}), 400)
+    assert "happy" in error["metadata"]["allowed"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_bodies_decode_as_json_loads_would_in_every_json_encoding(encoding: str) -> None:
+    # The UTF-8 shortcut for "{" plus a non-NUL must agree with `json.detect_encoding` everywhere.
+    text = json.dumps({**SEED_000_BODY, "prompt": "Grüße, 猫 🐈"}, ensure_ascii=False)
+    raw = text.encode(encoding)
+    assert decode_json(raw) == json.loads(raw)
+
+
+def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
+    assert decode_json(b'{"prompt": "\\ud83d\\udc08"}') == {"prompt": "🐈"}
+    with pytest.raises(ApiError) as caught:
+        decode_json(b'{"prompt": "\\ud83d"}')
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1}',
+        b'{"a": 1} ',
+        b' {"a": 1}',
+        b'{"a": 1}\n\t',
+        b'{"a": 1} x',
+        b'{"a": 1}{}',
+        b'{"a": ',
+        b"{",
+        b'{"a" 1}',
+        b"{}",
+        b"[1]",
+        b'{"a": [1, {"b": null}]}',
+        b'{"a": "\\\\u0041"}',
+    ],
+)
+def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: bytes) -> None:
+    try:
+        expected: Any = json.JSONDecoder().decode(raw.decode())
+    except json.JSONDecodeError as exc:
+        with pytest.raises(ApiError) as caught:
+            decode_json(raw)
+        assert caught.value.message == f"Malformed JSON body: {exc}"
+    else:
+        assert decode_json(raw) == expected
