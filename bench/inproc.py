@@ -10,7 +10,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from contracts.fixtures import ModelGatesMock
-from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.domain.requests import parse_json
 
 __all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
@@ -42,14 +42,14 @@ def fixture_ready_ms(repeat: int = 20) -> float:
 
 
 def reset_ms(repeat: int = 20, jobs: int = 100) -> float:
-    """`MockState.reset()` (what the live fixture does per test) after `jobs` submits."""
-    state = mock_state(create_app(MockConfig(), clock=VirtualClock()))
+    """`Controller.reset()` (what the live fixture does per test) after `jobs` submits."""
+    control = mock_controller(create_app(MockConfig(), clock=VirtualClock()))
     timings = []
     for _ in range(repeat):
         for _ in range(jobs):
-            state.service.submit(KEY, dict(BODY))
+            control.submit(KEY, dict(BODY))
         started = time.perf_counter()
-        state.reset()
+        control.reset(OPERATOR)
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
@@ -75,14 +75,14 @@ def poll_loop_ms(repeat: int = 5) -> float:
 
 def memory_per_jobs_mb(jobs: int = 100_000) -> float:
     """Traced memory held after `jobs` submits (parsed from bytes, as the route does) with no job cap."""
-    state = mock_state(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
+    control = mock_controller(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(jobs):
             body, text = parse_json(RAW, "application/json")
-            state.service.submit(KEY, body, None, "http://127.0.0.1:8000/api/v1", text)
+            control.submit(KEY, body, base_url="http://127.0.0.1:8000/api/v1", text=text)
         gc.collect()
         return (tracemalloc.get_traced_memory()[0] - before) / 1e6
     finally:

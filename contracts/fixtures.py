@@ -26,7 +26,6 @@ from mockserver import (
     VirtualClock,
     create_app,
     mock_controller,
-    mock_state,
 )
 from mockserver.domain.journal import Entry
 
@@ -50,7 +49,6 @@ class _Handle(JournalAssertions):
         async_inner: httpx.AsyncBaseTransport,
     ) -> None:
         self.control = control  # the same operator controls as /_mock/ and its dashboard
-        self.state = control.state
         self.clock = clock
         self.api_key = api_key
         self.base_url = base_url
@@ -85,7 +83,7 @@ class _Handle(JournalAssertions):
         try:
             self.control.advance_clock(OPERATOR, seconds)
         except Exception as exc:  # a bug in the mock, not in the app whose `sleep` this is: kept for the test
-            self.state.errors.append(exc)
+            self.control.errors.append(exc)
 
     async def asleep(self, seconds: float) -> None:
         """`advance` for async apps (`sleep=modelgates_mock.asleep`)."""
@@ -112,7 +110,7 @@ class _Handle(JournalAssertions):
     @property
     def balance(self) -> Decimal | None:
         """This test's key's balance in USD now (None: unlimited)."""
-        return self.state.service.ledger.balance(self.api_key)
+        return self.control.balance(self.api_key)
 
     def jobs(self) -> list[Job]:
         """Every job of this test, oldest first, as it stands at the current virtual time."""
@@ -123,7 +121,7 @@ class _Handle(JournalAssertions):
     @property
     def journal(self) -> list[Entry]:
         """The mock's own request journal (method, path, status, virtual time, job, operation)."""
-        return self.state.journal.entries()
+        return self.control.journal_entries()
 
     def exchanges(self) -> list[Exchange]:
         """Every request the mock answered in this test, with bodies."""
@@ -142,7 +140,7 @@ class _Handle(JournalAssertions):
 
     def raise_errors(self) -> None:
         """Re-raise what failed inside the mock during the test (it answered 500 meanwhile)."""
-        errors, self.state.errors[:] = list(self.state.errors), []
+        errors, self.control.errors[:] = list(self.control.errors), []
         if len(errors) == 1:
             raise errors[0]
         if errors:
@@ -179,7 +177,7 @@ class ModelGatesServer(_Handle):
     """A test's view of the session's live loopback server (state reset for it)."""
 
     def __init__(self, live: _Live, *, scenario: str, api_key: str) -> None:
-        live.state.reset()
+        live.control.reset(OPERATOR)
         live.recorder.clear()
         self.url = live.server.url
         super().__init__(
@@ -202,7 +200,6 @@ class _Live:
     def __init__(self, seed: int) -> None:
         self.clock = VirtualClock()
         app = create_app(MockConfig(seed=seed), clock=self.clock)
-        self.state = mock_state(app)
         self.control = mock_controller(app)
         self.recorder = ExchangeRecorder(app, self.clock)
         recorder: Any = self.recorder  # MockServer serves any ASGI app

@@ -20,7 +20,16 @@ from contracts.checks import ModelGatesReachability
 from contracts.deviations import excluded_checks
 from contracts.schema import load_schema
 from contracts.settings import DEFAULT_SEED, PHASES, SuiteSettings
-from mockserver import JobStatus, MockConfig, MockState, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import (
+    OPERATOR,
+    Controller,
+    JobStatus,
+    MockConfig,
+    VirtualClock,
+    create_app,
+    mock_controller,
+    new_api_key,
+)
 
 __all__ = ["InProcessSuite", "in_process_suite", "pinned_job_schema", "workflow"]
 
@@ -37,8 +46,8 @@ class InProcessSuite:
     reach: ModelGatesReachability = field(default_factory=ModelGatesReachability)
 
     @property
-    def state(self) -> MockState:
-        return mock_state(self.app)
+    def control(self) -> Controller:
+        return mock_controller(self.app)
 
     def observe(self, case: Any, response: Any) -> None:
         """Count a response toward "every operation answered 2xx at least once"."""
@@ -82,9 +91,9 @@ def pinned_job_schema(suite: InProcessSuite) -> Any:
     Stateless fuzzing otherwise only ever sees 404s there: this reaches the 200/206/416 answers
     (generated `index` and `Range` values against a real video) without the state machine.
     """
-    service = suite.state.service
-    job = service.submit(suite.settings.api_key, dict(_SAMPLE_REQUEST))
-    service.force(suite.settings.api_key, job.id, JobStatus.COMPLETED)
+    control = suite.control
+    job = control.submit(suite.settings.api_key, dict(_SAMPLE_REQUEST))
+    control.advance_job(OPERATOR, job.id, JobStatus.COMPLETED)
     settings = SuiteSettings(
         api_key=suite.settings.api_key,
         seed=suite.settings.seed,

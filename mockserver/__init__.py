@@ -15,8 +15,7 @@ from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.keys import is_valid_key, new_api_key
 from mockserver.domain.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
-from mockserver.http.app import create_app, mock_controller, mock_state
-from mockserver.http.instance import MockState
+from mockserver.http.app import MockApp, create_app, mock_controller
 
 if _typing.TYPE_CHECKING:
     from mockserver.http.server import MockServer
@@ -31,7 +30,7 @@ __all__ = [
     "JobStatus",
     "MockConfig",
     "MockServer",
-    "MockState",
+    "MockApp",
     "OPERATOR",
     "Scenario",
     "ScenarioError",
@@ -44,7 +43,6 @@ __all__ = [
     "is_valid_key",
     "load_scenario",
     "mock_controller",
-    "mock_state",
     "new_api_key",
 ]
 

@@ -22,12 +22,12 @@ from mockserver.config import MockConfig
 from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
-from mockserver.http.app import create_app, mock_state
+from mockserver.http.app import create_app
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["main", "build_parser", "TransitionLog"]
 
-log = logging.getLogger("mockserver.domain.jobs")
+log = logging.getLogger("mockserver.jobs")
 
 _SAMPLE_BODY = (
     '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'
@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    mock_state(app).service.listeners.append(TransitionLog())
+    app.controller.on_transition(TransitionLog())
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
         # ws="none": the API has no WebSocket routes, and loading a WebSocket protocol is ~10 ms of startup.
@@ -278,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         config,
         key,
-        mock_state(app).admin_token,
+        app.instance.admin_token,
     )
     # Everything built so far (modules, the document, the catalog) lives as long as the process:
     # out of the collector's sight, a full collection scans only what serving creates (jobs).

@@ -1,55 +1,68 @@
-"""The operator's controls as plain Python: inspect and steer jobs, the clock, keys and records.
+"""The one front object: the operator's controls, and the in-process surface tests steer the mock by.
 
-The `/_mock/` routes, the dashboard and the pytest plugin's handles all call these methods, so
-every way of driving the mock behaves the same. Every method takes a `Scope`: the operator sees
-and steers every key; an API key only its own jobs, settings and journal entries. Another key's
-job is a 404 (as on the vendor API: no existence leak); an operator-only control is a 403.
+The `/_mock/` routes, the dashboard, the pytest plugin's handles, `contracts/` and `bench/` all
+call these methods, so every way of driving the mock behaves the same. Operator methods take a
+`Scope`: the operator sees and steers every key; an API key only its own jobs, settings and
+journal entries. Another key's job is a 404 (as on the vendor API: no existence leak); an
+operator-only control is a 403. The in-process methods (`submit`, `poll`, `stored`, `ledger`,
+`journal_entries`, `on_transition`, ...) act as the key they are given, with no HTTP in between.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, Protocol
 
-from mockserver.domain.clock import VirtualClock
+from mockserver.control.summaries import entry_summary
+from mockserver.domain.clock import Clock, VirtualClock
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
-from mockserver.domain.journal import Entry
-from mockserver.http.instance import MockState
+from mockserver.domain.journal import Entry, Journal
+from mockserver.domain.ledger import LedgerEntry
+from mockserver.domain.service import MockService, TransitionListener
 from mockserver.wire.auth import is_accepted_key
-from mockserver.wire.render import render_job
 
 __all__ = [
+    "MAX_CLOCK_STEP",
+    "MAX_LIMIT",
     "OPERATOR",
     "UNSET",
     "Controller",
     "DeliverySource",
     "Scope",
     "Summarized",
-    "entry_summary",
-    "job_summary",
-    "MAX_CLOCK_STEP",
-    "MAX_LIMIT",
+    "VideoSource",
 ]
 
 MAX_CLOCK_STEP = 365 * 86_400.0  # one advance moves the clock at most a year
 MAX_LIMIT = 1000  # longest page of jobs or journal entries
 _HISTORY = 100  # ledger entries shown per key (newest)
+_IN_PROCESS_BASE = "http://testserver/api/v1"
 
 
-@dataclass(frozen=True, slots=True)
 class Scope:
     """Who is asking: the operator (`key` None: every key) or one API key."""
 
-    key: str | None = None
+    __slots__ = ("key",)
+
+    def __init__(self, key: str | None = None) -> None:
+        self.key = key
 
     @property
     def is_operator(self) -> bool:
         return self.key is None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scope) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Scope({self.key!r})"
 
 
 OPERATOR = Scope()
@@ -62,7 +75,13 @@ class Summarized(Protocol):
 class DeliverySource(Protocol):
     """Where webhook deliveries are recorded (the webhook dispatcher); `None` tenant = every key."""
 
-    def deliveries(self, tenant: str | None) -> Sequence[Summarized]: ...
+    def deliveries(self, tenant: str | None = None) -> Sequence[Summarized]: ...
+
+
+class VideoSource(Protocol):
+    """The MP4 a completed job downloads as (the shell's video library)."""
+
+    def video_of(self, job: Job) -> bytes: ...
 
 
 class _Unset(Enum):
@@ -73,10 +92,90 @@ UNSET: Literal[_Unset.UNSET] = _Unset.UNSET  # "leave as is", distinct from None
 
 
 class Controller:
-    def __init__(self, state: MockState, deliveries: DeliverySource | None = None) -> None:
-        self.state = state
-        self.service = state.service
+    """Everything a test, the dashboard or the control API may do to one mock instance."""
+
+    def __init__(
+        self,
+        *,
+        service: MockService,
+        journal: Journal,
+        clock: Clock,
+        api_keys: Collection[str] | None,
+        videos: VideoSource,
+        deliveries: DeliverySource,
+        reset: Callable[[], None],
+        clock_moved: Callable[[], None],
+        errors: list[BaseException],
+    ) -> None:
+        self._service = service
+        self._journal = journal
+        self._clock = clock
+        self._api_keys = api_keys
+        self._videos = videos
         self._deliveries = deliveries
+        self._reset = reset
+        self._clock_moved = clock_moved
+        # Unexpected exceptions inside the app (answered with a 500 envelope), for tests to re-raise.
+        self.errors = errors
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    # --- in-process: act as one key, no HTTP ---------------------------------------------------
+
+    def submit(
+        self,
+        key: str,
+        body: dict[str, Any],
+        *,
+        scenario: str | None = None,
+        base_url: str = _IN_PROCESS_BASE,
+        text: str | None = None,
+    ) -> Job:
+        """What `POST /videos` with this body would create (or the ApiError it would answer)."""
+        return self._service.submit(key, body, scenario=scenario, base_url=base_url, text=text)
+
+    def poll(self, key: str, job_id: str) -> Job:
+        """What `GET /videos/{id}` would show (counts as a poll, faults included)."""
+        return self._service.poll(key, job_id)
+
+    def stored(self, job_id: str) -> Job | None:
+        """The job as stored, not moved on to now and not counted as a read (None: unknown or retired)."""
+        return self._service.store.get(None, job_id)
+
+    def stored_jobs(self, key: str | None = None) -> list[Job]:
+        """Every kept job (of `key`), oldest first, as stored."""
+        return self._service.store.jobs(key)
+
+    @property
+    def job_count(self) -> int:
+        return len(self._service.store)
+
+    def balance(self, key: str) -> Decimal | None:
+        """A key's credits now (None: unlimited); jobs that ended since are refunded first."""
+        self._service.sweep(key)
+        return self._service.ledger.balance(key)
+
+    def ledger(self, key: str | None = None) -> list[LedgerEntry]:
+        """Ledger entries (charges and refunds) of `key`, or of every key."""
+        return list(self._service.ledger.entries(key))
+
+    def journal_entries(self) -> list[Entry]:
+        """Every journaled request, oldest first."""
+        return self._journal.entries()
+
+    def delivery_records(self, key: str | None = None) -> list[Any]:
+        """Webhook deliveries (of `key`) as objects, with their attempts."""
+        return list(self._deliveries.deliveries(key))
+
+    def on_transition(self, listener: TransitionListener) -> None:
+        """Call `listener(job, transition)` for every status change from now on."""
+        self._service.on_transition(listener)
+
+    def set_scenario(self, key: str, name: str | None) -> None:
+        """The scenario of a key's next jobs (a built-in name or a file path; None: the server's)."""
+        self._service.set_tenant_scenario(key, name)
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -94,26 +193,26 @@ class Controller:
         if scope.key is not None and key not in (None, scope.key):
             return []  # another key's jobs: nothing, and no hint whether it has any
         tenant = scope.key or key
-        self.service.sweep(tenant)  # unfinished jobs move on to now; finished ones never change
-        found = [job for job in self.service.store.jobs(tenant) if wanted in (None, job.status)]
+        self._service.sweep(tenant)  # unfinished jobs move on to now; finished ones never change
+        found = [job for job in self._service.store.jobs(tenant) if wanted in (None, job.status)]
         if newest_first:
             found.reverse()
         return found if limit is None else found[:limit]
 
     def job(self, scope: Scope, job_id: str) -> Job:
-        return self.service.inspect(scope.key, job_id)
+        return self._service.inspect(scope.key, job_id)
 
     def advance_job(
         self, scope: Scope, job_id: str, status: JobStatus | str | None = None, error: str | None = None
     ) -> Job:
         """Move a job on now: to its timeline's next status, or to `status`; `error` alone fails it."""
         target = _status(status) if status is not None else None
-        return self.service.force(scope.key, job_id, target, error)
+        return self._service.force(scope.key, job_id, target, error)
 
     def video(self, scope: Scope, job_id: str) -> bytes:
         """A completed job's MP4, for the dashboard's player (not counted as a download)."""
-        job = self.service.completed(scope.key, job_id)
-        return self.state.videos.for_ratio(job.aspect_ratio).data
+        job = self._service.completed(scope.key, job_id)
+        return self._videos.video_of(job)
 
     # --- clock and reset (operator only) -----------------------------------------------------
 
@@ -122,26 +221,26 @@ class Controller:
         _operator(scope)
         if not (isinstance(seconds, int | float) and math.isfinite(seconds) and 0 <= seconds <= MAX_CLOCK_STEP):
             raise ApiError.invalid("seconds", f"seconds must be a number from 0 to {MAX_CLOCK_STEP:.0f}")
-        advance = getattr(self.state.clock, "advance", None)
+        advance = getattr(self._clock, "advance", None)
         if advance is None:
             raise ApiError(409, "This mock's clock cannot be moved")
         now = float(advance(seconds))
-        self.state.sink.clock_moved(self.state.clock)  # a restart must not undo the jump
-        self.service.sweep()
+        self._clock_moved()  # a restart must not undo the jump
+        self._service.sweep()
         return now
 
     def reset(self, scope: Scope) -> None:
         """Forget every job, key setting, journal entry and recorded error."""
         _operator(scope)
-        self.state.reset()
+        self._reset()
 
     def health(self) -> dict[str, Any]:
-        clock = "virtual" if isinstance(self.state.clock, VirtualClock) else "system"
+        clock = "virtual" if isinstance(self._clock, VirtualClock) else "system"
         return {
             "status": "ok",
-            "now": self.state.clock.now(),
-            "jobs": len(self.service.store),
-            "scenario": self.service.default_scenario,
+            "now": self._clock.now(),
+            "jobs": len(self._service.store),
+            "scenario": self._service.default_scenario,
             "clock": clock,
         }
 
@@ -150,15 +249,15 @@ class Controller:
     def key(self, scope: Scope, key: str) -> dict[str, Any]:
         """A key's scenario, credits, spending and recent ledger entries."""
         self._own_key(scope, key)
-        self.service.sweep(key)  # jobs that ended since are refunded before the balance is read
-        ledger = self.service.ledger
+        self._service.sweep(key)  # jobs that ended since are refunded before the balance is read
+        ledger = self._service.ledger
         balance = ledger.balance(key)
         return {
             "key": key,
-            "scenario": self.service.store.tenant(key).scenario,
+            "scenario": self._service.store.tenant(key).scenario,
             "credits": None if balance is None else str(balance),
             "spent": str(ledger.spent(key)),
-            "jobs": len(self.service.store.jobs(key)),
+            "jobs": len(self._service.store.jobs(key)),
             "history": [entry.summary() for entry in ledger.entries(key)[-_HISTORY:]],
         }
 
@@ -176,19 +275,19 @@ class Controller:
             raise ApiError.invalid("credits", "credits must be a non-negative amount or null")
         if scenario is not UNSET:
             # Only the operator may load a scenario file by path; a key picks among known names.
-            if not scope.is_operator and scenario is not None and scenario not in self.service.scenarios:
-                allowed = sorted(self.service.scenarios)
+            if not scope.is_operator and scenario is not None and scenario not in self._service.scenarios:
+                allowed = sorted(self._service.scenarios)
                 raise ApiError.invalid("scenario", f"unknown scenario {scenario!r}", allowed=allowed)
-            self.service.set_tenant_scenario(key, scenario)
+            self._service.set_tenant_scenario(key, scenario)
         if credits is not UNSET:
-            self.service.ledger.set_balance(key, credits, at=self.state.clock.now())
+            self._service.ledger.set_balance(key, credits, at=self._clock.now())
         return self.key(scope, key)
 
     # --- records ------------------------------------------------------------------------------
 
     def journal(self, scope: Scope, *, since: int = 0, limit: int = 200, tail: bool = False) -> dict[str, Any]:
         """Journal entries after `since` (a seq): the oldest `limit` of them, or the newest with `tail`."""
-        entries = [e for e in self.state.journal.entries() if e.seq > since and scope.key in (None, e.tenant)]
+        entries = [e for e in self._journal.entries() if e.seq > since and scope.key in (None, e.tenant)]
         page = entries[-limit:] if tail else entries[:limit]
         more = not tail and len(entries) > limit
         return {
@@ -198,8 +297,6 @@ class Controller:
         }
 
     def deliveries(self, scope: Scope) -> list[dict[str, Any]]:
-        if self._deliveries is None:
-            return []
         return [delivery.summary() for delivery in self._deliveries.deliveries(scope.key)]
 
     # --- internals ----------------------------------------------------------------------------
@@ -207,7 +304,7 @@ class Controller:
     def _own_key(self, scope: Scope, key: str) -> None:
         if scope.key is not None and key != scope.key:
             raise ApiError(403, "An API key may only read or change its own settings")
-        if not is_accepted_key(key, self.state.config.api_keys):
+        if not is_accepted_key(key, self._api_keys):
             raise ApiError(404, "No such API key (keys look like sk-mg-v1-<64 hex>)", metadata={"param": "key"})
 
 
@@ -222,43 +319,3 @@ def _status(value: JobStatus | str) -> JobStatus:
     except ValueError:
         allowed = [status.value for status in JobStatus]
         raise ApiError.invalid("status", f"unknown status {value!r}", allowed=allowed) from None
-
-
-def job_summary(job: Job) -> dict[str, Any]:
-    """Everything the mock knows about a job, JSON-ready; `api` is what a poll would answer."""
-    return {
-        "id": job.id,
-        "key": job.tenant,
-        "model": job.model,
-        "scenario": job.scenario,
-        "status": job.status.value,
-        "created_at": job.created_at,
-        "entered_at": job.entered_at,
-        "polls": job.polls,
-        "downloads": job.downloads,
-        "cost": str(job.cost),
-        "error": job.error,
-        "generation_id": job.generation_id,
-        "outputs": job.outputs,
-        "aspect_ratio": job.aspect_ratio,
-        "prompt": job.request.get("prompt"),
-        "callback_url": job.request.get("callback_url"),
-        "phase": job.phase,
-        "timeline": [{"status": p.status.value, "seconds": p.seconds, "polls": p.polls} for p in job.timeline],
-        "api": render_job(job, job.base_url),
-    }
-
-
-def entry_summary(entry: Entry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "method": entry.method,
-        "path": entry.path,
-        "query": entry.query,
-        "status": entry.status,
-        "key": entry.tenant,
-        "job_id": entry.job_id,
-        "operation": entry.operation,
-        "headers": dict(entry.headers),
-    }

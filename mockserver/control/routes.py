@@ -7,6 +7,7 @@ key only). Every error is the API's envelope; none of this traffic goes into the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -16,116 +17,106 @@ from starlette.routing import Route
 
 import mockserver.control._params as params
 from mockserver._resources import control_document_path, dashboard_path
-from mockserver.control.controller import MAX_LIMIT, OPERATOR, Controller, Scope, job_summary
+from mockserver.control.controller import MAX_LIMIT, OPERATOR, Controller, Scope
+from mockserver.control.summaries import job_summary
 from mockserver.domain.errors import ApiError
-from mockserver.http.instance import MockState
 from mockserver.wire.auth import bearer_token, check_api_key, is_admin_token
 
-__all__ = ["control_routes"]
+__all__ = ["ControlApi", "control_routes"]
 
 PREFIX = "/_mock"
 
 
-def _controller(request: Request) -> Controller:
-    controller: Controller = request.app.state.control
-    return controller
+class ControlApi:
+    """The `/_mock/` handlers of one mock: each authenticates, parses and calls the `Controller`."""
 
+    def __init__(self, controller: Controller, *, admin_token: str, api_keys: Collection[str] | None) -> None:
+        self.controller = controller
+        self.admin_token = admin_token
+        self.api_keys = api_keys
 
-def _scope(request: Request) -> Scope:
-    state: MockState = request.app.state.mock
-    token = bearer_token(request.headers.get("authorization"))
-    if is_admin_token(token, state.admin_token):
-        return OPERATOR
-    try:
-        return Scope(check_api_key(token, state.config.api_keys))
-    except ApiError:
-        raise ApiError(401, "Invalid token: expected the admin token or an API key") from None
+    def _scope(self, request: Request) -> Scope:
+        token = bearer_token(request.headers.get("authorization"))
+        if is_admin_token(token, self.admin_token):
+            return OPERATOR
+        try:
+            return Scope(check_api_key(token, self.api_keys))
+        except ApiError:
+            raise ApiError(401, "Invalid token: expected the admin token or an API key") from None
 
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(self.controller.health())
 
-async def health(request: Request) -> Response:
-    return JSONResponse(_controller(request).health())
+    async def dashboard(self, request: Request) -> Response:
+        # The token travels in the URL fragment, which browsers never send; the page reads it itself.
+        return Response(
+            _read(dashboard_path()),
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
 
+    async def document(self, request: Request) -> Response:
+        return Response(_read(control_document_path()), media_type="application/yaml")
 
-async def dashboard(request: Request) -> Response:
-    # The token travels in the URL fragment, which browsers never send; the page reads it itself.
-    return Response(
-        _read(dashboard_path()),
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-    )
+    async def list_jobs(self, request: Request) -> Response:
+        scope = self._scope(request)
+        query = request.query_params
+        limit = params.integer(query, "limit", default=100, low=1, high=MAX_LIMIT)
+        jobs = self.controller.jobs(
+            scope, status=params.text(query, "status"), key=params.text(query, "key"), limit=limit
+        )
+        return JSONResponse({"jobs": [job_summary(job) for job in jobs]})
 
+    async def get_job(self, request: Request) -> Response:
+        job = self.controller.job(self._scope(request), request.path_params["job_id"])
+        return JSONResponse(job_summary(job))
 
-async def document(request: Request) -> Response:
-    return Response(_read(control_document_path()), media_type="application/yaml")
+    async def advance_job(self, request: Request) -> Response:
+        scope = self._scope(request)
+        body = params.fields(await params.json_object(request), {"status": str, "error": str})
+        job = self.controller.advance_job(scope, request.path_params["job_id"], body.get("status"), body.get("error"))
+        return JSONResponse(job_summary(job))
 
+    async def video(self, request: Request) -> Response:
+        data = self.controller.video(self._scope(request), request.path_params["job_id"])
+        return Response(data, media_type="video/mp4", headers={"Cache-Control": "no-store"})
 
-async def list_jobs(request: Request) -> Response:
-    scope = _scope(request)
-    query = request.query_params
-    limit = params.integer(query, "limit", default=100, low=1, high=MAX_LIMIT)
-    jobs = _controller(request).jobs(
-        scope, status=params.text(query, "status"), key=params.text(query, "key"), limit=limit
-    )
-    return JSONResponse({"jobs": [job_summary(job) for job in jobs]})
+    async def advance_clock(self, request: Request) -> Response:
+        scope = self._scope(request)
+        seconds = params.seconds(await params.json_object(request))
+        now = self.controller.advance_clock(scope, seconds)
+        return JSONResponse({"now": now, "advanced": seconds})
 
+    async def key(self, request: Request) -> Response:
+        # One handler for GET and PATCH, so a 405 on this path lists both in `Allow`.
+        scope, key = self._scope(request), request.path_params["key"]
+        if request.method == "GET":
+            return JSONResponse(self.controller.key(scope, key))
+        body = params.fields(await params.json_object(request), {"scenario": (str, type(None)), "credits": object})
+        changes: dict[str, Any] = {}
+        if "scenario" in body:
+            changes["scenario"] = body["scenario"]
+        if "credits" in body:
+            changes["credits"] = params.credits(body["credits"])
+        return JSONResponse(self.controller.update_key(scope, key, **changes))
 
-async def get_job(request: Request) -> Response:
-    job = _controller(request).job(_scope(request), request.path_params["job_id"])
-    return JSONResponse(job_summary(job))
+    async def reset(self, request: Request) -> Response:
+        self.controller.reset(self._scope(request))
+        return JSONResponse({"reset": True})
 
+    async def journal(self, request: Request) -> Response:
+        scope = self._scope(request)
+        query = request.query_params
+        page = self.controller.journal(
+            scope,
+            since=params.integer(query, "since", default=0, low=0, high=2**53),
+            limit=params.integer(query, "limit", default=200, low=1, high=MAX_LIMIT),
+            tail=params.flag(query, "tail"),
+        )
+        return JSONResponse(page)
 
-async def advance_job(request: Request) -> Response:
-    scope = _scope(request)
-    body = params.fields(await params.json_object(request), {"status": str, "error": str})
-    job = _controller(request).advance_job(scope, request.path_params["job_id"], body.get("status"), body.get("error"))
-    return JSONResponse(job_summary(job))
-
-
-async def video(request: Request) -> Response:
-    data = _controller(request).video(_scope(request), request.path_params["job_id"])
-    return Response(data, media_type="video/mp4", headers={"Cache-Control": "no-store"})
-
-
-async def advance_clock(request: Request) -> Response:
-    scope = _scope(request)
-    seconds = params.seconds(await params.json_object(request))
-    now = _controller(request).advance_clock(scope, seconds)
-    return JSONResponse({"now": now, "advanced": seconds})
-
-
-async def key(request: Request) -> Response:
-    # One handler for GET and PATCH, so a 405 on this path lists both in `Allow`.
-    scope, key = _scope(request), request.path_params["key"]
-    if request.method == "GET":
-        return JSONResponse(_controller(request).key(scope, key))
-    body = params.fields(await params.json_object(request), {"scenario": (str, type(None)), "credits": object})
-    changes: dict[str, Any] = {}
-    if "scenario" in body:
-        changes["scenario"] = body["scenario"]
-    if "credits" in body:
-        changes["credits"] = params.credits(body["credits"])
-    return JSONResponse(_controller(request).update_key(scope, key, **changes))
-
-
-async def reset(request: Request) -> Response:
-    _controller(request).reset(_scope(request))
-    return JSONResponse({"reset": True})
-
-
-async def journal(request: Request) -> Response:
-    scope = _scope(request)
-    query = request.query_params
-    page = _controller(request).journal(
-        scope,
-        since=params.integer(query, "since", default=0, low=0, high=2**53),
-        limit=params.integer(query, "limit", default=200, low=1, high=MAX_LIMIT),
-        tail=params.flag(query, "tail"),
-    )
-    return JSONResponse(page)
-
-
-async def webhooks(request: Request) -> Response:
-    return JSONResponse({"deliveries": _controller(request).deliveries(_scope(request))})
+    async def webhooks(self, request: Request) -> Response:
+        return JSONResponse({"deliveries": self.controller.deliveries(self._scope(request))})
 
 
 @cache
@@ -134,18 +125,19 @@ def _read(path: Any) -> bytes:
     return data
 
 
-def control_routes() -> list[Route]:
+def control_routes(controller: Controller, *, admin_token: str, api_keys: Collection[str] | None = None) -> list[Route]:
+    api = ControlApi(controller, admin_token=admin_token, api_keys=api_keys)
     return [
-        Route(f"{PREFIX}/", dashboard, methods=["GET"]),
-        Route(f"{PREFIX}/health", health, methods=["GET"]),
-        Route(f"{PREFIX}/openapi.yaml", document, methods=["GET"]),
-        Route(f"{PREFIX}/jobs", list_jobs, methods=["GET"]),
-        Route(f"{PREFIX}/jobs/{{job_id}}", get_job, methods=["GET"]),
-        Route(f"{PREFIX}/jobs/{{job_id}}/advance", advance_job, methods=["POST"]),
-        Route(f"{PREFIX}/jobs/{{job_id}}/video", video, methods=["GET"]),
-        Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
-        Route(f"{PREFIX}/keys/{{key}}", key, methods=["GET", "PATCH"]),
-        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
-        Route(f"{PREFIX}/journal", journal, methods=["GET"]),
-        Route(f"{PREFIX}/webhooks", webhooks, methods=["GET"]),
+        Route(f"{PREFIX}/", api.dashboard, methods=["GET"]),
+        Route(f"{PREFIX}/health", api.health, methods=["GET"]),
+        Route(f"{PREFIX}/openapi.yaml", api.document, methods=["GET"]),
+        Route(f"{PREFIX}/jobs", api.list_jobs, methods=["GET"]),
+        Route(f"{PREFIX}/jobs/{{job_id}}", api.get_job, methods=["GET"]),
+        Route(f"{PREFIX}/jobs/{{job_id}}/advance", api.advance_job, methods=["POST"]),
+        Route(f"{PREFIX}/jobs/{{job_id}}/video", api.video, methods=["GET"]),
+        Route(f"{PREFIX}/clock/advance", api.advance_clock, methods=["POST"]),
+        Route(f"{PREFIX}/keys/{{key}}", api.key, methods=["GET", "PATCH"]),
+        Route(f"{PREFIX}/reset", api.reset, methods=["POST"]),
+        Route(f"{PREFIX}/journal", api.journal, methods=["GET"]),
+        Route(f"{PREFIX}/webhooks", api.webhooks, methods=["GET"]),
     ]

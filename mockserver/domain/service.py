@@ -57,9 +57,17 @@ class MockService:
         self.max_concurrent_jobs = max_concurrent_jobs
         self.speed = speed  # real Retry-After seconds = mock seconds / speed
         self._validator = validator
-        self.listeners: list[TransitionListener] = []
+        self._listeners: list[TransitionListener] = []
         self.submit_checks: list[SubmitCheck] = []
         self.default_scenario = self.add_scenario(default_scenario)
+
+    def on_transition(self, listener: TransitionListener) -> None:
+        """Call `listener(job, transition)` after every status change from now on."""
+        self._listeners.append(listener)
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._listeners)
 
     def add_scenario(self, name_or_path: str) -> str:
         """Make a built-in or a scenario file usable by name; returns the name to use."""
@@ -89,17 +97,17 @@ class MockService:
     # --- the four operations -------------------------------------------------------------
 
     def submit(
-        self, tenant: str, body: Any, scenario_name: str | None = None, base_url: str = "", text: str | None = None
+        self, tenant: str, body: Any, *, scenario: str | None = None, base_url: str = "", text: str | None = None
     ) -> Job:
         """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
         read from, if the caller has it; the job keeps that text, or `body` written out."""
-        key = self.scenario_key(tenant, scenario_name)
-        scenario = self.scenarios[key]
+        key = self.scenario_key(tenant, scenario)
+        timeline_of = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
         for check in self.submit_checks:
             check(request)
-        self._inject_faults(scenario, "submit", tenant)
+        self._inject_faults(timeline_of, "submit", tenant)
         now = self.clock.now()
         self._throttle(tenant, now)
         cost, _sku = price_job(spec.model, spec.variant)
@@ -108,7 +116,7 @@ class MockService:
             self.ledger.charge(tenant, job_id, cost, now)
         except InsufficientCredits as exc:
             raise _payment_required(exc) from None
-        timeline = scenario.timeline(self.seed, job_id)
+        timeline = timeline_of.timeline(self.seed, job_id)
         if text is None:
             text = request_text(request)
         job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
@@ -231,7 +239,7 @@ class MockService:
         for transition in transitions:
             if transition.new in _REFUNDED:
                 self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
-            for listener in self.listeners:
+            for listener in self._listeners:
                 listener(job, transition)
 
     def _throttle(self, tenant: str, now: float) -> None:

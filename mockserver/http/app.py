@@ -29,16 +29,16 @@ from mockserver.http.content import VideoLibrary
 from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
-from mockserver.http.instance import MockState
+from mockserver.http.instance import Instance
 from mockserver.persistence.sink import NullSink
 from mockserver.persistence.state_file import StateFile
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token
 
-__all__ = ["create_app", "build_state", "mock_state", "mock_controller"]
+__all__ = ["MockApp", "build_instance", "create_app", "mock_controller"]
 
 
-def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> MockState:
+def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> Instance:
     sink = state_file or NullSink()
     document = load_document()
     service = MockService(
@@ -55,7 +55,7 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
     journal = Journal(config.journal_size, sink)
-    state = MockState(
+    state = Instance(
         config=config,
         clock=clock,
         service=service,
@@ -71,7 +71,7 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
     return state
 
 
-def _restore(state: MockState, state_file: StateFile) -> None:
+def _restore(state: Instance, state_file: StateFile) -> None:
     restored = state_file.load()
     service = state.service
     for name in {job.scenario for job in restored.jobs} | {s for s in restored.scenarios.values() if s}:
@@ -100,8 +100,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    # Only a served app has a lifespan; in-process tests call `state.webhooks.pump()` themselves.
-    state = mock_state(app)
+    # Only a served app has a lifespan; in-process tests call `instance.webhooks.pump()` themselves.
+    assert isinstance(app, MockApp)
+    state = app.instance
     pump = asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump")
     try:
         yield
@@ -119,6 +120,8 @@ class MockApp(Starlette):
     """
 
     guard: Guard
+    instance: Instance  # the wiring of this mock (shell-internal)
+    controller: Controller  # the one front object: what /_mock/, the plugin and tests call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -132,32 +135,31 @@ class MockApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
+def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
     state_file = StateFile(config.state_path, journal_size=config.journal_size) if config.state_path else None
     if clock is None:
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
-    state = build_state(config, clock, state_file)
+    state = build_instance(config, clock, state_file)
+    controller = state.controller
     app = MockApp(
-        routes=[*document_routes(), *control_routes()],
+        routes=[
+            *document_routes(state.document),
+            *control_routes(controller, admin_token=state.admin_token, api_keys=config.api_keys),
+        ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan,
     )
     # The Guard journals and envelopes every HTTP request, the vendor routes' and Starlette's.
     app.guard = Guard(app.framework, state=state)
-    app.state.mock = state
-    app.state.control = Controller(state, deliveries=state.webhooks)
+    app.instance = state
+    app.controller = controller
     return app
-
-
-def mock_state(app: Starlette) -> MockState:
-    """The state behind an app made by `create_app` (store, clock, journal, service)."""
-    state: MockState = app.state.mock
-    return state
 
 
 def mock_controller(app: Starlette) -> Controller:
     """The operator's controls of an app made by `create_app` (what `/_mock/` and the plugin call)."""
-    controller: Controller = app.state.control
-    return controller
+    if not isinstance(app, MockApp):
+        raise TypeError(f"not an app made by mockserver.create_app: {app!r}")
+    return app.controller

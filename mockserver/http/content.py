@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mockserver._resources import videos_dir
 from mockserver.domain.errors import ApiError
+from mockserver.domain.jobs import Job
 
 __all__ = ["Video", "VideoLibrary", "byte_range"]
 
@@ -46,6 +47,10 @@ class VideoLibrary:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         self._videos = {ratio: Video(folder / item["file"]) for ratio, item in manifest["files"].items()}
         self._fallback = self._videos[manifest["fallback"]]
+
+    def video_of(self, job: Job) -> bytes:
+        """The bytes a completed job downloads as (the control API's player)."""
+        return self.for_ratio(job.aspect_ratio).data
 
     def for_ratio(self, aspect_ratio: str) -> Video:
         return self._videos.get(aspect_ratio, self._fallback)

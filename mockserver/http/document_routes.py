@@ -1,4 +1,4 @@
-"""The contract itself, served next to the API it describes (the API's routes are in `api.py`)."""
+"""The contract itself, served next to the API it describes (the API's routes are in `vendor.py`)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver.http.instance import MockState
+from mockserver.http.documents import Document
 
 __all__ = ["document_routes"]
 
 
-def _state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
+def document_routes(document: Document) -> list[Route]:
+    async def document_yaml(request: Request) -> Response:
+        return Response(document.text, media_type="application/yaml")
 
+    async def document_json(request: Request) -> Response:
+        return Response(document.json_bytes, media_type="application/json")
 
-async def document_yaml(request: Request) -> Response:
-    return Response(_state(request).document.text, media_type="application/yaml")
-
-
-async def document_json(request: Request) -> Response:
-    return Response(_state(request).document.json_bytes, media_type="application/json")
-
-
-def document_routes() -> list[Route]:
     return [
         Route("/openapi.yaml", document_yaml, methods=["GET"]),
         Route("/openapi.json", document_json, methods=["GET"]),

@@ -4,7 +4,7 @@
   else goes through Starlette.
 
 - Exceptions that escape a route become a 500 envelope (never a stack trace) and are kept in
-  `MockState.errors`, so the pytest plugin can re-raise them in the test that caused them.
+  `Instance.errors`, so the pytest plugin can re-raise them in the test that caused them.
 - An error response that is not JSON (Starlette's own plain-text answers) is rewritten into
   the envelope, keeping headers such as `Allow` and `Content-Range`.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
-from mockserver.http.instance import MockState
+from mockserver.http.instance import Instance
 from mockserver.http.vendor import (
     Headers,
     Route,
@@ -59,7 +59,7 @@ def _tenant(authorization: bytes | None) -> str | None:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, *, state: MockState) -> None:
+    def __init__(self, app: ASGIApp, *, state: Instance) -> None:
         self.app = app
         self.state = state
         self.vendor = VendorApi(state)

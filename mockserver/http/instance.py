@@ -1,10 +1,16 @@
-"""Everything one mock instance holds, built once by `create_app` and reachable from its app."""
+"""Everything one mock instance holds, built once by `create_app`: the shell's own wiring.
+
+Nothing outside `mockserver.http` reaches in here: tests, `contracts/` and `bench/` steer the mock
+through `instance.controller` (`mockserver.mock_controller(app)`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from mockserver.config import MockConfig
+from mockserver.control.controller import Controller
 from mockserver.domain.clock import Clock
 from mockserver.domain.journal import Journal
 from mockserver.domain.service import MockService
@@ -14,11 +20,11 @@ from mockserver.persistence.sink import NullSink, StateSink
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token
 
-__all__ = ["MockState"]
+__all__ = ["Instance"]
 
 
 @dataclass
-class MockState:
+class Instance:
     config: MockConfig
     clock: Clock
     service: MockService
@@ -42,3 +48,18 @@ class MockState:
         self.journal.clear()
         self.webhooks.reset()
         self.errors.clear()
+
+    @cached_property
+    def controller(self) -> Controller:
+        """The one front object over this instance (what `/_mock/`, the plugin and tests call)."""
+        return Controller(
+            service=self.service,
+            journal=self.journal,
+            clock=self.clock,
+            api_keys=self.config.api_keys,
+            videos=self.videos,
+            deliveries=self.webhooks,
+            reset=self.reset,
+            clock_moved=lambda: self.sink.clock_moved(self.clock),
+            errors=self.errors,
+        )

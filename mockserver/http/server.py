@@ -10,9 +10,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from mockserver.config import MockConfig
+from mockserver.control.controller import Controller
 from mockserver.domain.clock import Clock
-from mockserver.http.app import create_app, mock_state
-from mockserver.http.instance import MockState
+from mockserver.http.app import MockApp, create_app
 
 __all__ = ["MockServer"]
 
@@ -47,8 +47,11 @@ class MockServer:
         self._thread: threading.Thread | None = None
 
     @property
-    def state(self) -> MockState:
-        return mock_state(self.app)
+    def controller(self) -> Controller:
+        """The one front object of the served mock (the same as `/_mock/`)."""
+        if not isinstance(self.app, MockApp):
+            raise TypeError("this server runs an app not made by mockserver.create_app")
+        return self.app.controller
 
     @property
     def port(self) -> int:

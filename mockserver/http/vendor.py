@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from mockserver.domain.errors import ApiError
 from mockserver.domain.requests import parse_json, read_body, whole_body
 from mockserver.http.content import byte_range
-from mockserver.http.instance import MockState
+from mockserver.http.instance import Instance
 from mockserver.wire.auth import bearer_token, check_api_key
 from mockserver.wire.render import job_bytes, json_bytes, submitted_bytes
 
@@ -55,7 +55,7 @@ class _Disconnected(Exception):
 class VendorApi:
     """The four operations: `answer` turns a matched request into its reply; the Guard sends it."""
 
-    def __init__(self, state: MockState) -> None:
+    def __init__(self, state: Instance) -> None:
         self.state = state
         # What a client sends on every request, resolved once: Authorization -> accepted key,
         # (scheme, Host) -> base URL. Bounded: a fuzzer's thousand hosts only start them over.
@@ -82,7 +82,9 @@ class VendorApi:
         raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
         body, text = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
-        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text)
+        job = state.service.submit(
+            tenant, body, scenario=_header(headers, b"x-mock-scenario"), base_url=base, text=text
+        )
         return 202, submitted_bytes(job, base), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # httpx (~50 ms with what it pulls in) loads on the first del
 
 __all__ = ["WebhookConfigError", "WebhookDispatcher"]
 
-log = logging.getLogger("mockserver.domain.jobs")
+log = logging.getLogger("mockserver.jobs")
 
 _MAX_KEPT_ERRORS = 100  # a pump failing every 100 ms must not grow state.errors forever
 
@@ -112,7 +112,7 @@ class WebhookDispatcher:
     def _watch(self) -> None:
         if not self._watching:
             self._watching = True
-            self._service.listeners.append(self._on_transition)
+            self._service.on_transition(self._on_transition)
 
     def _on_transition(self, job: Job, transition: Transition) -> None:
         if not transition.new.terminal:

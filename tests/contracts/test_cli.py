@@ -52,7 +52,7 @@ def test_the_mock_keeps_the_contract(live_mock: MockServer, capsys: pytest.Captu
         assert "2" in out.split(operation, 1)[1].splitlines()[0]  # answered some 2xx
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("tests") == "4"
-    assert not live_mock.state.errors
+    assert not live_mock.controller.errors
 
 
 @pytest.mark.parametrize(

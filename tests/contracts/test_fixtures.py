@@ -83,7 +83,7 @@ def test_errors_inside_the_mock_are_kept_for_the_test(mock: ModelGatesMock) -> N
         raise RuntimeError("bug inside the mock")
 
     job = mock.client.post("/videos", json=BODY, headers=mock.headers).json()
-    mock.state.service.listeners.append(boom)
+    mock.control.on_transition(boom)
     mock.clock.advance(600)  # the bare clock: the job moves on when polled
     assert mock.client.get(job["polling_url"], headers=mock.headers).status_code == 500
     with pytest.raises(RuntimeError, match="bug inside the mock"):

@@ -215,7 +215,7 @@ def test_errors_inside_the_mock_are_reraised_at_teardown(pytester: pytest.Pytest
         def test_boom(modelgates_mock):
             def boom(job, transition):
                 raise RuntimeError("bug inside the mock")
-            modelgates_mock.state.service.listeners.append(boom)
+            modelgates_mock.control.on_transition(boom)
             auth = modelgates_mock.headers
             job = modelgates_mock.client.post("/videos", json={"model": "google/veo-3.1-lite", "prompt": "x"},
                                               headers=auth).json()

@@ -25,8 +25,8 @@ PINNED = pinned_job_schema(SUITE)
 @pytest.fixture(autouse=True)
 def _no_errors_inside_the_mock() -> Iterator[None]:
     yield
-    errors = list(SUITE.state.errors)
-    SUITE.state.errors.clear()
+    errors = list(SUITE.control.errors)
+    SUITE.control.errors.clear()
     if errors:
         raise errors[0]
 

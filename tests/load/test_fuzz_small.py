@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bench.fuzz import check_healthy, fuzz
-from mockserver import MockConfig, MockServer, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import MockConfig, MockServer, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
 
 
 def test_garbage_in_process_never_gets_a_5xx_and_every_error_is_an_envelope() -> None:
@@ -16,7 +16,7 @@ def test_garbage_in_process_never_gets_a_5xx_and_every_error_is_an_envelope() ->
     assert report.cases == 800
     assert max(report.statuses) < 500
     assert {400, 401, 404, 405} <= set(report.statuses)  # the junk did reach the error paths
-    assert mock_state(app).errors == []
+    assert mock_controller(app).errors == []
 
 
 def test_garbage_on_a_live_server_leaves_it_healthy() -> None:
@@ -27,7 +27,7 @@ def test_garbage_on_a_live_server_leaves_it_healthy() -> None:
         report = fuzz(http, seed=2, count=400, deadline=60)
         assert report.failures == []
         assert check_healthy(http, new_api_key("after")) is None
-        assert server.state.errors == []
+        assert server.controller.errors == []
     assert max(report.statuses) < 500
 
 
@@ -36,7 +36,7 @@ def _submit_raw(body: bytes) -> httpx.Response:
     headers = {"Authorization": f"Bearer {new_api_key(3)}", "Content-Type": "application/json"}
     with httpx.Client(transport=SyncASGITransport(app), base_url="http://testserver") as http:
         response = http.post("/api/v1/videos", content=body, headers=headers)
-    assert mock_state(app).errors == []
+    assert mock_controller(app).errors == []
     return response
 
 

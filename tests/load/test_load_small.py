@@ -12,8 +12,8 @@ def test_mixed_scenarios_under_concurrency_lose_nothing() -> None:
     clock = VirtualClock()
     with MockServer(MockConfig(), clock=clock) as server:
         report = asyncio.run(run_load(server.base_url, clients=20, jobs=100, deadline=60, advance=clock.advance))
-        assert not server.state.errors, server.state.errors
-        assert len(server.state.service.store) == 100
+        assert not server.controller.errors, server.controller.errors
+        assert server.controller.job_count == 100
     assert report.unexpected == []
     assert report.wrong_terminal == []
     assert report.cross_tenant_reads == 0

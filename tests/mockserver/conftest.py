@@ -20,7 +20,7 @@ def make_api() -> Iterator[Callable[..., Api]]:
 
     yield make
     for api in made:
-        assert not api.state.errors, f"the mock raised internally: {api.state.errors!r}"
+        assert not api.control.errors, f"the mock raised internally: {api.control.errors!r}"
         api.close()
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
-from mockserver.http.instance import MockState
+from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
+from mockserver.http.instance import Instance
 
 BASE = "http://testserver/api/v1"
 SEED_000_BODY: dict[str, Any] = {
@@ -21,12 +21,13 @@ SEED_000_BODY: dict[str, Any] = {
 
 
 class Api:
-    """A sync client bound to one in-process mock, with its clock and state at hand."""
+    """A sync client bound to one in-process mock, with its clock and controller at hand."""
 
     def __init__(self, scenario: str = "happy", seed: int = 0, **config: Any) -> None:
         self.clock = VirtualClock()
         self.app = create_app(MockConfig(scenario=scenario, seed=seed, **config), clock=self.clock)
-        self.state: MockState = mock_state(self.app)
+        self.control = mock_controller(self.app)  # the front object tests steer the mock by
+        self.instance: Instance = self.app.instance  # the wiring, for tests of one component
         self.key = new_api_key(seed)
         self.http = httpx.Client(
             transport=SyncASGITransport(self.app), base_url=BASE, headers={"Authorization": f"Bearer {self.key}"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.domain.journal import Entry
 from tests.mockserver.helpers import BASE, SEED_000_BODY
 
@@ -47,9 +47,10 @@ class Hooks:
         settings.setdefault("webhook_secret", SECRET)
         self.clock = VirtualClock()
         self.app = create_app(MockConfig(scenario=scenario, **settings), clock=self.clock)
-        self.state = mock_state(self.app)
+        self.control = mock_controller(self.app)
+        self.instance = self.app.instance
         self.receiver = Receiver(self.clock, *answers)
-        self.state.webhooks.transport = httpx.MockTransport(self.receiver)
+        self.instance.webhooks.transport = httpx.MockTransport(self.receiver)
         self.key = new_api_key(0)
         self.http = httpx.Client(
             transport=SyncASGITransport(self.app), base_url=BASE, headers={"Authorization": f"Bearer {self.key}"}
@@ -67,7 +68,7 @@ class Hooks:
         return str(response.json()["id"])
 
     def pump(self) -> int:
-        return asyncio.run(self.state.webhooks.pump())
+        return asyncio.run(self.instance.webhooks.pump())
 
     def run(self, seconds: float) -> int:
         """Move the clock on, then send what is due; returns the attempts made."""
@@ -75,7 +76,7 @@ class Hooks:
         return self.pump()
 
     def webhook_entries(self) -> list[Entry]:
-        return [entry for entry in self.state.journal.entries() if entry.operation == "webhook"]
+        return [entry for entry in self.control.journal_entries() if entry.operation == "webhook"]
 
     def close(self) -> None:
         self.http.close()

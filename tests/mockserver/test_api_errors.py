@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver.http.app import mock_state
+from mockserver.http.app import mock_controller
 from tests.mockserver.helpers import Api, assert_envelope
 
 
@@ -36,11 +36,11 @@ def test_an_unexpected_exception_is_a_500_envelope_and_is_kept_for_the_test(api:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    api.state.service.poll = explode  # type: ignore[method-assign]
+    api.instance.service.poll = explode  # type: ignore[method-assign]
     response = api.poll("whatever")
     error = assert_envelope(response, 500)
     assert error["message"] == "Internal Server Error" and "boom" not in response.text
-    assert isinstance(api.state.errors.pop(), RuntimeError)
+    assert isinstance(api.control.errors.pop(), RuntimeError)
 
 
 def test_the_document_is_served(api: Api) -> None:
@@ -62,4 +62,4 @@ def test_public_base_url_shapes_polling_and_content_urls() -> None:
             headers={"Authorization": f"Bearer {new_api_key(0)}"},
         )
     assert response.json()["polling_url"].startswith("https://mock.example/api/v1/videos/")
-    assert not mock_state(app).errors
+    assert not mock_controller(app).errors

@@ -18,7 +18,7 @@ def test_rate_limited_first_submit_is_429_with_headers_then_success(make_api: Ca
     assert int(first.headers["x-ratelimit-limit"]) > 0
     assert int(first.headers["x-ratelimit-reset"]) == int((api.clock.now() + 2) * 1000)
     assert api.submit().status_code == 202
-    assert len(api.state.service.store) == 1
+    assert api.control.job_count == 1
 
 
 def test_success_answers_carry_no_rate_limit_headers(api: Api) -> None:
@@ -32,7 +32,7 @@ def test_insufficient_credits_is_402_on_every_submit_and_creates_nothing(make_ap
         error = assert_envelope(api.submit(), 402)
         assert error["message"] == "Insufficient credits. Add more using https://modelgates.ai/credits"
         assert error["metadata"] == {"error_type": "payment_required"}
-    assert len(api.state.service.store) == 0
+    assert api.control.job_count == 0
 
 
 def test_flaky_poll_fails_every_third_poll_without_losing_state(make_api: Callable[..., Api]) -> None:
@@ -40,7 +40,7 @@ def test_flaky_poll_fails_every_third_poll_without_losing_state(make_api: Callab
     job_id = api.job_id()
     statuses = [api.poll(job_id).status_code for _ in range(9)]
     assert statuses == [200, 200, 500] * 3
-    assert api.state.service.store.get(None, job_id).polls == 6  # type: ignore[union-attr]
+    assert api.control.stored(job_id).polls == 6  # type: ignore[union-attr]
     api.clock.advance(3600)
     assert api.poll(job_id).json()["status"] == "completed"
 
@@ -68,7 +68,7 @@ def test_the_journal_records_every_request_with_virtual_time(make_api: Callable[
     job_id = api.job_id()
     api.poll(job_id)
     api.http.get("/nowhere")
-    entries = api.state.journal.entries()
+    entries = api.control.journal_entries()
     assert [(e.operation, e.status) for e in entries] == [("submit", 429), ("submit", 202), ("poll", 200), (None, 404)]
     assert entries[0].headers == {"retry-after": "2"} and entries[1].at - entries[0].at == 2
     assert entries[2].job_id == job_id and entries[2].tenant == api.key

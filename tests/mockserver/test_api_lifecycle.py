@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import MockConfig, Scope, VirtualClock, create_app, mock_controller, new_api_key
 from tests.mockserver.helpers import BASE, SEED_000_BODY, Api, assert_envelope
 
 
@@ -78,7 +78,7 @@ def test_header_picks_the_jobs_scenario_and_the_job_keeps_it(api: Api) -> None:
 
 
 def test_per_key_scenario_applies_to_that_key_only(api: Api) -> None:
-    api.state.service.set_tenant_scenario(api.key, "cancel")
+    api.control.set_scenario(api.key, "cancel")
     job_id = api.job_id()
     api.clock.advance(3600)
     assert api.poll(job_id).json()["status"] == "cancelled"
@@ -120,7 +120,7 @@ def test_another_keys_job_is_404_and_unchanged(api: Api) -> None:
     other = {"Authorization": f"Bearer {new_api_key('someone else')}"}
     for path in (f"/videos/{job_id}", f"/videos/{job_id}/content"):
         assert_envelope(api.http.get(path, headers=other), 404)
-    assert api.state.service.store.get(api.key, job_id).polls == 0  # type: ignore[union-attr]
+    assert api.control.stored(job_id).polls == 0  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_auth_failures_are_401(headers: dict[str, str], message: str) -> None:
             http.get("/videos/abc/content"),
         ):
             assert assert_envelope(response, 401)["message"].startswith(message)
-    assert len(mock_state(app).service.store) == 0
+    assert mock_controller(app).job_count == 0
 
 
 def test_configured_key_list_refuses_other_valid_looking_keys() -> None:
@@ -167,9 +167,9 @@ def test_models_is_public_and_lists_the_catalog(api: Api) -> None:
 
 def test_force_and_inspect_drive_a_job_without_time(api: Api) -> None:
     job_id = api.job_id()
-    api.state.service.force(api.key, job_id)
+    api.control.advance_job(Scope(api.key), job_id)
     assert api.poll(job_id).json()["status"] == "in_progress"
-    api.state.service.force(api.key, job_id, error="Provider exploded", status=None)
+    api.control.advance_job(Scope(api.key), job_id, error="Provider exploded", status=None)
     body = api.poll(job_id).json()
     assert body["status"] == "failed" and body["error"] == "Provider exploded"
 
@@ -196,4 +196,4 @@ def test_a_job_made_under_a_scenario_file_keeps_working(tmp_path: Path) -> None:
         job_id = http.post("/videos", json=SEED_000_BODY).json()["id"]
         answers = [http.get(f"/videos/{job_id}").json() for _ in range(3)]
     assert [a["status"] for a in answers] == ["pending", "pending", "failed"] and answers[-1]["error"] == "Nope"
-    assert not mock_state(app).errors
+    assert not mock_controller(app).errors

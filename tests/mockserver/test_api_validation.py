@@ -48,7 +48,7 @@ def test_schema_violations_name_the_field(api: Api, payload: Any, param: str) ->
     assert error["metadata"]["error_type"] == "invalid_request"
     assert error["metadata"]["param"] == param
     assert param in error["message"] or param == "body"
-    assert len(api.state.service.store) == 0
+    assert api.control.job_count == 0
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_catalog_rules_name_the_parameter_and_the_allowed_values(
     assert error["metadata"]["param"] == param
     if allowed is not None:
         assert error["metadata"]["allowed"] == allowed
-    assert len(api.state.service.store) == 0
+    assert api.control.job_count == 0
 
 
 def test_unknown_model_lists_every_model(api: Api) -> None:
@@ -139,7 +139,7 @@ def test_wrong_content_type(api: Api, content_type: str | None) -> None:
 
 
 def test_oversized_body_is_refused_before_it_is_read_whole(api: Api) -> None:
-    huge = body(prompt="x" * (api.state.config.max_body_bytes + 1))
+    huge = body(prompt="x" * (api.instance.config.max_body_bytes + 1))
     assert assert_envelope(api.submit(huge), 400)["metadata"]["param"] == "body"
 
 
@@ -164,7 +164,7 @@ def test_unknown_provider_slugs_and_data_urls_are_accepted(api: Api) -> None:
 
 def test_size_alone_is_interchangeable_with_resolution_and_aspect_ratio(api: Api) -> None:
     job_id = api.job_id(body(size="1080x1920", resolution=..., aspect_ratio=...))
-    assert api.state.service.store.get(None, job_id).aspect_ratio == "9:16"  # type: ignore[union-attr]
+    assert api.control.stored(job_id).aspect_ratio == "9:16"  # type: ignore[union-attr]
 
 
 def test_unknown_scenario_header_is_refused_with_the_choices(api: Api) -> None:

@@ -14,7 +14,6 @@ import yaml
 
 from mockserver import (
     OPERATOR,
-    Controller,
     MockConfig,
     Scope,
     SyncASGITransport,
@@ -22,11 +21,9 @@ from mockserver import (
     VirtualClock,
     create_app,
     mock_controller,
-    mock_state,
     new_api_key,
 )
 from mockserver._resources import control_document_path
-from mockserver.http.instance import MockState
 from tests.mockserver.helpers import SEED_000_BODY, assert_envelope
 
 ADMIN = "mg-admin-" + "ab" * 16
@@ -55,7 +52,8 @@ class Control:
     def __init__(self, **config: Any) -> None:
         self.clock = VirtualClock()
         self.app = create_app(MockConfig(admin_token=ADMIN, **config), clock=self.clock)
-        self.state: MockState = mock_state(self.app)
+        self.control = self.app.controller
+        self.instance = self.app.instance
         self.http = httpx.Client(transport=SyncASGITransport(self.app), base_url="http://testserver")
         self.checked = 0
 
@@ -84,7 +82,7 @@ class Control:
 def ctl() -> Iterator[Control]:
     control = Control()
     yield control
-    assert not control.state.errors, control.state.errors
+    assert not control.control.errors, control.control.errors
     control.http.close()
 
 
@@ -161,12 +159,12 @@ def test_a_key_sees_and_steers_only_its_own_jobs(ctl: Control) -> None:
         error = assert_envelope(ctl.call(method, path, token=KEY_A), 404)  # as on the vendor API: no leak
         assert error["message"] == "Resource not found"
     assert ctl.ok("POST", f"/_mock/jobs/{mine}/advance", token=KEY_A)["status"] == "in_progress"
-    assert ctl.state.service.inspect(None, theirs).status.value == "pending"
+    assert ctl.control.job(OPERATOR, theirs).status.value == "pending"
     assert_envelope(ctl.call("GET", f"/_mock/keys/{KEY_B}", token=KEY_A), 403)
     assert_envelope(ctl.call("PATCH", f"/_mock/keys/{KEY_B}", token=KEY_A, json={"credits": "0"}), 403)
     assert_envelope(ctl.call("POST", "/_mock/reset", token=KEY_A), 403)
     assert_envelope(ctl.call("POST", "/_mock/clock/advance", token=KEY_A, json={"seconds": 5}), 403)
-    assert len(ctl.state.service.store) == 2
+    assert ctl.control.job_count == 2
 
 
 def test_the_journal_is_scoped_paged_and_never_records_control_traffic(ctl: Control) -> None:
@@ -198,7 +196,7 @@ def test_advancing_jobs_and_the_clock(ctl: Control) -> None:
     moved = ctl.ok("POST", "/_mock/clock/advance", json={"seconds": 3600})
     assert moved == {"now": before + 3600, "advanced": 3600.0}
     # The sweep moved the job on without anyone polling it.
-    assert other not in ctl.state.service.store.unfinished()
+    assert ctl.control.stored(other).status.terminal  # type: ignore[union-attr]
     assert ctl.ok("POST", f"/_mock/jobs/{ctl.submit(KEY_A)}/advance", json={"status": "completed"})["outputs"] == 1
 
 
@@ -209,7 +207,7 @@ def test_the_video_route_serves_completed_jobs_without_counting_a_download(ctl: 
     ctl.clock.advance(3600)
     video = ctl.call("GET", f"/_mock/jobs/{job_id}/video", token=KEY_A)
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
-    assert video.content == ctl.state.videos.for_ratio("16:9").data and video.content[4:8] == b"ftyp"
+    assert video.content == ctl.instance.videos.for_ratio("16:9").data and video.content[4:8] == b"ftyp"
     assert ctl.ok("GET", f"/_mock/jobs/{job_id}")["downloads"] == 0
 
 
@@ -302,7 +300,7 @@ def test_unknown_keys_paths_and_methods_are_envelopes(ctl: Control) -> None:
     response = ctl.http.delete(f"/_mock/keys/{KEY_A}", headers={"Authorization": f"Bearer {ADMIN}"})
     assert_envelope(response, 405)
     assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "PATCH"}
-    assert ctl.state.journal.entries() == []
+    assert ctl.control.journal_entries() == []
 
 
 def test_a_tenant_may_only_pick_known_scenarios_the_operator_may_load_files(ctl: Control, tmp_path: Any) -> None:
@@ -359,7 +357,7 @@ class _Deliveries:
 def test_webhook_deliveries_come_from_the_source_in_the_callers_scope(ctl: Control) -> None:
     assert ctl.ok("GET", "/_mock/webhooks") == {"deliveries": []}  # no dispatcher wired: nothing
     source = _Deliveries()
-    ctl.app.state.control = Controller(ctl.state, deliveries=source)
+    ctl.instance.webhooks.deliveries = source.deliveries  # type: ignore[method-assign]
     assert len(ctl.ok("GET", "/_mock/webhooks")["deliveries"]) == 2
     assert [d["key"] for d in ctl.ok("GET", "/_mock/webhooks", token=KEY_B)["deliveries"]] == [KEY_B]
     assert source.asked == [None, KEY_B]
@@ -391,5 +389,5 @@ def test_the_system_clock_skips_ahead_but_never_back() -> None:
 
 
 def test_a_random_admin_token_is_made_per_app() -> None:
-    first, second = (mock_state(create_app(clock=VirtualClock())).admin_token for _ in range(2))
+    first, second = (create_app(clock=VirtualClock()).instance.admin_token for _ in range(2))
     assert re.fullmatch(r"mg-admin-[0-9a-f]{32}", first) and first != second

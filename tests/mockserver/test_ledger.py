@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from faker import Faker
 
-from mockserver import new_api_key
+from mockserver import OPERATOR, new_api_key
 from mockserver.domain.ledger import InsufficientCredits, Ledger
 from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
 
@@ -48,10 +48,10 @@ def test_spending_down_gets_402_on_exactly_the_first_job_it_cannot_afford(
         accepted.append(response.json()["id"])
         balance -= price
     assert refused_at is not None and refused_at == len(accepted)
-    assert len(api.state.service.store) == len(accepted)  # the refused submit created nothing
+    assert api.control.job_count == len(accepted)  # the refused submit created nothing
     api.clock.advance(3600)
     costs = sum((usage_cost(api, job_id) for job_id in accepted), Decimal(0))
-    ledger = api.state.service.ledger
+    ledger = api.instance.service.ledger
     assert costs == ledger.spent(api.key) == credits - balance
     assert ledger.balance(api.key) == balance
 
@@ -60,14 +60,14 @@ def test_a_job_costing_exactly_the_balance_is_accepted_and_leaves_zero(make_api:
     api = make_api(credits=Decimal("0.24"))
     assert api.submit().status_code == 202
     assert api.submit().status_code == 202
-    assert api.state.service.ledger.balance(api.key) == 0
+    assert api.control.balance(api.key) == 0
     assert_envelope(api.submit(), 402)
 
 
 def test_failed_cancelled_and_expired_jobs_are_refunded(make_api: Callable[..., Api]) -> None:
     api = make_api(credits=Decimal("1"))
     ids = [api.job_id(**{"X-Mock-Scenario": name}) for name in ("fail", "cancel", "expire")]
-    ledger = api.state.service.ledger
+    ledger = api.instance.service.ledger
     assert ledger.balance(api.key) == Decimal("1") - 3 * Decimal("0.12")
     api.clock.advance(24 * 3600)
     assert {api.poll(job_id).json()["status"] for job_id in ids} == {"failed", "cancelled", "expired"}
@@ -82,14 +82,14 @@ def test_refund_happens_once_even_when_the_job_is_read_many_times(make_api: Call
     api.clock.advance(3600)
     for _ in range(5):
         assert api.poll(job_id).json()["status"] == "failed"
-    assert [e.kind for e in api.state.service.ledger.entries(api.key)] == ["charge", "refund"]
+    assert [e.kind for e in api.control.ledger(api.key)] == ["charge", "refund"]
 
 
 def test_a_forced_failure_is_refunded_too(make_api: Callable[..., Api]) -> None:
     api = make_api(credits=Decimal("1"))
     job_id = api.job_id()
-    api.state.service.force(None, job_id, error="Content policy violation")
-    assert api.state.service.ledger.balance(api.key) == Decimal("1")
+    api.control.advance_job(OPERATOR, job_id, error="Content policy violation")
+    assert api.control.balance(api.key) == Decimal("1")
 
 
 def test_keys_have_separate_balances(make_api: Callable[..., Api]) -> None:
@@ -98,13 +98,13 @@ def test_keys_have_separate_balances(make_api: Callable[..., Api]) -> None:
     assert api.submit().status_code == 202
     assert_envelope(api.submit(), 402)
     assert api.submit(key=other).status_code == 202
-    assert api.state.service.ledger.balance(other) == 0
+    assert api.control.balance(other) == 0
 
 
 def test_unlimited_by_default_but_every_charge_is_recorded(api: Api) -> None:
     for _ in range(3):
         assert api.submit().status_code == 202
-    ledger = api.state.service.ledger
+    ledger = api.instance.service.ledger
     assert ledger.balance(api.key) is None
     assert ledger.spent(api.key) == Decimal("0.36")
 
@@ -112,15 +112,15 @@ def test_unlimited_by_default_but_every_charge_is_recorded(api: Api) -> None:
 def test_reset_forgets_balances_and_history(make_api: Callable[..., Api]) -> None:
     api = make_api(credits=Decimal("0.12"))
     api.submit()
-    api.state.reset()
-    assert api.state.service.ledger.entries() == []
+    api.control.reset(OPERATOR)
+    assert api.control.ledger() == []
     assert api.submit().status_code == 202
 
 
 def test_scenario_402_faults_come_before_the_ledger_and_charge_nothing(make_api: Callable[..., Api]) -> None:
     api = make_api("insufficient-credits", credits=Decimal("5"))
     assert_envelope(api.submit(), 402)
-    assert api.state.service.ledger.entries() == []
+    assert api.control.ledger() == []
 
 
 def test_ledger_refuses_without_changing_anything() -> None:

@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
-from mockserver.http.instance import MockState
+from mockserver import OPERATOR, MockConfig, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.persistence.state_file import StateFile
 from tests.mockserver.helpers import BASE, SEED_000_BODY
 from tests.mockserver.hooks import SECRET, Hooks
@@ -28,7 +27,7 @@ class Instance:
         self.clock = clock
         settings = MockConfig(seed=3, state_path=str(path) if path else None, **config)
         self.app = create_app(settings, clock=clock)
-        self.state: MockState = mock_state(self.app)
+        self.control = mock_controller(self.app)
         self.http = httpx.Client(transport=SyncASGITransport(self.app), base_url=BASE)
 
     def call(
@@ -52,21 +51,21 @@ def drive(instance: Instance) -> list[str]:
         instance.clock.advance(7)
         for job_id in ids[-3:]:
             instance.call("GET", f"/videos/{job_id}", KEYS[ids.index(job_id) % 2])
-    instance.state.service.set_tenant_scenario(KEYS[1], "fail")
-    instance.state.service.ledger.set_balance(KEYS[1], Decimal("0.05"), instance.clock.now())
+    instance.control.set_scenario(KEYS[1], "fail")
+    instance.control.update_key(OPERATOR, KEYS[1], credits=Decimal("0.05"))
     assert instance.call("POST", "/videos", KEYS[1], json=SEED_000_BODY).status_code == 402
     instance.clock.advance(30)
     return ids
 
 
 def snapshot(instance: Instance, ids: list[str]) -> dict[str, Any]:
-    service = instance.state.service
+    control = instance.control
     return {
-        "jobs": {job_id: service.store.get(None, job_id) for job_id in ids},
-        "ledger": service.ledger.entries(),
-        "balances": {key: service.ledger.balance(key) for key in KEYS},
-        "journal": instance.state.journal.entries(),
-        "scenarios": {key: service.store.tenant(key).scenario for key in KEYS},
+        "jobs": {job_id: control.stored(job_id) for job_id in ids},
+        "ledger": control.ledger(),
+        "balances": {key: instance.app.instance.service.ledger.balance(key) for key in KEYS},  # not swept
+        "journal": instance.control.journal_entries(),
+        "scenarios": {key: instance.app.instance.service.store.tenant(key).scenario for key in KEYS},
     }
 
 
@@ -92,7 +91,7 @@ def test_a_restarted_mock_has_everything_and_continues_like_one_never_stopped(tm
     never_stopped = Instance(None, VirtualClock())
     assert drive(never_stopped) == ids
     assert polls_until_done(restarted, ids) == polls_until_done(never_stopped, ids)
-    statuses = {job.status.value for job in restarted.state.service.store.jobs()}
+    statuses = {job.status.value for job in restarted.control.stored_jobs()}
     assert statuses <= {"completed", "failed", "cancelled"} and len(statuses) == 3
     for instance in (first, restarted, never_stopped):
         instance.close()
@@ -102,12 +101,12 @@ def test_new_jobs_after_a_restart_get_fresh_ids_and_the_journal_carries_on(tmp_p
     path = tmp_path / "state.sqlite"
     first = Instance(path, VirtualClock())
     ids = drive(first)
-    last_seq = first.state.journal.entries()[-1].seq
+    last_seq = first.control.journal_entries()[-1].seq
     restarted = Instance(path, VirtualClock(first.clock.now()))
     response = restarted.call("POST", "/videos", KEYS[0], json=SEED_000_BODY)
     assert response.status_code == 202
     assert response.json()["id"] not in ids
-    assert restarted.state.journal.entries()[-1].seq == last_seq + 1
+    assert restarted.control.journal_entries()[-1].seq == last_seq + 1
 
 
 def test_the_journal_file_stays_bounded_like_the_ring_buffer(tmp_path: Path) -> None:
@@ -118,18 +117,18 @@ def test_the_journal_file_stays_bounded_like_the_ring_buffer(tmp_path: Path) -> 
     rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM journal").fetchone()[0]
     assert rows <= 50 + 500
     restarted = Instance(path, VirtualClock(), journal_size=50)
-    assert [e.seq for e in restarted.state.journal.entries()] == list(range(1151, 1201))
+    assert [e.seq for e in restarted.control.journal_entries()] == list(range(1151, 1201))
 
 
 def test_reset_empties_the_file_too(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     first = Instance(path, VirtualClock())
     drive(first)
-    first.state.reset()
+    first.control.reset(OPERATOR)
     restarted = Instance(path, VirtualClock())
-    assert len(restarted.state.service.store) == 0
-    assert restarted.state.service.ledger.entries() == []
-    assert restarted.state.journal.entries() == []
+    assert restarted.control.job_count == 0
+    assert restarted.control.ledger() == []
+    assert restarted.control.journal_entries() == []
 
 
 def test_a_job_whose_scenario_file_is_gone_keeps_its_timeline(tmp_path: Path) -> None:
@@ -141,7 +140,7 @@ def test_a_job_whose_scenario_file_is_gone_keeps_its_timeline(tmp_path: Path) ->
     scenario.unlink()
     restarted = Instance(path, VirtualClock(first.clock.now() + 60))
     assert restarted.call("GET", f"/videos/{job_id}", KEYS[0]).json()["status"] == "failed"
-    assert not restarted.state.errors
+    assert not restarted.control.errors
 
 
 def test_the_system_clock_resumes_with_the_downtime_included(tmp_path: Path) -> None:
@@ -172,14 +171,14 @@ def test_an_unfinished_webhook_delivery_resumes_its_retries_after_a_restart(tmp_
     first.receiver.answers = [500]
     job_id = first.job_id()
     first.run(3600)  # the job ends; its first attempt fails; a retry is due 5 s later
-    assert [a.status for a in first.state.webhooks.deliveries()[0].attempts] == [500]
+    assert [a.status for a in first.control.delivery_records()[0].attempts] == [500]
 
     second = Hooks(**settings)
     second.clock.advance(first.clock.now() - second.clock.now())
-    (delivery,) = second.state.webhooks.deliveries()
+    (delivery,) = second.control.delivery_records()
     assert (delivery.job_id, delivery.state, len(delivery.attempts)) == (job_id, "pending", 1)
     assert second.run(5) == 1
-    assert [a.status for a in second.state.webhooks.deliveries()[0].attempts] == [500, 200]
+    assert [a.status for a in second.control.delivery_records()[0].attempts] == [500, 200]
     (request,) = second.receiver.requests
     assert request.headers["x-modelgates-idempotency-key"] == f"{job_id}-completed"
     assert request.content == first.receiver.requests[0].content  # the same event, byte for byte

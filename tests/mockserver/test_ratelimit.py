@@ -12,7 +12,7 @@ import pytest
 
 import mockserver
 from client import ModelGates
-from mockserver import new_api_key
+from mockserver import OPERATOR, new_api_key
 from mockserver.domain.ratelimit import RateLimiter, retry_after
 from tests.mockserver.helpers import Api, assert_envelope
 
@@ -34,7 +34,7 @@ def test_a_burst_beyond_the_bucket_gets_429_with_the_documented_headers(make_api
     assert refused.headers["x-ratelimit-limit"] == "5"
     assert refused.headers["x-ratelimit-remaining"] == "0"
     assert int(refused.headers["x-ratelimit-reset"]) == int((api.clock.now() + 12) * 1000)
-    assert len(api.state.service.store) == 5
+    assert api.control.job_count == 5
 
 
 def test_waiting_retry_after_always_lifts_the_limit(make_api: Callable[..., Api]) -> None:
@@ -94,7 +94,7 @@ def test_the_job_cap_refuses_with_a_hint_of_when_the_first_job_ends(make_api: Ca
     error = assert_envelope(refused, 429)
     assert error["metadata"]["limit"] == "concurrent_jobs"
     assert refused.headers["x-ratelimit-limit"] == "2"
-    ends = mockserver.domain.jobs.finishes_at(api.state.service.inspect(None, first))
+    ends = mockserver.domain.jobs.finishes_at(api.control.job(OPERATOR, first))
     assert ends is not None
     wait = int(refused.headers["retry-after"])
     assert wait >= ends - api.clock.now()
@@ -127,7 +127,7 @@ def test_a_throttled_submit_is_not_charged(make_api: Callable[..., Api]) -> None
     api = make_api(rate_limit=1, credits=Decimal("1"))
     assert api.submit().status_code == 202
     assert_envelope(api.submit(), 429)
-    assert api.state.service.ledger.balance(api.key) == Decimal("0.88")
+    assert api.control.balance(api.key) == Decimal("0.88")
 
 
 def test_invalid_requests_are_answered_400_and_spend_no_token(make_api: Callable[..., Api]) -> None:

@@ -21,7 +21,7 @@ def test_live_server_on_loopback_serves_the_whole_flow() -> None:
             video = http.get(done["unsigned_urls"][0], headers={"Range": "bytes=0-15"})
         assert done["status"] == "completed"
         assert video.status_code == 206 and video.content[4:8] == b"ftyp"
-        assert not server.state.errors
+        assert not server.controller.errors
 
 
 def test_stop_releases_the_port() -> None:

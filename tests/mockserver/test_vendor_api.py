@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mockserver import OPERATOR
 from mockserver.domain.jobs import Job, advance
 from mockserver.domain.scenarios import builtin_scenarios
 from mockserver.http.vendor import vendor_route
@@ -53,7 +54,7 @@ def test_a_client_gone_before_its_body_arrived_gets_no_answer_and_is_no_mock_err
     messages = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
     sent = _call(api, "POST", "/api/v1/videos", messages, [auth, (b"content-type", b"application/json")])
     assert sent == []
-    assert api.state.errors == [] and api.state.service.store.jobs() == []
+    assert api.control.errors == [] and api.control.stored_jobs() == []
 
 
 def test_the_first_of_repeated_authorization_headers_counts(api: Api) -> None:
@@ -67,7 +68,7 @@ def test_head_is_a_poll_without_a_body_on_the_wire(api: Api) -> None:
     job_id = api.job_id()
     response = api.http.head(f"/videos/{job_id}")
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
-    assert api.state.service.store.get(None, job_id).polls == 1  # type: ignore[union-attr]
+    assert api.control.stored(job_id).polls == 1  # type: ignore[union-attr]
 
 
 def test_paths_near_the_vendor_routes_are_404_envelopes_not_redirects(api: Api) -> None:
@@ -116,7 +117,7 @@ def test_a_body_in_several_messages_is_joined_and_one_over_the_limit_refused(mak
     huge = [{"type": "http.request", "body": b" " * 5000 + body, "more_body": False}]
     sent = _call(api, "POST", "/api/v1/videos", huge, [auth, json_type])
     assert sent[0]["status"] == 400 and b"larger than 4096 bytes" in sent[1]["body"]
-    assert len(api.state.service.store.jobs()) == 1
+    assert len(api.control.stored_jobs()) == 1
 
 
 def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) -> None:
@@ -124,10 +125,10 @@ def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) ->
     first, again = api.poll(job_id).content, api.poll(job_id).content
     api.clock.advance(3600)
     done = api.poll(job_id)
-    job = api.state.service.store.get(None, job_id)
+    job = api.control.stored(job_id)
     assert first == again and json.loads(first)["status"] == "pending"
     assert done.json()["status"] == "completed" and done.content == json_bytes(render_job(job, job.base_url))  # type: ignore[arg-type]
-    api.state.reset()  # same seed, same id again: a new job must not be answered with the old body
+    api.control.reset(OPERATOR)  # same seed, same id again: a new job must not be answered with the old body
     assert api.job_id() == job_id and api.poll(job_id).json()["status"] == "pending"
 
 
@@ -166,16 +167,16 @@ def test_keys_and_hosts_are_remembered_per_header_value_never_across_values(api:
         assert json.loads(submit(good, b"two.test:81")[1]["body"])["polling_url"].startswith("http://two.test:81/")
         assert submit(b"Bearer nope", b"one.test")[0]["status"] == 401
     submit(other, b"one.test")
-    tenants = {job.tenant for job in api.state.service.store.jobs()}
+    tenants = {job.tenant for job in api.control.stored_jobs()}
     assert tenants == {api.key, other.decode()[7:]}
-    assert {entry.tenant for entry in api.state.journal.entries()} == {api.key, other.decode()[7:], "nope"}
+    assert {entry.tenant for entry in api.control.journal_entries()} == {api.key, other.decode()[7:], "nope"}
 
 
 def test_many_distinct_keys_keep_the_memo_bounded(api: Api) -> None:
     for number in range(1100):
         key = f"sk-mg-v1-{number:064x}".encode()
         _call(api, "GET", "/api/v1/videos/unknown", [], [(b"authorization", b"Bearer " + key)])
-    assert len(api.state.journal.entries()) == 1100
+    assert len(api.control.journal_entries()) == 1100
     assert len(api.app.guard.vendor._keys) <= 1024  # type: ignore[attr-defined]  # memory stays bounded
     first = b"Bearer sk-mg-v1-" + b"0" * 64  # forgotten by the memo: resolved again, the same way
     assert _call(api, "GET", "/api/v1/videos/unknown", [], [(b"authorization", first)])[0]["status"] == 404
@@ -205,9 +206,9 @@ def test_a_job_keeps_its_request_as_sent_and_hands_out_copies(api: Api) -> None:
         [{"type": "http.request", "body": raw}],
         [auth, (b"content-type", b"application/json")],
     )
-    job = api.state.service.store.get(None, json.loads(answer[1]["body"])["id"])
+    job = api.control.stored(json.loads(answer[1]["body"])["id"])
     assert job is not None and job.request == sent
     job.request["prompt"] = "changed"
     assert job.request == sent
-    in_process = api.state.service.submit(api.key, dict(sent))  # no text: the dict is written out
+    in_process = api.control.submit(api.key, dict(sent))  # no text: the dict is written out
     assert in_process.request == sent

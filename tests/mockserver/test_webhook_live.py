@@ -85,7 +85,7 @@ def test_a_live_server_delivers_signed_and_retries_a_failing_receiver(
         httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}) as http,
     ):
         job_id = http.post("/videos", json={**SEED_000_BODY, "callback_url": url}).json()["id"]
-        hooks, base_url = server.state.webhooks, server.base_url
+        hooks, base_url = server.app.instance.webhooks, server.base_url
 
         def attempts() -> int:
             return sum(len(delivery.attempts) for delivery in hooks.deliveries())
@@ -98,8 +98,8 @@ def test_a_live_server_delivers_signed_and_retries_a_failing_receiver(
         _wait_until(lambda: attempts() == 3)
         clock.advance(3600)
         [delivery] = hooks.deliveries()
-        entries = [e for e in server.state.journal.entries() if e.operation == "webhook"]
-        assert not server.state.errors
+        entries = [e for e in server.controller.journal_entries() if e.operation == "webhook"]
+        assert not server.controller.errors
 
     assert delivery.state == "delivered" and [e.status for e in entries] == [500, 500, 204]
     assert {e.headers["x-modelgates-idempotency-key"] for e in entries} == {f"{job_id}-completed"}

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from client import parse_event, verify_signature
-from mockserver import JobStatus, MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import OPERATOR, JobStatus, MockConfig, VirtualClock, create_app, new_api_key
 from mockserver.webhooks.delivery import iso_ms, retry_delay
 from mockserver.webhooks.dispatcher import WebhookConfigError
 from tests.mockserver.helpers import BASE, SEED_000_BODY, assert_envelope
@@ -32,7 +32,7 @@ def make_hooks() -> Iterator[MakeHooks]:
 
     yield make
     for hooks in made:
-        assert not hooks.state.errors, f"the mock raised internally: {hooks.state.errors!r}"
+        assert not hooks.control.errors, f"the mock raised internally: {hooks.control.errors!r}"
         hooks.close()
 
 
@@ -42,7 +42,7 @@ def _assert_valid_event(hooks: Hooks, index: int = 0) -> dict[str, Any]:
     body = request.content
     assert verify_signature(body, request.headers["X-ModelGates-Signature"], SECRET, now=received)
     event: dict[str, Any] = json.loads(body)
-    errors = [e.message for e in hooks.state.document.validator("VideoGenerationEvent").iter_errors(event)]
+    errors = [e.message for e in hooks.instance.document.validator("VideoGenerationEvent").iter_errors(event)]
     assert errors == []
     assert event["type"] == f"video.generation.{event['data']['status']}"
     assert request.headers["X-ModelGates-Idempotency-Key"] == f"{event['data']['id']}-{event['data']['status']}"
@@ -74,7 +74,7 @@ def test_a_completed_job_gets_exactly_one_signed_delivery_matching_its_poll(make
     }
     assert event["created_at"] == "2026-11-19T00:00:03.000Z"
     assert parse_event(request.content).idempotency_key == f"{job_id}-completed"
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     assert delivery.state == "delivered" and delivery.next_at is None
 
 
@@ -114,7 +114,7 @@ def test_a_failed_job_reports_its_error_and_no_urls(make_hooks: MakeHooks) -> No
 def test_a_job_ended_while_pending_reports_its_error(make_hooks: MakeHooks, status: JobStatus) -> None:
     hooks = make_hooks("happy")
     job_id = hooks.job_id()
-    hooks.state.service.force(None, job_id, status)
+    hooks.control.advance_job(OPERATOR, job_id, status)
     assert hooks.pump() == 1
     event = _assert_valid_event(hooks)
     assert event["type"] == f"video.generation.{status.value}"
@@ -125,10 +125,10 @@ def test_a_job_ended_while_pending_reports_its_error(make_hooks: MakeHooks, stat
 def test_no_delivery_before_the_job_ends(make_hooks: MakeHooks) -> None:
     hooks = make_hooks("happy")
     job_id = hooks.job_id()
-    hooks.state.service.force(None, job_id, JobStatus.IN_PROGRESS)
+    hooks.control.advance_job(OPERATOR, job_id, JobStatus.IN_PROGRESS)
     assert hooks.run(1) == 0
-    assert hooks.state.webhooks.deliveries() == [] and hooks.receiver.requests == []
-    hooks.state.service.force(None, job_id, JobStatus.COMPLETED)
+    assert hooks.control.delivery_records() == [] and hooks.receiver.requests == []
+    hooks.control.advance_job(OPERATOR, job_id, JobStatus.COMPLETED)
     assert hooks.pump() == 1
 
 
@@ -136,7 +136,7 @@ def test_a_receiver_that_fails_twice_sees_three_attempts_with_one_key(make_hooks
     hooks = make_hooks("fast", 500, 503)
     job_id = hooks.job_id()
     assert hooks.run(3) == 1
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     first = delivery.attempts[0].at
     assert delivery.state == "pending" and delivery.next_at == first + 5
     assert hooks.run(4.9) == 0
@@ -164,7 +164,7 @@ def test_after_max_attempts_the_delivery_fails_for_good(make_hooks: MakeHooks) -
     hooks.job_id()
     for _ in range(10):
         hooks.run(300)
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     assert delivery.state == "failed" and delivery.next_at is None
     assert len(hooks.receiver.requests) == 3 and len(hooks.webhook_entries()) == 3
 
@@ -182,7 +182,7 @@ def test_timeouts_connection_errors_and_redirects_are_retried(make_hooks: MakeHo
     hooks.job_id()
     hooks.run(3)
     hooks.run(5)
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     assert delivery.attempts[0].error == error
     assert [e.status for e in hooks.webhook_entries()] == [0 if isinstance(answer, Exception) else 302, 200]
     assert delivery.state == "delivered" and len(hooks.receiver.requests) == 2
@@ -197,11 +197,11 @@ def test_a_receiver_that_never_answers_is_cut_off_by_the_timeout(make_hooks: Mak
         await asyncio.Event().wait()  # no one sets it: only the dispatcher's timeout ends this
         raise AssertionError("unreachable")
 
-    hooks.state.webhooks.transport = httpx.MockTransport(never)
-    hooks.state.webhooks.timeout = 0.05
+    hooks.instance.webhooks.transport = httpx.MockTransport(never)
+    hooks.instance.webhooks.timeout = 0.05
     hooks.job_id()
     assert hooks.run(3) == 1
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     assert len(hanging) == 1 and delivery.attempts[0].error == "timed out after 0.05 s"
     assert delivery.attempts[0].status is None and delivery.state == "pending"
 
@@ -209,9 +209,9 @@ def test_a_receiver_that_never_answers_is_cut_off_by_the_timeout(make_hooks: Mak
 def test_a_host_that_is_not_allowed_is_never_contacted(make_hooks: MakeHooks, caplog: pytest.LogCaptureFixture) -> None:
     hooks = make_hooks()
     hooks.job_id("https://hooks.example.com/modelgates")  # accepted: the real service would deliver
-    with caplog.at_level(logging.WARNING, logger="mockserver.domain.jobs"):
+    with caplog.at_level(logging.WARNING, logger="mockserver.jobs"):
         assert hooks.run(3600) == 0
-    [delivery] = hooks.state.webhooks.deliveries()
+    [delivery] = hooks.control.delivery_records()
     assert delivery.state == "blocked" and delivery.attempts == []
     assert hooks.receiver.requests == [] and hooks.webhook_entries() == []
     assert [r.levelname for r in caplog.records] == ["WARNING"] and "blocked" in caplog.text
@@ -232,7 +232,7 @@ def test_a_non_https_callback_is_refused_at_submit(make_hooks: MakeHooks, url: s
     error = assert_envelope(hooks.submit(url), 400)
     assert error["metadata"]["param"] == "callback_url" and error["metadata"]["value"] == url
     assert "https://" in error["message"] and "--webhook-allow-http-loopback" in error["message"]
-    assert hooks.state.service.store.jobs() == []  # nothing created, nothing charged
+    assert hooks.control.stored_jobs() == []  # nothing created, nothing charged
 
 
 def test_http_on_loopback_is_accepted_with_the_opt_in_only_there(make_hooks: MakeHooks) -> None:
@@ -258,7 +258,7 @@ def test_no_callback_and_no_default_means_no_delivery(make_hooks: MakeHooks) -> 
     hooks = make_hooks()
     hooks.job_id(None)
     assert hooks.run(3600) == 0
-    assert hooks.state.webhooks.deliveries() == []
+    assert hooks.control.delivery_records() == []
 
 
 def test_an_unusable_default_url_is_refused_at_startup() -> None:
@@ -273,7 +273,7 @@ def test_duplicate_scenario_sends_the_same_event_twice(make_hooks: MakeHooks) ->
     first, second = hooks.receiver.requests
     assert first.content == second.content
     assert first.headers["X-ModelGates-Idempotency-Key"] == second.headers["X-ModelGates-Idempotency-Key"]
-    assert hooks.state.webhooks.deliveries()[0].state == "delivered"
+    assert hooks.control.delivery_records()[0].state == "delivered"
     assert hooks.run(3600) == 0
 
 
@@ -314,16 +314,16 @@ def test_exactly_one_delivery_per_terminal_job(make_hooks: MakeHooks) -> None:
     for job_id in ids:
         hooks.http.get(f"/videos/{job_id}")
     assert sorted(e["data"]["id"] for e in hooks.receiver.events()) == sorted(ids)
-    assert [d.summary()["key"] for d in hooks.state.webhooks.deliveries(hooks.key)] == [hooks.key] * 5
-    assert hooks.state.webhooks.deliveries("sk-someone-else") == []
+    assert [d.summary()["key"] for d in hooks.control.delivery_records(hooks.key)] == [hooks.key] * 5
+    assert hooks.control.delivery_records("sk-someone-else") == []
 
 
 def test_reset_forgets_deliveries(make_hooks: MakeHooks) -> None:
     hooks = make_hooks("fast", 500)
     hooks.job_id()
     hooks.run(3)
-    hooks.state.reset()
-    assert hooks.state.webhooks.deliveries() == [] and hooks.run(3600) == 0
+    hooks.control.reset(OPERATOR)
+    assert hooks.control.delivery_records() == [] and hooks.run(3600) == 0
 
 
 def test_the_pump_loop_keeps_errors_and_carries_on(make_hooks: MakeHooks) -> None:
@@ -332,13 +332,13 @@ def test_the_pump_loop_keeps_errors_and_carries_on(make_hooks: MakeHooks) -> Non
     def broken(request: httpx.Request) -> httpx.Response:
         raise RuntimeError("receiver bug")
 
-    hooks.state.webhooks.transport = httpx.MockTransport(broken)
+    hooks.instance.webhooks.transport = httpx.MockTransport(broken)
     hooks.job_id()
     hooks.clock.advance(10)
     errors: list[BaseException] = []
 
     async def run() -> None:
-        loop = asyncio.create_task(hooks.state.webhooks.run_forever(errors, interval=0))
+        loop = asyncio.create_task(hooks.instance.webhooks.run_forever(errors, interval=0))
         for _ in range(1000):  # bounded: each turn yields to the loop once
             if len(errors) >= 2:
                 break
@@ -349,16 +349,16 @@ def test_the_pump_loop_keeps_errors_and_carries_on(make_hooks: MakeHooks) -> Non
 
     asyncio.run(run())
     assert len(errors) >= 2 and all(isinstance(e, RuntimeError) for e in errors)  # it kept going
-    assert not hooks.state.webhooks.deliveries()[0].in_flight
+    assert not hooks.control.delivery_records()[0].in_flight
 
 
 def test_transitions_are_only_heard_once_a_webhook_can_exist() -> None:
-    state = mock_state(create_app(MockConfig(), clock=VirtualClock()))
+    app = create_app(MockConfig(), clock=VirtualClock())
     key = new_api_key(9)
-    state.service.submit(key, dict(SEED_000_BODY))
-    assert state.service.listeners == []  # nobody asked for a webhook: no work per transition
-    state.service.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
-    state.service.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
-    assert len(state.service.listeners) == 1
-    configured = mock_state(create_app(MockConfig(webhook_url=HOOK), clock=VirtualClock()))
-    assert len(configured.service.listeners) == 1
+    app.controller.submit(key, dict(SEED_000_BODY))
+    assert app.instance.service.listener_count == 0  # nobody asked for a webhook: no work per transition
+    app.controller.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
+    app.controller.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
+    assert app.instance.service.listener_count == 1
+    configured = create_app(MockConfig(webhook_url=HOOK), clock=VirtualClock())
+    assert configured.instance.service.listener_count == 1
