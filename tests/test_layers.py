@@ -169,9 +169,9 @@ def test_no_import_cycles_between_modules() -> None:
         for _line, target in imported(path):
             while target and target not in modules:
                 target = target.rpartition(".")[0]
-            if target and not target.endswith("__init__") and target != module_name(path):
-                if (ROOT / (target.replace(".", "/") + ".py")).exists():
-                    deps.add(target)
+            is_module = target and (ROOT / (target.replace(".", "/") + ".py")).exists()
+            if is_module and target != module_name(path):
+                deps.add(target)
         graph[module_name(path)] = deps
     cycles = []
     state: dict[str, int] = {}

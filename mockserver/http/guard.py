@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,32 +29,13 @@ from mockserver.http.vendor import (
     send_reply,
     vendor_route,
 )
+from mockserver.wire.auth import token_of
 
-__all__ = ["Guard", "operation_of"]
+__all__ = ["Guard"]
 
 log = logging.getLogger("mockserver")
 
-_JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
-
-
-def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
-    """(operation, job id) for journal entries."""
-    if path == "/api/v1/videos":
-        return ("submit" if method == "POST" else None), None
-    if path == "/api/v1/videos/models":
-        return "models", None
-    match = _JOB_PATH.fullmatch(path)
-    if match is None:
-        return None, None
-    return ("content" if match[2] else "poll"), match[1]
-
-
-def _tenant(authorization: bytes | None) -> str | None:
-    if authorization is None:
-        return None
-    token = authorization.decode("latin-1")
-    return token[7:].strip() if token[:7].lower() == "bearer " else None
 
 
 class Guard:
@@ -73,14 +53,13 @@ class Guard:
         if route is not None:
             status, retry_after = await self._vendor(route, scope, headers, receive, send)
             if status:
-                # `operation_of`, from what the route matched: a POST is a submit, other methods none.
-                operation = route[3] if route[3] != "submit" or scope["method"] == "POST" else None
-                self._journal(scope, headers, status, retry_after, operation, route[2])
+                operation = route.journaled_operation(scope["method"])
+                self._journal(scope, headers, status, retry_after, operation, route.job_id)
             return
         status, retry_after = await self._framework(scope, receive, send)
         if status and not _is_control(scope["path"]):
             # The control API and its dashboard (which polls every second) are not the app under test.
-            self._journal(scope, headers, status, retry_after, *operation_of(scope["method"], scope["path"]))
+            self._journal(scope, headers, status, retry_after, None, None)  # not a vendor operation
 
     async def _vendor(
         self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
@@ -91,7 +70,7 @@ class Guard:
             reply = await self.vendor.answer(route, scope, headers, receive)
             if reply is None:
                 return 0, None  # the client left: nobody to answer, nothing to journal
-            status, retry_after = reply[0], _retry_after(reply[3])
+            status, retry_after = reply.status, _retry_after(reply.headers)
             await send_reply(send, reply)
         except Exception as exc:
             self._crashed(scope, exc)
@@ -128,7 +107,7 @@ class Guard:
         authorization = headers.get(b"authorization")
         tenant = self._tenants.get(authorization) if authorization is not None else None
         if tenant is None and authorization is not None:
-            tenant = _tenant(authorization)
+            tenant = token_of(authorization.decode("latin-1"))
             remember(self._tenants, authorization, tenant)
         query = scope["query_string"]
         self.state.journal.record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import URL
@@ -31,6 +31,7 @@ __all__ = [
     "Reply",
     "Route",
     "error_reply",
+    "operation_of",
     "remember",
     "request_headers",
     "send_reply",
@@ -45,7 +46,15 @@ _PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-
 _JSON = b"application/json"
 
 Headers = dict[bytes, bytes]
-Reply = tuple[int, bytes, bytes, Iterable[tuple[bytes, bytes]]]  # status, body, content type, extra headers
+
+
+class Reply(NamedTuple):
+    """What a vendor operation answers; the Guard sends and journals it."""
+
+    status: int
+    body: bytes
+    content_type: bytes
+    headers: Iterable[tuple[bytes, bytes]] = ()
 
 
 class _Disconnected(Exception):
@@ -64,11 +73,10 @@ class VendorApi:
 
     async def answer(self, route: Route, scope: Scope, headers: Headers, receive: Receive) -> Reply | None:
         """The reply (errors included, as envelopes); None when the client left before its body came."""
-        handler, allowed, job_id, _operation = route
         try:
-            if scope["method"] not in allowed:
-                raise ApiError.not_allowed(scope["method"], ", ".join(allowed))
-            return await handler(self, scope, headers, job_id, receive)
+            if scope["method"] not in route.methods:
+                raise ApiError.not_allowed(scope["method"], ", ".join(route.methods))
+            return await route.handler(self, scope, headers, route.job_id, receive)
         except ApiError as exc:
             return error_reply(exc)
         except _Disconnected:
@@ -85,12 +93,12 @@ class VendorApi:
         job = state.service.submit(
             tenant, body, scenario=_header(headers, b"x-mock-scenario"), base_url=base, text=text
         )
-        return 202, submitted_bytes(job, base), _JSON, ()
+        return Reply(202, submitted_bytes(job, base), _JSON)
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
         job = self.state.service.poll(tenant, job_id or "")
-        return 200, job_bytes(job, self._base(scope, headers)), _JSON, ()
+        return Reply(200, job_bytes(job, self._base(scope, headers)), _JSON)
 
     async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -102,10 +110,10 @@ class VendorApi:
         if_range = _header(headers, b"if-range")
         span = byte_range(_header(headers, b"range"), len(data))
         if span is None or (if_range is not None and if_range != etag):
-            return 200, data, b"video/mp4", kept
+            return Reply(200, data, b"video/mp4", kept)
         start, end = span
         kept.append((b"content-range", f"bytes {start}-{end}/{len(data)}".encode()))
-        return 206, data[start : end + 1], b"video/mp4", kept
+        return Reply(206, data[start : end + 1], b"video/mp4", kept)
 
     async def models(self, scope: Scope, headers: Headers, _job_id: str | None, _receive: Receive) -> Reply:
         # Public: credentials are optional and a bad one is ignored, as on the real service; a
@@ -115,7 +123,7 @@ class VendorApi:
             tenant = self._tenant(headers)
         except ApiError:
             tenant = None
-        return 200, self.state.service.models(tenant), _JSON, ()
+        return Reply(200, self.state.service.models(tenant), _JSON)
 
     # --- request parts -----------------------------------------------------------------------
 
@@ -147,7 +155,19 @@ class VendorApi:
 
 
 Handler = Callable[[VendorApi, Scope, Headers, "str | None", Receive], Awaitable[Reply]]
-Route = tuple[Handler, tuple[str, ...], "str | None", str]  # handler, methods, job id, operation
+
+
+class Route(NamedTuple):
+    """One of the four vendor operations, matched from a path: the one router of the mock."""
+
+    handler: Handler
+    methods: tuple[str, ...]
+    job_id: str | None
+    operation: str
+
+    def journaled_operation(self, method: str) -> str | None:
+        """The operation the journal records: a submit only when POSTed (GET /videos is a 405)."""
+        return self.operation if self.operation != "submit" or method == "POST" else None
 
 
 def request_headers(scope: Scope) -> Headers:
@@ -156,29 +176,27 @@ def request_headers(scope: Scope) -> Headers:
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
-    status, body, content_type, extra = reply
-    raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    raw = [*reply.headers, (b"content-length", str(len(reply.body)).encode()), (b"content-type", reply.content_type)]
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 def vendor_route(path: str) -> Route | None:
-    """(handler, methods, job id, operation) for the four shapes under /api/v1/videos; None for
-    anything else. The job id and operation are what `middleware.operation_of` finds too."""
+    """The route for the four shapes under /api/v1/videos; None for anything else (Starlette's)."""
     if not path.startswith(PREFIX):
         return None
     rest = path[len(PREFIX) :]
     if not rest:
-        return VendorApi.submit, _POST, None, "submit"
+        return Route(VendorApi.submit, _POST, None, "submit")
     if rest[0] != "/":
         return None
     parts = rest[1:].split("/")
     if len(parts) == 1 and parts[0]:
         if parts[0] == "models":
-            return VendorApi.models, _GET, None, "models"
-        return VendorApi.poll, _GET, parts[0], "poll"
+            return Route(VendorApi.models, _GET, None, "models")
+        return Route(VendorApi.poll, _GET, parts[0], "poll")
     if len(parts) == 2 and parts[0] and parts[1] == "content":
-        return VendorApi.content, _GET, parts[0], "content"
+        return Route(VendorApi.content, _GET, parts[0], "content")
     return None
 
 
@@ -239,4 +257,10 @@ def _index(query: bytes) -> int:
 
 def error_reply(exc: ApiError) -> Reply:
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in exc.headers.items()]
-    return exc.status, json_bytes(exc.body()), _JSON, headers
+    return Reply(exc.status, json_bytes(exc.body()), _JSON, headers)
+
+
+def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
+    """(operation, job id) of a request as the journal records it; (None, None) off the vendor routes."""
+    route = vendor_route(path)
+    return (None, None) if route is None else (route.journaled_operation(method), route.job_id)

@@ -11,17 +11,22 @@ from collections.abc import Collection
 from mockserver.domain.errors import ApiError
 from mockserver.domain.keys import is_valid_key
 
-__all__ = ["bearer_token", "check_api_key", "is_accepted_key", "new_admin_token", "is_admin_token"]
+__all__ = ["bearer_token", "check_api_key", "is_accepted_key", "is_admin_token", "new_admin_token", "token_of"]
+
+
+def token_of(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None: the one bearer parser."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 def bearer_token(header: str | None) -> str:
     """The token of an `Authorization: Bearer <token>` header; 401 when missing or malformed."""
-    header = (header or "").strip()
-    if not header:
-        raise ApiError(401, "Missing Authentication header")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    token = token_of(header)
+    if token is None:
+        if not (header or "").strip():
+            raise ApiError(401, "Missing Authentication header")
         raise ApiError(401, "Invalid Authentication header: expected 'Bearer <API key>'")
     return token
 
