@@ -109,7 +109,10 @@ def _image_planes(data: bytes | None, width: int, height: int, strides: tuple[in
             picture = next(container.decode(video=0))
     except (av.FFmpegError, StopIteration, ValueError):
         return None
-    scaled = picture.reformat(width=width, height=height, format="yuv420p")
+    # Into the limited-range BT.601 our frames and players assume (PNG and JPEG are full range).
+    scaled = picture.reformat(
+        width=width, height=height, format="yuv420p", dst_colorspace="ITU601", dst_color_range=1, threads=1
+    )
     planes = []
     for plane, stride, rows in zip(scaled.planes, strides, (height, height // 2, height // 2), strict=True):
         raw = bytes(plane)
