@@ -9,7 +9,7 @@ so that they concatenate into one valid stream (same encoder settings give the s
    last repeat cut short; without B-frames no frame refers forward, so any prefix decodes);
 3. the last frame, the job's last-frame image or an end card.
 
-The AAC track is one 1.6 s block of a steady tone (its period divides the block, so repeats
+The AAC track is one 0.53 s block of a steady tone (its period divides the block, so repeats
 join without a click), encoded once per tone and repeated. Packets get new timestamps and are
 muxed with `+faststart` (moov before mdat).
 
@@ -45,15 +45,15 @@ from ._spec import RenderSpec
 
 __all__ = ["render_mp4", "INTRO_FRAMES", "LOOP_FRAMES", "SAMPLE_RATE"]
 
-INTRO_FRAMES = 12
-LOOP_FRAMES = 24
+INTRO_FRAMES = 6
+LOOP_FRAMES = 12  # half a second: the box laps the frame twice a second
 SAMPLE_RATE = 48_000
 AUDIO_BITRATE = 128_000
 _AAC_FRAME = 1024
-_BLOCK_FRAMES = 75  # AAC frames per repeated block: 76800 samples = 1.6 s
+_BLOCK_FRAMES = 25  # AAC frames per repeated block: 25600 samples = 0.53 s
 # Tone periods in samples: each divides both 48000 and the block, so a table of one period
-# repeats exactly (250 Hz to 750 Hz).
-_PERIODS = (192, 160, 150, 128, 120, 100, 96, 80, 64)
+# repeats exactly (240 Hz to 750 Hz).
+_PERIODS = (200, 160, 128, 100, 80, 64)
 _VIDEO_TB = Fraction(1, FPS)
 _AUDIO_TB = Fraction(1, SAMPLE_RATE)
 
@@ -66,7 +66,8 @@ def _x264_params(bitrate: int) -> str:
         (
             "threads=1:lookahead-threads=1:sliced-threads=0",  # determinism (see module docstring)
             "bframes=0:keyint=100000:min-keyint=100000:scenecut=0:rc-lookahead=0:sync-lookahead=0",
-            f"nal-hrd=cbr:vbv-maxrate={kbit}:vbv-bufsize={kbit}:force-cfr=1",
+            # A quarter-second buffer: with a whole second, short runs come out 20% under the rate.
+            f"nal-hrd=cbr:vbv-maxrate={kbit}:vbv-bufsize={max(1, kbit // 4)}:force-cfr=1",
         )
     )
 
@@ -136,12 +137,12 @@ _loop_lock = threading.Lock()
 @lru_cache(maxsize=16)
 def _loop_packets(width: int, height: int, bitrate: int) -> Packets:
     painter = Painter(width, height, _strides(width, height), NEUTRAL_LOOK)
+    painter.bake(["MODELGATES MOCK", f"{width}X{height} {FPS} FPS"], height // 2, max(2, height // 60))
 
     def frames() -> Iterator[VideoFrame]:
         for t in range(LOOP_FRAMES):
             canvas = painter.canvas()
             painter.orbit(canvas, t, LOOP_FRAMES)
-            canvas.label(["MODELGATES MOCK", f"{width}X{height} {FPS} FPS"], height // 2, max(2, height // 60))
             yield _frame(canvas)
 
     return _encode_video(width, height, bitrate, frames())
@@ -159,17 +160,15 @@ def _job_lines(spec: RenderSpec) -> list[str]:
 
 def _intro_frames(spec: RenderSpec, painter: Painter, count: int) -> Iterator[VideoFrame]:
     image = _image_planes(spec.first_frame, spec.width, spec.height, painter.strides)
-    scale = max(2, spec.height // 90)
-    for t in range(count):
-        if image is not None:
-            canvas = Canvas(spec.width, spec.height, painter.strides, [bytearray(p) for p in image])
-            if t == 0:  # the image itself, untouched
-                yield _frame(canvas)
-                continue
-        else:
-            canvas = painter.canvas()
-        painter.slide(canvas, t, count)
-        canvas.label(_job_lines(spec), spec.height * 2 // 3, scale)
+    if image is not None:
+        yield _frame(Canvas(spec.width, spec.height, painter.strides, [bytearray(p) for p in image]))
+    intro = Painter(spec.width, spec.height, painter.strides, painter.look)
+    if image is not None:  # the rest of the intro: the image with the job's label and box on it
+        intro.set_background(image)
+    intro.bake(_job_lines(spec), spec.height * 2 // 3, max(2, spec.height // 90))
+    for t in range(1 if image is not None else 0, count):
+        canvas = intro.canvas()
+        intro.slide(canvas, t, count)
         yield _frame(canvas)
 
 

@@ -129,6 +129,15 @@ class Painter:
     def canvas(self) -> Canvas:
         return Canvas(self.width, self.height, self.strides, [bytearray(plane) for plane in self._background])
 
+    def set_background(self, planes: list[bytes]) -> None:
+        self._background = planes
+
+    def bake(self, lines: list[str], centre_y: int, max_scale: int) -> None:
+        """Draw a label into the background once, so that frames only copy it."""
+        canvas = self.canvas()
+        canvas.label(lines, centre_y, max_scale)
+        self._background = [bytes(plane) for plane in canvas.planes]
+
     def box_at(self, canvas: Canvas, x: int, y: int) -> None:
         s = self.box
         border = max(2, _even(s // 12))
