@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +102,9 @@ class Renderer:
         self._version = _build_version()
         self._keys: dict[tuple[str, str], tuple[str, RenderSpec]] = {}
         self._flights: dict[str, _Flight] = {}
-        self._limiter: anyio.CapacityLimiter | None = None
+        # A thread-side bound, not an anyio limiter: the app may be driven from more than one loop.
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._counting = threading.Lock()
 
     def key(self, spec: RenderSpec) -> str:
         return hashlib.sha256(f"{self._version}\0{spec.key}".encode()).hexdigest()[:32]
@@ -140,10 +143,8 @@ class Renderer:
 
     async def _lead(self, spec: RenderSpec, key: str) -> Rendered:
         flight = self._flights[key] = _Flight()
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.concurrency)
         try:
-            await anyio.to_thread.run_sync(self._produce, spec, key, flight, limiter=self._limiter)
+            await anyio.to_thread.run_sync(self._produce, spec, key, flight)
         except Exception as exc:
             flight.error = exc
             raise
@@ -161,8 +162,10 @@ class Renderer:
         if path is not None and path.is_file():
             flight.result = Rendered.of(path.read_bytes())
             return
-        self.renders += 1
-        data = self._encode(spec)
+        with self._slots:
+            with self._counting:
+                self.renders += 1
+            data = self._encode(spec)
         if path is not None:
             _write_atomically(path, data)
         flight.result = Rendered.of(data)
