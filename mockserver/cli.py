@@ -104,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     control = parser.add_argument_group("control")
     control.add_argument("--admin-token", help="operator token for /_mock/ (default: a random one, printed)")
     control.add_argument("--state", metavar="PATH", help="keep jobs, ledger, journal and deliveries in SQLite")
+    media = parser.add_argument_group("videos")
+    media.add_argument(
+        "--render",
+        choices=("on", "off"),
+        default="on",
+        help="on: each job's own MP4 (size, duration, audio; needs PyAV); off: the shipped fixtures (default on)",
+    )
+    media.add_argument("--video-bitrate", type=_count, default=1_000_000, help="bits/s at 720p (default 1000000)")
+    media.add_argument("--render-cache-mb", type=_count, default=256, help="memory for rendered videos (default 256)")
+    media.add_argument("--render-cache-dir", metavar="DIR", help="also keep rendered videos in DIR")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument("--list-scenarios", action="store_true", help="list built-ins and exit")
     return parser
@@ -242,6 +252,10 @@ def _config(args: argparse.Namespace) -> MockConfig:
         webhook_max_attempts=args.webhook_max_attempts,
         admin_token=args.admin_token,
         state_path=args.state,
+        render=args.render,
+        video_bitrate=args.video_bitrate,
+        render_cache_bytes=args.render_cache_mb * 1024 * 1024,
+        render_cache_dir=args.render_cache_dir,
     )
 
 

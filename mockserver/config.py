@@ -38,6 +38,13 @@ class MockConfig:
     - `webhook_max_attempts`: attempts per delivery (first try included) before giving up.
     - `admin_token`: bearer token of the operator for `/_mock/` (all keys); None = a random one.
     - `state_path`: SQLite file that keeps everything across restarts; None = in memory.
+
+    Videos (`mockserver.media`):
+    - `render`: "on" renders each job's own MP4 (its size, duration, audio; needs PyAV, else the
+      fixtures with one log line); "off" serves the shipped fixture of the job's aspect ratio.
+    - `video_bitrate`: video bits per second at 720p; other sizes scale by pixel count.
+    - `render_cache_bytes`: bound of the in-memory cache of rendered videos.
+    - `render_cache_dir`: also keep rendered videos in this directory (reused after a restart).
     """
 
     scenario: str = "happy"
@@ -58,3 +65,7 @@ class MockConfig:
     webhook_max_attempts: int = 5
     admin_token: str | None = None
     state_path: str | None = None
+    render: str = "on"
+    video_bitrate: int = 1_000_000
+    render_cache_bytes: int = 256 * 1024 * 1024
+    render_cache_dir: str | None = None

@@ -81,7 +81,7 @@ class DeliverySource(Protocol):
 class VideoSource(Protocol):
     """The MP4 a completed job downloads as (the shell's video library)."""
 
-    def video_of(self, job: Job) -> bytes: ...
+    async def video_of(self, job: Job) -> bytes: ...
 
 
 class _Unset(Enum):
@@ -209,10 +209,10 @@ class Controller:
         target = _status(status) if status is not None else None
         return self._service.force(scope.key, job_id, target, error)
 
-    def video(self, scope: Scope, job_id: str) -> bytes:
+    async def video(self, scope: Scope, job_id: str) -> bytes:
         """A completed job's MP4, for the dashboard's player (not counted as a download)."""
         job = self._service.completed(scope.key, job_id)
-        return self._videos.video_of(job)
+        return await self._videos.video_of(job)
 
     # --- clock and reset (operator only) -----------------------------------------------------
 

@@ -78,7 +78,7 @@ class ControlApi:
         return JSONResponse(job_summary(job))
 
     async def video(self, request: Request) -> Response:
-        data = self.controller.video(self._scope(request), request.path_params["job_id"])
+        data = await self.controller.video(self._scope(request), request.path_params["job_id"])
         return Response(data, media_type="video/mp4", headers={"Cache-Control": "no-store"})
 
     async def advance_clock(self, request: Request) -> Response:

@@ -61,7 +61,7 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         service=service,
         journal=journal,
         document=document,
-        videos=VideoLibrary(),
+        videos=VideoLibrary.for_config(config, service.catalog),
         webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
         sink=sink,
         admin_token=config.admin_token or new_admin_token(),

@@ -1,25 +1,31 @@
-"""The MP4 fixtures: which file a job gets, and byte ranges served as a file server would.
+"""Which video a job gets, and byte ranges served as a file server would.
 
-The files are small (≤ 300 KB each), so they are read once and served from memory; that keeps
-downloads fast and lets Range requests slice without touching the disk again.
+With `render="on"` (and PyAV installed) a job gets its own MP4 from `mockserver.media`; else
+one of the MP4 fixtures. Those are small (≤ 300 KB each), so they are read once and served
+from memory; that keeps downloads fast and lets Range requests slice without touching the disk.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from mockserver._resources import videos_dir
+from mockserver.config import MockConfig
+from mockserver.domain.catalog import Catalog
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job
+from mockserver.media import Rendered, Renderer, render_available
 
 __all__ = ["Video", "VideoLibrary", "byte_range"]
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+log = logging.getLogger("mockserver")
 
 
 @dataclass(frozen=True)
@@ -40,17 +46,39 @@ class Video:
 
 
 class VideoLibrary:
-    """One video per aspect-ratio family, from `fixtures/videos/manifest.json`."""
+    """One fixture per aspect-ratio family (`fixtures/videos/manifest.json`), or a renderer."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, renderer: Renderer | None = None) -> None:
         folder = directory or videos_dir()
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         self._videos = {ratio: Video(folder / item["file"]) for ratio, item in manifest["files"].items()}
         self._fallback = self._videos[manifest["fallback"]]
+        self.renderer = renderer
 
-    def video_of(self, job: Job) -> bytes:
-        """The bytes a completed job downloads as (the control API's player)."""
-        return self.for_ratio(job.aspect_ratio).data
+    @classmethod
+    def for_config(cls, config: MockConfig, catalog: Catalog) -> VideoLibrary:
+        if config.render != "on":
+            return cls()
+        if not render_available():
+            log.warning("PyAV is not installed: serving fixture videos (pip install 'modelgates-mock[render]')")
+            return cls()
+        renderer = Renderer(
+            catalog=catalog,
+            bitrate=config.video_bitrate,
+            max_bytes=config.render_cache_bytes,
+            directory=config.render_cache_dir,
+        )
+        return cls(renderer=renderer)
+
+    async def for_job(self, job: Job) -> Video | Rendered:
+        """The job's own video when rendering, else the fixture of its aspect ratio."""
+        if self.renderer is None:
+            return self.for_ratio(job.aspect_ratio)
+        return await self.renderer.video_for(job)
+
+    async def video_of(self, job: Job) -> bytes:
+        """The bytes a completed job downloads as (the dashboard's player shows the same video)."""
+        return (await self.for_job(job)).data
 
     def for_ratio(self, aspect_ratio: str) -> Video:
         return self._videos.get(aspect_ratio, self._fallback)

@@ -104,7 +104,7 @@ class VendorApi:
         tenant = self._tenant(headers)
         index = _index(scope["query_string"])
         job = self.state.service.content(tenant, job_id or "", index)
-        video = self.state.videos.for_ratio(job.aspect_ratio)
+        video = await self.state.videos.for_job(job)  # a dict lookup once rendered (issue 14)
         data, etag = video.data, video.etag
         kept = [(b"accept-ranges", b"bytes"), (b"etag", video.etag_bytes)]
         if_range = _header(headers, b"if-range")
