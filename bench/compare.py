@@ -21,7 +21,7 @@ from mockserver import new_api_key
 from .loadgen import Load, Request, run_load
 from .servers import Running, request, start_bare, start_mock, wait_completed
 
-__all__ = ["Figures", "KINDS", "LOADS", "capture_bodies", "median_metrics", "metrics", "round_ratios", "paired_round"]
+__all__ = ["KINDS", "LOADS", "Figures", "capture_bodies", "median_metrics", "metrics", "paired_round", "round_ratios"]
 
 KINDS = ("bare", "mockserver")
 

@@ -13,7 +13,7 @@ from contracts.fixtures import ModelGatesMock
 from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.domain.requests import parse_json
 
-__all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
+__all__ = ["in_process_figures", "memory_per_jobs_mb", "poll_loop_ms"]
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 KEY = new_api_key("bench")

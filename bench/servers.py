@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Running", "free_port", "start_bare", "start_mock", "mock_unless_given", "request"]
+__all__ = ["Running", "free_port", "mock_unless_given", "request", "start_bare", "start_mock"]
 
 STARTUP_DEADLINE = 30.0
 MODELS = "/api/v1/videos/models"

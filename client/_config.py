@@ -13,7 +13,7 @@ import httpx
 
 from client._retry import DEFAULT_MAX_RETRIES
 
-__all__ = ["ClientConfig", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "resolve_config"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "ClientConfig", "resolve_config"]
 
 DEFAULT_BASE_URL = "https://modelgates.ai/api/v1"
 # Reads are per chunk/answer, not per whole download; the connect timeout stays short so that a

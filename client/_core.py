@@ -28,7 +28,7 @@ from client.models import Job, VideoModel, VideoModelsList, VideoRequest
 if TYPE_CHECKING:
     from client._config import ClientConfig
 
-__all__ = ["Core", "RequestSpec", "USER_AGENT", "origin"]
+__all__ = ["USER_AGENT", "Core", "RequestSpec", "origin"]
 
 USER_AGENT = "modelgates-mock-client/0.1.0"
 _M = TypeVar("_M", bound=BaseModel)

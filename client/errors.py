@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from client.models import Job
 
 __all__ = [
+    "JOB_ERRORS",
+    "STATUS_ERRORS",
     "APIConnectionError",
     "APIResponseValidationError",
     "APIStatusError",
@@ -46,7 +48,6 @@ __all__ = [
     "BadGatewayError",
     "BadRequestError",
     "InternalServerError",
-    "JOB_ERRORS",
     "JobCancelled",
     "JobError",
     "JobExpired",
@@ -57,7 +58,6 @@ __all__ = [
     "PaymentRequiredError",
     "PollTimeout",
     "RateLimitError",
-    "STATUS_ERRORS",
 ]
 
 

@@ -13,12 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "ContentPartImage",
     "FrameImage",
     "ImageUrl",
     "Job",
     "JobStatus",
-    "TERMINAL_STATUSES",
     "Usage",
     "VideoModel",
     "VideoModelsList",

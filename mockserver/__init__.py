@@ -6,6 +6,7 @@ app = create_app(MockConfig(scenario="slow-then-fail"), clock=VirtualClock())
 
 from __future__ import annotations
 
+import types as _types
 import typing as _typing
 
 from mockserver.config import SCENARIO_HEADER, MockConfig
@@ -22,16 +23,16 @@ if _typing.TYPE_CHECKING:
     from mockserver.http.transport import SyncASGITransport
 
 __all__ = [
+    "OPERATOR",
     "SCENARIO_HEADER",
     "ApiError",
     "Clock",
     "Controller",
     "Job",
     "JobStatus",
+    "MockApp",
     "MockConfig",
     "MockServer",
-    "MockApp",
-    "OPERATOR",
     "Scenario",
     "ScenarioError",
     "Scope",
@@ -45,6 +46,14 @@ __all__ = [
     "mock_controller",
     "new_api_key",
 ]
+
+
+# Tracebacks and reprs read `mockserver.ApiError`, not `mockserver.domain.errors.ApiError`.
+for _name in __all__:
+    _value = globals().get(_name)
+    if isinstance(_value, type | _types.FunctionType):
+        _value.__module__ = "mockserver"
+del _name, _value
 
 
 def __getattr__(name: str) -> object:
@@ -61,5 +70,6 @@ def __getattr__(name: str) -> object:
         value = MockServer
     else:
         raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+    value.__module__ = "mockserver"  # type: ignore[attr-defined]
     globals()[name] = value  # once imported, an ordinary attribute
     return value

@@ -11,11 +11,11 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
-    "data_root",
-    "openapi_path",
+    "catalog_path",
     "control_document_path",
     "dashboard_path",
-    "catalog_path",
+    "data_root",
+    "openapi_path",
     "scenarios_dir",
     "videos_dir",
 ]

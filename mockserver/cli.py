@@ -25,7 +25,7 @@ from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.http.app import create_app
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
-__all__ = ["main", "build_parser", "TransitionLog"]
+__all__ = ["TransitionLog", "build_parser", "main"]
 
 log = logging.getLogger("mockserver.jobs")
 

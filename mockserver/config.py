@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["MockConfig", "SCENARIO_HEADER"]
+__all__ = ["SCENARIO_HEADER", "MockConfig"]
 
 # A submit carrying this header runs under the named scenario (the job keeps it).
 SCENARIO_HEADER = "X-Mock-Scenario"

@@ -7,7 +7,24 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("package", ["mockserver", "client", "contracts"])
+def _isort_key(name: str) -> tuple[int, str]:
+    return (0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2, name)
+
+
+PACKAGES = [
+    "mockserver",
+    "mockserver.domain",
+    "mockserver.wire",
+    "mockserver.http",
+    "mockserver.control",
+    "mockserver.webhooks",
+    "mockserver.media",
+    "client",
+    "contracts",
+]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
 def test_all_lists_exactly_the_public_names(package: str) -> None:
     module = importlib.import_module(package)
     exported = set(getattr(module, "__all__", []))
@@ -16,6 +33,8 @@ def test_all_lists_exactly_the_public_names(package: str) -> None:
     public = {name for name in vars(module) if not name.startswith("_")} - {"annotations"}
     submodules = {name for name in public if type(getattr(module, name)).__name__ == "module"}
     assert public - submodules == exported
+    # Sorted as ruff's RUF022 sorts (constants, classes, functions), which keeps every module's in order.
+    assert list(module.__all__) == sorted(module.__all__, key=_isort_key), f"{package}.__all__ is not sorted"
 
 
 def test_client_never_imports_mockserver() -> None:
@@ -27,3 +46,10 @@ def test_client_never_imports_mockserver() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not any(n.split(".")[0] == "mockserver" for n in names), f"{path} imports mockserver"
+
+
+def test_the_package_root_names_its_exports_as_its_own() -> None:
+    import mockserver
+
+    assert mockserver.ApiError.__module__ == "mockserver"
+    assert repr(mockserver.Controller).endswith("'mockserver.Controller'>")

@@ -14,7 +14,7 @@ from mockserver.control.controller import MAX_CLOCK_STEP
 from mockserver.domain.errors import ApiError
 from mockserver.domain.requests import decode_json, read_body
 
-__all__ = ["json_object", "fields", "integer", "text", "flag", "seconds", "credits"]
+__all__ = ["credits", "fields", "flag", "integer", "json_object", "seconds", "text"]
 
 _MAX_BODY = 64 * 1024
 _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")

@@ -15,7 +15,7 @@ from typing import Any
 
 from mockserver._resources import catalog_path
 
-__all__ = ["Catalog", "ModelSpec", "RESOLUTION_SHORT_SIDE", "size_for", "describe_size"]
+__all__ = ["RESOLUTION_SHORT_SIDE", "Catalog", "ModelSpec", "describe_size", "size_for"]
 
 # Short side in pixels of each named resolution; the long side follows from the aspect ratio.
 RESOLUTION_SHORT_SIDE: dict[str, int] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ApiError", "envelope", "ERROR_TYPES", "DEFAULT_MESSAGES"]
+__all__ = ["DEFAULT_MESSAGES", "ERROR_TYPES", "ApiError", "envelope"]
 
 DEFAULT_MESSAGES: dict[int, str] = {
     400: "Invalid request parameters",

@@ -13,17 +13,17 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 __all__ = [
-    "JobStatus",
+    "DEFAULT_ERRORS",
     "TERMINAL",
-    "Phase",
     "Job",
+    "JobStatus",
+    "Phase",
     "Transition",
     "advance",
     "counted",
-    "force",
     "finishes_at",
+    "force",
     "request_text",
-    "DEFAULT_ERRORS",
 ]
 
 

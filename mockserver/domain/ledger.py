@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from mockserver.persistence.sink import NullSink, StateSink
 
-__all__ = ["InsufficientCredits", "Ledger", "LedgerEntry", "HISTORY"]
+__all__ = ["HISTORY", "InsufficientCredits", "Ledger", "LedgerEntry"]
 
 EntryKind = Literal["set", "charge", "refund"]
 

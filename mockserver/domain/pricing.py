@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from mockserver.domain.catalog import ModelSpec
 
-__all__ = ["Variant", "price_job", "FPS"]
+__all__ = ["FPS", "Variant", "price_job"]
 
 FPS = 24  # frames per second assumed for token-priced models
 _COST_PLACES = Decimal("0.0000001")  # the vendor reports costs to 7 decimals

@@ -10,7 +10,7 @@ import math
 import threading
 from dataclasses import dataclass
 
-__all__ = ["Refusal", "RateLimiter", "retry_after"]
+__all__ = ["RateLimiter", "Refusal", "retry_after"]
 
 # A bucket that refilled to 0.9999999999 has refilled: float noise must never cost a client a 429.
 _EPSILON = 1e-9

@@ -25,12 +25,12 @@ from mockserver.domain.pricing import Variant
 __all__ = [
     "RequestValidator",
     "VideoSpec",
-    "parse_json",
+    "check_capabilities",
     "decode_json",
+    "param_name",
+    "parse_json",
     "read_body",
     "whole_body",
-    "check_capabilities",
-    "param_name",
 ]
 
 

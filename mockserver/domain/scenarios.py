@@ -24,15 +24,15 @@ from mockserver.domain._scenario_schema import Problems, Table, show
 from mockserver.domain.jobs import DEFAULT_ERRORS, JobStatus, Phase
 
 __all__ = [
-    "Step",
     "Fault",
+    "Operation",
     "Scenario",
     "ScenarioError",
-    "load_scenario",
-    "builtin_scenarios",
-    "resolve_scenario",
-    "Operation",
+    "Step",
     "WebhookFaults",
+    "builtin_scenarios",
+    "load_scenario",
+    "resolve_scenario",
 ]
 
 Operation = Literal["submit", "poll", "content", "models"]

@@ -21,7 +21,7 @@ import jsonschema_rs
 
 from mockserver._resources import openapi_path
 
-__all__ = ["Document", "load_document", "parse_document", "cache_dir"]
+__all__ = ["Document", "cache_dir", "load_document", "parse_document"]
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from mockserver.wire.auth import bearer_token, check_api_key
 from mockserver.wire.render import job_bytes, json_bytes, submitted_bytes
 
 __all__ = [
-    "VendorApi",
-    "PREFIX",
     "MEMO_SIZE",
+    "PREFIX",
     "Reply",
     "Route",
+    "VendorApi",
     "error_reply",
     "operation_of",
     "remember",

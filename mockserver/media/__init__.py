@@ -12,15 +12,15 @@ from mockserver.media._shapes import DEFAULT_BITRATE, FPS, SHORT_SIDE, bitrate_f
 from mockserver.media._spec import RenderSpec, image_from_data_url, spec_for
 
 __all__ = [
-    "ByteLRU",
     "DEFAULT_BITRATE",
     "DEFAULT_CACHE_BYTES",
     "FPS",
     "RENDER_VERSION",
+    "SHORT_SIDE",
+    "ByteLRU",
     "RenderSpec",
     "Rendered",
     "Renderer",
-    "SHORT_SIDE",
     "bitrate_for",
     "dimensions",
     "image_from_data_url",

@@ -6,7 +6,7 @@ import hashlib
 from collections import OrderedDict
 from typing import NamedTuple
 
-__all__ = ["ByteLRU", "Rendered", "DEFAULT_CACHE_BYTES"]
+__all__ = ["DEFAULT_CACHE_BYTES", "ByteLRU", "Rendered"]
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 

@@ -43,7 +43,7 @@ from mockserver.media._paint import NEUTRAL_LOOK, Canvas, Painter, look_for
 from mockserver.media._shapes import FPS
 from mockserver.media._spec import RenderSpec
 
-__all__ = ["render_mp4", "INTRO_FRAMES", "LOOP_FRAMES", "SAMPLE_RATE"]
+__all__ = ["INTRO_FRAMES", "LOOP_FRAMES", "SAMPLE_RATE", "render_mp4"]
 
 INTRO_FRAMES = 6
 LOOP_FRAMES = 12  # half a second: the box laps the frame twice a second

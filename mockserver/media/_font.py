@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GLYPH_W", "GLYPH_H", "glyph_rows", "text_width"]
+__all__ = ["GLYPH_H", "GLYPH_W", "glyph_rows", "text_width"]
 
 GLYPH_W = 5
 GLYPH_H = 7

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from mockserver.media._font import GLYPH_H, GLYPH_W, glyph_rows, text_width
 
-__all__ = ["Canvas", "Look", "Painter", "look_for", "NEUTRAL_LOOK"]
+__all__ = ["NEUTRAL_LOOK", "Canvas", "Look", "Painter", "look_for"]
 
 YUV = tuple[int, int, int]
 RGB = tuple[float, float, float]

@@ -26,7 +26,7 @@ from mockserver.media._cache import DEFAULT_CACHE_BYTES, ByteLRU, Rendered
 from mockserver.media._shapes import DEFAULT_BITRATE
 from mockserver.media._spec import RenderSpec, spec_for
 
-__all__ = ["Renderer", "render_available", "RENDER_VERSION"]
+__all__ = ["RENDER_VERSION", "Renderer", "render_available"]
 
 logger = logging.getLogger("mockserver.media")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FPS", "SHORT_SIDE", "DEFAULT_BITRATE", "bitrate_for", "dimensions", "parse_size"]
+__all__ = ["DEFAULT_BITRATE", "FPS", "SHORT_SIDE", "bitrate_for", "dimensions", "parse_size"]
 
 FPS = 24
 

@@ -11,7 +11,7 @@ from mockserver.domain.catalog import Catalog
 from mockserver.domain.jobs import Job
 from mockserver.media._shapes import DEFAULT_BITRATE, FPS, bitrate_for, dimensions, parse_size
 
-__all__ = ["RenderSpec", "spec_for", "image_from_data_url"]
+__all__ = ["RenderSpec", "image_from_data_url", "spec_for"]
 
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/jpg")
 

@@ -24,7 +24,7 @@ from mockserver.webhooks.delivery import Attempt, Delivery
 if TYPE_CHECKING:
     import sqlite3
 
-__all__ = ["StateFile", "Restored"]
+__all__ = ["Restored", "StateFile"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -10,7 +10,7 @@ from typing import Any
 
 from mockserver.domain.jobs import Job, JobStatus
 
-__all__ = ["render_job", "job_bytes", "submitted_bytes", "polling_url", "content_url", "json_bytes"]
+__all__ = ["content_url", "job_bytes", "json_bytes", "polling_url", "render_job", "submitted_bytes"]
 
 # What JSONResponse sends, without building a new JSONEncoder for every response (json.dumps
 # does whenever it is given options).
