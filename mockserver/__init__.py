@@ -10,7 +10,7 @@ import typing as _typing
 
 from mockserver.config import SCENARIO_HEADER, MockConfig
 from mockserver.control.controller import OPERATOR, Controller, Scope
-from mockserver.domain.clock import Clock, SystemClock, VirtualClock
+from mockserver.domain.clock import Clock, PacedClock, SystemClock, VirtualClock
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.keys import is_valid_key, new_api_key
@@ -33,6 +33,7 @@ __all__ = [
     "MockServer",
     "MockState",
     "OPERATOR",
+    "PacedClock",
     "Scenario",
     "ScenarioError",
     "Scope",

@@ -124,6 +124,23 @@ async def journal(request: Request) -> Response:
     return JSONResponse(page)
 
 
+async def checks(request: Request) -> Response:
+    scope = _scope(request)
+    query = request.query_params
+    rules = params.text(query, "rules")
+    interval = params.text(query, "min_interval")
+    submits = params.text(query, "max_submits")
+    result = _controller(request).checks(
+        scope,
+        rules=[rule.strip() for rule in rules.split(",") if rule.strip()] if rules else None,
+        min_interval=params.number(query, "min_interval", high=86_400.0) if interval else None,
+        max_submits=params.integer(query, "max_submits", default=0, low=0, high=1_000_000) if submits else None,
+        key=params.text(query, "key"),
+        since=params.integer(query, "since", default=0, low=0, high=2**53),
+    )
+    return JSONResponse(result)
+
+
 async def webhooks(request: Request) -> Response:
     return JSONResponse({"deliveries": _controller(request).deliveries(_scope(request))})
 
@@ -147,5 +164,6 @@ def control_routes() -> list[Route]:
         Route(f"{PREFIX}/keys/{{key}}", key, methods=["GET", "PATCH"]),
         Route(f"{PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{PREFIX}/journal", journal, methods=["GET"]),
+        Route(f"{PREFIX}/checks", checks, methods=["GET"]),
         Route(f"{PREFIX}/webhooks", webhooks, methods=["GET"]),
     ]

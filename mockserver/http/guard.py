@@ -37,6 +37,9 @@ log = logging.getLogger("mockserver")
 
 _JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
+# A job body as `wire.render` writes it: its id comes first, its status is the only "status" key.
+_JOB_ID = re.compile(rb'^\{"id":"([^"\\]+)"')
+_JOB_STATUS = re.compile(rb'"status":"([a-z_]+)"')
 
 
 def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
@@ -71,11 +74,14 @@ class Guard:
         route = vendor_route(scope["path"])
         headers = request_headers(scope)
         if route is not None:
-            status, retry_after = await self._vendor(route, scope, headers, receive, send)
+            status, retry_after, body = await self._vendor(route, scope, headers, receive, send)
             if status:
                 # `operation_of`, from what the route matched: a POST is a submit, other methods none.
                 operation = route[3] if route[3] != "submit" or scope["method"] == "POST" else None
-                self._journal(scope, headers, status, retry_after, operation, route[2])
+                job_id, answer = route[2], None
+                if status < 300 and operation in ("submit", "poll"):
+                    job_id, answer = _answered(body, job_id)
+                self._journal(scope, headers, status, retry_after, operation, job_id, answer)
             return
         status, retry_after = await self._framework(scope, receive, send)
         if status and not _is_control(scope["path"]):
@@ -84,21 +90,21 @@ class Guard:
 
     async def _vendor(
         self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
-    ) -> tuple[int, str | None]:
+    ) -> tuple[int, str | None, bytes]:
         """The vendor routes: the reply comes back as data, so no `send` wrapper is needed."""
-        status, retry_after = 0, None
+        status, retry_after, body = 0, None, b""
         try:
             reply = await self.vendor.answer(route, scope, headers, receive)
             if reply is None:
-                return 0, None  # the client left: nobody to answer, nothing to journal
-            status, retry_after = reply[0], _retry_after(reply[3])
+                return 0, None, b""  # the client left: nobody to answer, nothing to journal
+            status, retry_after, body = reply[0], _retry_after(reply[3]), reply[1]
             await send_reply(send, reply)
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
                 await send_reply(send, error_reply(ApiError(500)))
                 status, retry_after = 500, None
-        return status, retry_after
+        return status, retry_after, body
 
     async def _framework(self, scope: Scope, receive: Receive, send: Send) -> tuple[int, str | None]:
         """Everything else goes through Starlette; its plain-text errors are rewritten on the way out."""
@@ -124,6 +130,7 @@ class Guard:
         retry_after: str | None,
         operation: str | None,
         job_id: str | None,
+        answer: str | None = None,
     ) -> None:
         authorization = headers.get(b"authorization")
         tenant = self._tenants.get(authorization) if authorization is not None else None
@@ -141,7 +148,16 @@ class Guard:
             job_id,
             operation,
             {"retry-after": retry_after} if retry_after else None,
+            answer,
         )
+
+
+def _answered(body: bytes, job_id: str | None) -> tuple[str | None, str | None]:
+    """(job id, status) a submit or poll answered, read off the body without decoding it."""
+    if job_id is None and (found := _JOB_ID.match(body)) is not None:
+        job_id = found[1].decode()
+    status = _JOB_STATUS.search(body)
+    return job_id, status[1].decode() if status is not None else None
 
 
 def _is_control(path: str) -> bool:
