@@ -38,6 +38,7 @@ class MockConfig:
     - `webhook_max_attempts`: attempts per delivery (first try included) before giving up.
     - `admin_token`: bearer token of the operator for `/_mock/` (all keys); None = a random one.
     - `state_path`: SQLite file that keeps everything across restarts; None = in memory.
+    - `cors`: the browser origin the CLI answers (preflights included); None = no CORS headers.
     """
 
     scenario: str = "happy"
@@ -58,3 +59,4 @@ class MockConfig:
     webhook_max_attempts: int = 5
     admin_token: str | None = None
     state_path: str | None = None
+    cors: str | None = None
