@@ -131,6 +131,12 @@ class Controller:
         self.service.sweep()
         return now
 
+    def reload_scenarios(self, scope: Scope) -> dict[str, Any]:
+        """Read every scenario file given by path again if it changed (submits also do, by mtime)."""
+        _operator(scope)
+        reloaded = self.service.reload_scenarios()
+        return {"reloaded": reloaded, "files": self.service.files.names()}
+
     def reset(self, scope: Scope) -> None:
         """Forget every job, key setting, journal entry and recorded error."""
         _operator(scope)

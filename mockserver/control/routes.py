@@ -107,6 +107,10 @@ async def key(request: Request) -> Response:
     return JSONResponse(_controller(request).update_key(scope, key, **changes))
 
 
+async def reload_scenarios(request: Request) -> Response:
+    return JSONResponse(_controller(request).reload_scenarios(_scope(request)))
+
+
 async def reset(request: Request) -> Response:
     _controller(request).reset(_scope(request))
     return JSONResponse({"reset": True})
@@ -163,6 +167,7 @@ def control_routes() -> list[Route]:
         Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
         Route(f"{PREFIX}/keys/{{key}}", key, methods=["GET", "PATCH"]),
         Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/scenarios/reload", reload_scenarios, methods=["POST"]),
         Route(f"{PREFIX}/journal", journal, methods=["GET"]),
         Route(f"{PREFIX}/checks", checks, methods=["GET"]),
         Route(f"{PREFIX}/webhooks", webhooks, methods=["GET"]),
