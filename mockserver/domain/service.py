@@ -291,10 +291,16 @@ class MockService:
         faults = scenario.faults_for(operation) if scenario is not None else None
         if not faults:
             return
+        now = self.clock.now()
+        wait = self.limiter.held(scope, operation, now)
+        if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
+            raise _fault_error(429, None, math.ceil(wait), now)
         count = self.store.count(scope, operation)
         for fault in faults:
             if fault.hits(count, scope, self.seed):
-                raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+                if fault.status == 429:
+                    self.limiter.hold(scope, operation, now + (fault.retry_after or 1))
+                raise _fault_error(fault.status, fault.message, fault.retry_after, now)
 
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).

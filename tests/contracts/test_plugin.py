@@ -201,7 +201,8 @@ def test_ignoring_retry_after_is_caught(pytester: pytest.Pytester) -> None:
             first = modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers)
             assert first.status_code == 429 and first.headers["retry-after"] == "2"
             modelgates_mock.advance(0.5)
-            assert modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers).status_code == 202
+            early = modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers)
+            assert early.status_code == 429 and early.headers["retry-after"] == "2"  # refused: too early
             modelgates_mock.assert_respected_retry_after()
         """
     )
