@@ -20,18 +20,20 @@ returns its findings: a sentence and the offending requests. Semantics, all per 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from mockserver.domain.jobs import TERMINAL
+from mockserver.domain.jobs import TERMINAL, Job
 from mockserver.domain.journal import Entry
 
 __all__ = [
     "RULES",
     "Finding",
     "Observed",
+    "BadQuery",
     "describe",
     "from_entries",
+    "report",
     "run",
     "downloads_not_once",
     "polls_after_terminal",
@@ -225,3 +227,48 @@ def run(
         else:
             raise ValueError(f"unknown rule {rule!r}")
     return found
+
+
+class BadQuery(Exception):
+    def __init__(self, param: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.param, self.message, self.extra = param, message, extra
+
+
+def report(
+    entries: list[Entry],
+    job: Callable[[str], Job | None],
+    *,
+    rules: Sequence[str] | None,
+    min_interval: float | None,
+    max_submits: int | None,
+    now: float,
+    summary: Callable[[Entry], dict[str, Any]],
+) -> dict[str, Any]:
+    """`GET /_mock/checks`' answer: the rules run over `entries`; `job(id)` finds a job (or None)."""
+    if rules is None:
+        rules = [r for r in RULES if r != "polled_no_faster_than" or min_interval is not None]
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise BadQuery("rules", f"unknown rule {unknown[0]!r}", allowed=list(RULES))
+    if "polled_no_faster_than" in rules and min_interval is None:
+        raise BadQuery("min_interval", "polled_no_faster_than needs min_interval (seconds)")
+
+    def body(job_id: str) -> Any:
+        found = job(job_id)
+        return found.request if found is not None else None
+
+    def outputs(job_id: str) -> int:
+        found = job(job_id)
+        return found.outputs if found is not None else 1
+
+    requests = from_entries(entries, body)
+    t0 = requests[0].at if requests else now
+    found = run(requests, rules, describe(t0), min_interval=min_interval, max_submits=max_submits, outputs=outputs)
+    by_seq = {entry.seq: entry for entry in entries}
+    violations = [
+        {"rule": rule, "message": finding.text, "requests": [summary(by_seq[r.seq]) for r in finding.requests]}
+        for rule, findings in found.items()
+        for finding in findings
+    ]
+    return {"ok": not violations, "rules": list(rules), "requests": len(requests), "violations": violations}
