@@ -37,9 +37,9 @@ log = logging.getLogger("mockserver")
 
 _JOB_PATH = re.compile(r"/api/v1/videos/(?!models$)([^/]+)(/content)?")
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
-# A job body as `wire.render` writes it: its id comes first, its status is the only "status" key.
-_JOB_ID = re.compile(rb'^\{"id":"([^"\\]+)"')
-_JOB_STATUS = re.compile(rb'"status":"([a-z_]+)"')
+# A job body as `wire.render` writes it: its id comes first, its status is the only "status" key
+# (inside a JSON string a quote is escaped, so the marker cannot occur in the error text).
+_ID_MARK, _STATUS_MARK = b'{"id":"', b'"status":"'
 
 
 def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
@@ -154,10 +154,29 @@ class Guard:
 
 def _answered(body: bytes, job_id: str | None) -> tuple[str | None, str | None]:
     """(job id, status) a submit or poll answered, read off the body without decoding it."""
-    if job_id is None and (found := _JOB_ID.match(body)) is not None:
-        job_id = found[1].decode()
-    status = _JOB_STATUS.search(body)
-    return job_id, status[1].decode() if status is not None else None
+    if job_id is not None:  # a poll: its body is memoized by `wire.render`, so is its status here
+        status = _STATUSES.get(body, _UNSEEN)
+        if status is _UNSEEN:
+            status = _status(body)
+            remember(_STATUSES, body, status)
+        return job_id, status
+    if body.startswith(_ID_MARK):
+        end = body.find(b'"', len(_ID_MARK))
+        job_id = body[len(_ID_MARK) : end].decode() if end > 0 else None
+    return job_id, _status(body)
+
+
+_STATUSES: dict[bytes, str | None] = {}
+_UNSEEN = "unseen"
+
+
+def _status(body: bytes) -> str | None:
+    start = body.find(_STATUS_MARK)
+    if start < 0:
+        return None
+    start += len(_STATUS_MARK)
+    end = body.find(b'"', start)
+    return body[start:end].decode() if end > 0 else None
 
 
 def _is_control(path: str) -> bool:
