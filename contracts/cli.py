@@ -6,6 +6,7 @@ Exit status: 0 when the server keeps the contract, 1 on any violation, 2 on bad 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 KEY_ENV = "MODELGATES_API_KEY"
+EXTRA = "pip install 'modelgates-mock[contracts]'"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if importlib.util.find_spec("schemathesis") is None:  # the plugin needs only pytest; this needs more
+        print(f"error: python -m contracts needs Schemathesis, which comes with an extra: {EXTRA}", file=sys.stderr)
+        return 2
     key = args.key or os.environ.get(KEY_ENV)
     if not key:
         print(f"error: give --key or set {KEY_ENV}", file=sys.stderr)
@@ -61,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         from contracts.report import text_report, write_junit
         from contracts.runner import run_contract
         from contracts.settings import DEFAULT_SEED, PHASES, SuiteSettings
-    except ImportError as exc:  # Schemathesis comes with the test extra
-        print(f"error: {exc.name or exc} is missing; install modelgates-mock[test]", file=sys.stderr)
+    except ImportError as exc:  # a broken install: say what is missing and how to get it
+        print(f"error: {exc.name or exc} is missing; {EXTRA}", file=sys.stderr)
         return 2
 
     seed = DEFAULT_SEED if args.seed is None else args.seed

@@ -27,11 +27,15 @@ from mockserver import (
     create_app,
     mock_controller,
 )
+from mockserver.domain.clock import PacedClock
 from mockserver.domain.journal import Entry
 
-__all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
+__all__ = ["DEFAULT_SPEED", "LiveServers", "ModelGatesMock", "ModelGatesServer"]
 
 IN_PROCESS_BASE_URL = "http://testserver/api/v1"
+# The live server's mock seconds per real second: the `fast` scenario (3 mock s) completes in
+# 0.3 s, `happy` (40 s - 2 min) in 4-12 s, and a shell app's `sleep 1` is a 10 s poll interval.
+DEFAULT_SPEED = 10.0
 
 
 class _Handle(JournalAssertions):
@@ -41,7 +45,7 @@ class _Handle(JournalAssertions):
         self,
         *,
         control: Controller,
-        clock: VirtualClock,
+        clock: VirtualClock | PacedClock,
         recorder: ExchangeRecorder,
         api_key: str,
         base_url: str,
@@ -79,7 +83,7 @@ class _Handle(JournalAssertions):
     # -- handles ------------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Move the mock's virtual clock (jobs that came due move on); pass it to the app as its `sleep`."""
+        """Move the mock's clock forward (jobs that came due move on); pass it to the app as its `sleep`."""
         try:
             self.control.advance_clock(OPERATOR, seconds)
         except Exception as exc:  # a bug in the mock, not in the app whose `sleep` this is: kept for the test
@@ -174,11 +178,17 @@ class ModelGatesMock(_Handle):
 
 
 class ModelGatesServer(_Handle):
-    """A test's view of the session's live loopback server (state reset for it)."""
+    """A test's view of the session's live loopback server (state reset for it).
 
-    def __init__(self, live: _Live, *, scenario: str, api_key: str) -> None:
+    Its clock runs by itself at `speed` mock seconds per real second (so an app that sleeps for
+    real sees jobs move; 0: only `advance` moves it), and `advance` jumps it further.
+    """
+
+    def __init__(self, live: _Live, *, scenario: str, api_key: str, speed: float = DEFAULT_SPEED) -> None:
         live.control.reset(OPERATOR)
         live.recorder.clear()
+        live.clock.set_speed(speed)
+        self.speed = speed
         self.url = live.server.url
         super().__init__(
             control=live.control,
@@ -198,7 +208,7 @@ class ModelGatesServer(_Handle):
 
 class _Live:
     def __init__(self, seed: int) -> None:
-        self.clock = VirtualClock()
+        self.clock = PacedClock(speed=DEFAULT_SPEED)
         app = create_app(MockConfig(seed=seed), clock=self.clock)
         self.control = mock_controller(app)
         self.recorder = ExchangeRecorder(app, self.clock)

@@ -1,45 +1,48 @@
 """Assertions about how the app under test used the API, read from the recorded exchanges.
 
-Each rule is a pure function returning the offending requests as lines of text (empty: fine);
-`JournalAssertions` turns them into `AssertionError`s that name each request by method, path
-and virtual time (`t=+12.0s` from the start of the test).
+The rules themselves are `mockserver.control.checks` (the same ones `GET /_mock/checks` runs over
+the mock's journal, for apps that are not Python); here the recorded exchanges are turned into
+their input, and `JournalAssertions` turns findings into `AssertionError`s that name each request
+by method, path and virtual time (`t=+12.0s` from the start of the test). Semantics: see that
+module; and, client-side only:
 
-Semantics (all per job, in the order the mock answered):
-
-- polled no faster than N s: two consecutive polls of a job at least N s apart, unless the first
-  answered an error (a retry is paced by backoff and `Retry-After`, not by the poll interval).
-- stopped polling after a terminal status: no poll of a job after one answered
-  completed/failed/cancelled/expired.
-- respected Retry-After: after an answer with `Retry-After: S`, the next request to the same
-  method and path came at least S s later.
-- no resubmits: no submit with the same JSON body as an earlier submit the server accepted (202)
-  or may have acted on (5xx); resubmitting after a 4xx (400/401/402/404/429: nothing was created)
-  is fine. With `max_submits`, also at most that many accepted submits.
-- downloaded each output once: every output of every job the app saw completed (one per entry
-  of `unsigned_urls`) was downloaded exactly once (one 200, or 206 ranges of one download).
 - key only to the API host: no request through the fixture's transports carried the key to
-  another scheme/host/port.
+  another scheme/host/port. Only `transport` / `async_transport` (and `client`) see requests:
+  an httpx client the app builds on its own transport, or any other HTTP library, is invisible.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from contracts.document import TERMINAL_STATUSES
 from contracts.recording import Exchange, SentRequest, origin
+from mockserver.control import checks
 
 __all__ = [
     "JournalAssertions",
     "Timeline",
     "downloads_not_once",
     "key_leaks",
+    "observed",
     "polls_after_terminal",
     "polls_too_fast",
     "resubmits",
     "retry_after_ignored",
 ]
+
+
+class _Named(Protocol):
+    @property
+    def at(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query(self) -> str: ...
+    @property
+    def status(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -51,103 +54,64 @@ class Timeline:
     def at(self, when: float) -> str:
         return f"t=+{when - self.t0:.1f}s"
 
-    def name(self, exchange: Exchange) -> str:
+    def name(self, exchange: _Named) -> str:
         query = f"?{exchange.query}" if exchange.query else ""
         return f"{exchange.method} {exchange.path}{query} at {self.at(exchange.at)} → {exchange.status}"
 
 
-def _kind(exchange: Exchange) -> tuple[str | None, str | None]:
+def observed(exchanges: list[Exchange]) -> list[checks.Observed]:
+    """The exchanges as the shared rules read them."""
     from mockserver.http.vendor import operation_of
 
-    return operation_of(exchange.method, exchange.path)
-
-
-def _polls(exchanges: Iterable[Exchange]) -> dict[str, list[Exchange]]:
-    by_job: dict[str, list[Exchange]] = defaultdict(list)
+    found = []
     for exchange in exchanges:
-        operation, job_id = _kind(exchange)
-        if operation == "poll" and job_id is not None:
-            by_job[job_id].append(exchange)
-    return by_job
+        operation, job_id = operation_of(exchange.method, exchange.path)
+        answer = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+        status, urls = answer.get("status"), answer.get("unsigned_urls")
+        if operation == "submit" and isinstance(answer.get("id"), str):
+            job_id = answer["id"]
+        found.append(
+            checks.Observed(
+                seq=exchange.seq,
+                at=exchange.at,
+                method=exchange.method,
+                path=exchange.path,
+                query=exchange.query,
+                status=exchange.status,
+                operation=operation,
+                job_id=job_id,
+                retry_after=exchange.response_headers.get("retry-after"),
+                answer=status if isinstance(status, str) else None,
+                body=exchange.json if operation == "submit" else None,
+                outputs=len(urls) if isinstance(urls, list) else 1,
+                output=exchange.index if operation == "content" else 0,
+            )
+        )
+    return found
+
+
+def _texts(findings: list[checks.Finding]) -> list[str]:
+    return [finding.text for finding in findings]
 
 
 def polls_too_fast(exchanges: list[Exchange], seconds: float, timeline: Timeline) -> list[str]:
-    problems = []
-    for polls in _polls(exchanges).values():
-        for before, after in zip(polls, polls[1:], strict=False):
-            gap = after.at - before.at
-            if before.status < 400 and gap < seconds - 1e-9:
-                problems.append(f"{timeline.name(after)}: {gap:g} s after {timeline.name(before)}")
-    return problems
+    return _texts(checks.polls_too_fast(observed(exchanges), seconds, timeline.name))
 
 
 def polls_after_terminal(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
-    problems = []
-    for polls in _polls(exchanges).values():
-        ended = next((poll for poll in polls if _status(poll) in TERMINAL_STATUSES), None)
-        for poll in polls:
-            if ended is not None and poll.seq > ended.seq:
-                was = f"the job was already {_status(ended)!r} ({timeline.name(ended)})"
-                problems.append(f"{timeline.name(poll)}: {was}")
-    return problems
+    return _texts(checks.polls_after_terminal(observed(exchanges), timeline.name))
 
 
 def retry_after_ignored(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
-    problems = []
-    for index, exchange in enumerate(exchanges):
-        hint = exchange.response_headers.get("retry-after", "")
-        if not hint.strip().isdigit():
-            continue
-        same = (exchange.method, exchange.path)
-        after = next((e for e in exchanges[index + 1 :] if (e.method, e.path) == same), None)
-        if after is not None and after.at - exchange.at < int(hint) - 1e-9:
-            problems.append(
-                f"{timeline.name(after)}: {after.at - exchange.at:g} s after {timeline.name(exchange)} "
-                f"which said Retry-After: {hint}"
-            )
-    return problems
+    return _texts(checks.retry_after_ignored(observed(exchanges), timeline.name))
 
 
 def resubmits(exchanges: list[Exchange], timeline: Timeline, max_submits: int | None = None) -> list[str]:
-    problems = []
-    earlier: list[Exchange] = []
-    for exchange in exchanges:
-        if _kind(exchange)[0] != "submit":
-            continue
-        twin = next((e for e in earlier if e.json is not None and e.json == exchange.json), None)
-        if twin is not None:
-            problems.append(f"{timeline.name(exchange)} resubmitted the body of {timeline.name(twin)}")
-        if exchange.status == 202 or exchange.status >= 500:
-            earlier.append(exchange)
-    accepted = [e for e in exchanges if _kind(e)[0] == "submit" and e.status == 202]
-    if max_submits is not None and len(accepted) > max_submits:
-        listed = ", ".join(timeline.name(e) for e in accepted)
-        problems.append(f"{len(accepted)} accepted submits, expected at most {max_submits}: {listed}")
-    return problems
+    return _texts(checks.resubmits(observed(exchanges), timeline.name, max_submits))
 
 
 def downloads_not_once(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
-    outputs: dict[str, int] = {}
-    for exchange in exchanges:
-        answer = exchange.response_json
-        if isinstance(answer, dict) and answer.get("status") == "completed" and isinstance(answer.get("id"), str):
-            urls = answer.get("unsigned_urls")
-            outputs[answer["id"]] = len(urls) if isinstance(urls, list) else 1
-    downloads: dict[tuple[str, int], list[Exchange]] = defaultdict(list)
-    for exchange in exchanges:
-        operation, job_id = _kind(exchange)
-        if operation == "content" and job_id is not None and exchange.status in (200, 206):
-            downloads[job_id, exchange.index].append(exchange)
-    problems = []
-    for job_id, count in outputs.items():
-        for index in range(count):
-            got = downloads.get((job_id, index), [])
-            whole = [e for e in got if e.status == 200]
-            times = len(whole) + (1 if len(got) > len(whole) and not whole else 0)
-            if times != 1:
-                listed = "; ".join(timeline.name(e) for e in got) or "no request"
-                problems.append(f"job {job_id} output {index} downloaded {times} time(s): {listed}")
-    return problems
+    return _texts(checks.downloads_not_once(observed(exchanges), timeline.name))
 
 
 def key_leaks(sent: list[SentRequest], api_url: str, api_key: str, timeline: Timeline) -> list[str]:
@@ -159,12 +123,6 @@ def key_leaks(sent: list[SentRequest], api_url: str, api_key: str, timeline: Tim
             url = request.url.replace(api_key, "[API KEY]")
             problems.append(f"{request.method} {url} at {timeline.at(request.at)} carried the API key")
     return problems
-
-
-def _status(exchange: Exchange) -> str | None:
-    answer = exchange.response_json
-    status = answer.get("status") if isinstance(answer, dict) else None
-    return status if isinstance(status, str) else None
 
 
 def _fail(title: str, problems: list[str]) -> None:
@@ -205,5 +163,8 @@ class JournalAssertions:
         _fail("did not download each output exactly once", downloads_not_once(self.exchanges(), self.timeline))
 
     def assert_key_sent_only_to_api_host(self) -> None:
+        """No request the app sent through this fixture's `transport` / `async_transport` / `client`
+        carried the API key to another scheme, host or port. It sees only those transports: requests
+        an app makes with its own httpx transport, another library or another process are not seen."""
         problems = key_leaks(self.sent, self.base_url, self.api_key, self.timeline)
         _fail(f"sent the API key to a host other than {origin(self.base_url)[1]}", problems)

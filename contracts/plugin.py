@@ -4,8 +4,10 @@
   for the app under test (`contracts.fixtures.ModelGatesMock`).
 - `modelgates_server`: a live loopback server (one per session and seed, reset for each test),
   for apps that do not use httpx or are not Python (`contracts.fixtures.ModelGatesServer`).
-- `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7)`: the scenario (a built-in name or
-  a scenario file) and seed of either fixture; defaults `happy` and 0.
+- `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7, speed=10)`: the scenario (a built-in
+  name, or a scenario file relative to the test file) and seed of either fixture, and the speed of
+  the live server's clock (mock seconds per real second, 0: only `advance` moves it); defaults
+  `happy`, 0 and 10.
 
 This module is imported by every pytest run that has the package installed, so it imports only
 pytest: the mock, httpx and friends are loaded inside the fixtures, when a test asks for one.
@@ -15,7 +17,8 @@ Errors raised inside the mock during a test are re-raised at its teardown.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -27,23 +30,46 @@ __all__ = ["modelgates_live_servers", "modelgates_mock", "modelgates_server", "p
 MARKER = "modelgates"
 DEFAULT_SCENARIO = "happy"
 DEFAULT_SEED = 0
+DEFAULT_SPEED = 10.0  # contracts.fixtures.DEFAULT_SPEED (not imported here: this module stays light)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(scenario='{DEFAULT_SCENARIO}', seed={DEFAULT_SEED}): scenario (built-in name or file) "
-        "and seed of the modelgates_mock / modelgates_server fixtures",
+        f"{MARKER}(scenario='{DEFAULT_SCENARIO}', seed={DEFAULT_SEED}, speed={DEFAULT_SPEED:g}): scenario "
+        "(built-in name, or file relative to the test file) and seed of the modelgates_mock / modelgates_server "
+        "fixtures, and the speed of modelgates_server's clock (mock seconds per real second; 0: advance() only)",
     )
 
 
-def _options(request: pytest.FixtureRequest) -> tuple[str, int]:
+class _Options(NamedTuple):
+    scenario: str
+    seed: int
+    speed: float
+
+
+def _options(request: pytest.FixtureRequest) -> _Options:
     marker = request.node.get_closest_marker(MARKER)
     kwargs = dict(marker.kwargs) if marker is not None else {}
-    unknown = sorted(set(kwargs) - {"scenario", "seed"})
+    unknown = sorted(set(kwargs) - {"scenario", "seed", "speed"})
     if (marker is not None and marker.args) or unknown:
-        pytest.fail(f"@pytest.mark.{MARKER} takes only scenario=... and seed=... (got {marker})", pytrace=False)
-    return str(kwargs.get("scenario", DEFAULT_SCENARIO)), int(kwargs.get("seed", DEFAULT_SEED))
+        pytest.fail(
+            f"@pytest.mark.{MARKER} takes only scenario=..., seed=... and speed=... (got {marker})", pytrace=False
+        )
+    speed = float(kwargs.get("speed", DEFAULT_SPEED))
+    if not 0 <= speed < float("inf"):
+        pytest.fail(f"@pytest.mark.{MARKER}: speed must be a finite number >= 0 (got {speed!r})", pytrace=False)
+    scenario = _scenario_path(request, str(kwargs.get("scenario", DEFAULT_SCENARIO)))
+    return _Options(scenario, int(kwargs.get("seed", DEFAULT_SEED)), speed)
+
+
+def _scenario_path(request: pytest.FixtureRequest, scenario: str) -> str:
+    """A relative scenario file is looked for next to the test file first (pytest's convention)."""
+    path = Path(scenario)
+    if path.is_absolute() or not (path.suffix == ".toml" or len(path.parts) > 1):
+        return scenario  # a built-in name, or already absolute
+    beside = Path(request.node.path).parent / path
+    return str(beside) if beside.is_file() else scenario
 
 
 def _api_key(request: pytest.FixtureRequest, seed: int) -> str:
@@ -57,7 +83,7 @@ def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
     """An in-process ModelGates mock for this test; see `contracts.fixtures.ModelGatesMock`."""
     from contracts.fixtures import ModelGatesMock
 
-    scenario, seed = _options(request)
+    scenario, seed, _speed = _options(request)  # in-process, time moves only by `advance`
     mock = ModelGatesMock(scenario=scenario, seed=seed, api_key=_api_key(request, seed))
     try:
         yield mock
@@ -85,8 +111,9 @@ def modelgates_server(
     """A live loopback mock, reset for this test; see `contracts.fixtures.ModelGatesServer`."""
     from contracts.fixtures import ModelGatesServer
 
-    scenario, seed = _options(request)
-    server = ModelGatesServer(modelgates_live_servers.get(seed), scenario=scenario, api_key=_api_key(request, seed))
+    scenario, seed, speed = _options(request)
+    live = modelgates_live_servers.get(seed)
+    server = ModelGatesServer(live, scenario=scenario, api_key=_api_key(request, seed), speed=speed)
     try:
         yield server
     finally:

@@ -11,7 +11,7 @@ import typing as _typing
 
 from mockserver.config import SCENARIO_HEADER, MockConfig
 from mockserver.control.controller import OPERATOR, Controller, Scope
-from mockserver.domain.clock import Clock, SystemClock, VirtualClock
+from mockserver.domain.clock import Clock, PacedClock, SystemClock, VirtualClock
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.keys import is_valid_key, new_api_key
@@ -24,6 +24,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "OPERATOR",
+    "OPERATOR",
     "SCENARIO_HEADER",
     "ApiError",
     "Clock",
@@ -33,6 +34,7 @@ __all__ = [
     "MockApp",
     "MockConfig",
     "MockServer",
+    "PacedClock",
     "Scenario",
     "ScenarioError",
     "Scope",
@@ -70,6 +72,6 @@ def __getattr__(name: str) -> object:
         value = MockServer
     else:
         raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
-    value.__module__ = "mockserver"  # type: ignore[attr-defined]
+    value.__module__ = "mockserver"
     globals()[name] = value  # once imported, an ordinary attribute
     return value

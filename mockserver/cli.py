@@ -3,120 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import gc
-import logging
-import math
 import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from typing import Any
 
 import uvicorn
 
+from mockserver._logs import AccessLog, TransitionLog, configure, log
+from mockserver._settings import SettingsError, build_parser, resolve
 from mockserver.config import MockConfig
-from mockserver.domain.jobs import Job, Transition
+from mockserver.domain.jobs import Job
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
-from mockserver.http.app import create_app
+from mockserver.http.app import MockApp, create_app
+from mockserver.http.cors import Cors
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["TransitionLog", "build_parser", "main"]
-
-log = logging.getLogger("mockserver.jobs")
 
 _SAMPLE_BODY = (
     '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'
     '"duration":4,"resolution":"720p","aspect_ratio":"16:9","generate_audio":false}'
 )
-
-
-def _positive(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return number
-
-
-def _count(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def _money(value: str) -> Decimal:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not an amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise argparse.ArgumentTypeError("must be a non-negative amount")
-    return amount
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful fake of the ModelGates video API.")
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
-    parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
-    parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
-    parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
-    parser.add_argument(
-        "--key",
-        action="append",
-        dest="keys",
-        metavar="KEY",
-        help="accept only these API keys (repeatable; default: any sk-mg-v1-<64 hex>)",
-    )
-    parser.add_argument("--journal-size", type=_count, default=10_000, help="requests the journal keeps")
-    parser.add_argument(
-        "--max-jobs",
-        type=_count,
-        default=10_000,
-        help="jobs kept; beyond it the oldest finished ones are forgotten (default 10000)",
-    )
-    realism = parser.add_argument_group("realism (all off by default)")
-    realism.add_argument("--credits", type=_money, help="each key's starting balance in USD (default: unlimited)")
-    realism.add_argument("--rate-limit", type=_count, metavar="PER_MINUTE", help="submits per minute per key")
-    realism.add_argument("--max-concurrent-jobs", type=_count, metavar="N", help="unfinished jobs per key")
-    hooks = parser.add_argument_group("webhooks")
-    hooks.add_argument("--webhook-url", help="default callback_url for jobs that give none")
-    hooks.add_argument("--webhook-secret", help="sign deliveries with this secret (X-ModelGates-Signature)")
-    hooks.add_argument(
-        "--webhook-allow-http-loopback",
-        action="store_true",
-        help="accept http:// callbacks on loopback (local development)",
-    )
-    hooks.add_argument(
-        "--webhook-allow-host",
-        action="append",
-        dest="webhook_hosts",
-        default=[],
-        metavar="HOST",
-        help="a host besides loopback that deliveries may reach (repeatable)",
-    )
-    hooks.add_argument("--webhook-max-attempts", type=_count, default=5, help="attempts per delivery (default 5)")
-    control = parser.add_argument_group("control")
-    control.add_argument("--admin-token", help="operator token for /_mock/ (default: a random one, printed)")
-    control.add_argument("--state", metavar="PATH", help="keep jobs, ledger, journal and deliveries in SQLite")
-    media = parser.add_argument_group("videos")
-    media.add_argument(
-        "--render",
-        choices=("on", "off"),
-        default="on",
-        help="on: each job's own MP4 (size, duration, audio; needs PyAV); off: the shipped fixtures (default on)",
-    )
-    media.add_argument("--video-bitrate", type=_count, default=1_000_000, help="bits/s at 720p (default 1000000)")
-    media.add_argument("--render-cache-mb", type=_count, default=256, help="memory for rendered videos (default 256)")
-    media.add_argument("--render-cache-dir", metavar="DIR", help="also keep rendered videos in DIR")
-    parser.add_argument("--access-log", action="store_true", help="log every request")
-    parser.add_argument("--list-scenarios", action="store_true", help="list built-ins and exit")
-    return parser
+# How often unfinished jobs are brought up to the mock's now, so that each transition is logged
+# (and its webhook sent) when it happens, not at the next poll.
+TICK_SECONDS = 0.2
 
 
 def _list_scenarios() -> int:
@@ -128,56 +46,20 @@ def _list_scenarios() -> int:
     return 0
 
 
-def _log_transition(job: Job, transition: Transition) -> None:
-    when = datetime.fromtimestamp(transition.at, UTC).strftime("%H:%M:%S")
-    elapsed = transition.at - job.created_at
-    detail = f"  error={job.error!r}" if transition.new == job.status and job.error else ""
-    log.info(
-        "%s job %s  %s -> %s  model=%s scenario=%s t+%.1fs%s",
-        when,
-        job.id,
-        transition.old.value,
-        transition.new.value,
-        job.model,
-        job.scenario,
-        elapsed,
-        detail,
-    )
-
-
-class TransitionLog:
-    """Job transitions for the developer watching the terminal, at most `per_second` lines a second.
-
-    A script or load test submitting thousands of jobs would otherwise print two lines per job
-    (nobody reads them) and spend more time logging than answering. Lines over the budget are
-    counted and reported once, before the next line shown.
-    """
-
-    def __init__(self, per_second: int = 20, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_second = per_second
-        self._clock = clock
-        self._window = -math.inf
-        self._shown = self._skipped = 0
-
-    def __call__(self, job: Job, transition: Transition) -> None:
-        now = self._clock()
-        if now - self._window >= 1.0:
-            if self._skipped:
-                log.info("  ... %d more transitions not shown (over %d a second)", self._skipped, self.per_second)
-            self._window, self._shown, self._skipped = now, 0, 0
-        if self._shown >= self.per_second:
-            self._skipped += 1
-            return
-        self._shown += 1
-        _log_transition(job, transition)
+def _version() -> str:
+    try:
+        return metadata.version("modelgates-mock")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 class _Server(uvicorn.Server):
     """Prints the ready line once the socket is bound (so `--port 0` shows the real port)."""
 
-    def __init__(self, config: uvicorn.Config, banner: MockConfig, key: str, admin_token: str) -> None:
+    def __init__(self, config: uvicorn.Config, banner: MockConfig, key: str, app: MockApp) -> None:
         super().__init__(config)
-        self._banner, self._key, self._admin_token = banner, key, admin_token
+        self._banner, self._key, self._app = banner, key, app
+        self._ticker: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -192,30 +74,62 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            print("modelgates-mock stopped", flush=True)
+            log.info("modelgates-mock stopped")
 
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
         await super().startup(sockets)  # type: ignore[arg-type]
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            _print_ready(f"http://{host}:{port}", self._banner, self._key, self._admin_token)
+            host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL (`--host ::1`)
+            _print_ready(f"http://{host}:{port}", self._banner, self._key, self._app)
+            self._ticker = asyncio.create_task(self._tick(), name="transition-ticker")
+
+    async def shutdown(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        if self._ticker is not None:
+            self._ticker.cancel()
+        await super().shutdown(sockets)  # type: ignore[arg-type]
+
+    async def _tick(self) -> None:
+        controller = self._app.controller
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                controller.catch_up()
+            except Exception as exc:  # kept like a request's failure; the ticker goes on
+                log.error("unexpected error moving jobs on", exc_info=exc)
+                controller.errors.append(exc)
 
 
-def _print_ready(url: str, config: MockConfig, key: str, admin_token: str) -> None:
-    print(
-        f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
-        f"speed {config.speed:g}x, seed {config.seed})",
-        flush=True,
+def _print_ready(url: str, config: MockConfig, key: str, app: MockApp) -> None:
+    log.info(
+        "modelgates-mock ready at %s/api/v1  (scenario %s, speed %gx, seed %s)",
+        url,
+        config.scenario,
+        config.speed,
+        config.seed,
+        extra={"fields": {"event": "ready", "url": f"{url}/api/v1", "dashboard": f"{url}/_mock/"}},
     )
-    print(
-        f"  try: curl -s {url}/api/v1/videos -H 'Authorization: Bearer {key}' "
-        f"-H 'Content-Type: application/json' -d '{_SAMPLE_BODY}'",
-        flush=True,
+    log.info(
+        "  try: curl -s %s/api/v1/videos -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'",
+        url,
+        key,
+        _SAMPLE_BODY,
     )
-    print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   stop: Ctrl-C", flush=True)
-    print(f"  dashboard: {url}/_mock/#token={admin_token}", flush=True)
+    log.info("  contract: %s/openapi.yaml   scenarios: mockserver --list-scenarios   stop: Ctrl-C", url)
+    log.info("  dashboard: %s/_mock/#token=%s", url, app.instance.admin_token)
+    if config.state_path:
+        log.info("  state: %s (%s)", config.state_path, _restored(app.controller.stored_jobs()))
+    if config.cors:
+        log.info("  cors: answering browsers from %s", config.cors)
     if _webhooks_configured(config):
-        print(f"  {_describe_webhooks(config)}", flush=True)
+        log.info("  %s", _describe_webhooks(config))
+
+
+def _restored(kept: list[Job]) -> str:
+    jobs, keys = len(kept), len({job.tenant for job in kept})
+    if not jobs and not keys:
+        return "new: nothing to restore"
+    return f"restored {jobs} job{'s' * (jobs != 1)} of {keys} key{'s' * (keys != 1)}, the admin token kept"
 
 
 def _webhooks_configured(config: MockConfig) -> bool:
@@ -248,7 +162,7 @@ def _config(args: argparse.Namespace) -> MockConfig:
         webhook_url=args.webhook_url,
         webhook_secret=args.webhook_secret,
         webhook_allow_http_loopback=args.webhook_allow_http_loopback,
-        webhook_allow_hosts=frozenset(args.webhook_hosts),
+        webhook_allow_hosts=frozenset(args.webhook_hosts or ()),
         webhook_max_attempts=args.webhook_max_attempts,
         admin_token=args.admin_token,
         state_path=args.state,
@@ -256,6 +170,7 @@ def _config(args: argparse.Namespace) -> MockConfig:
         video_bitrate=args.video_bitrate,
         render_cache_bytes=args.render_cache_mb * 1024 * 1024,
         render_cache_dir=args.render_cache_dir,
+        cors=args.cors,
     )
 
 
@@ -267,32 +182,40 @@ def _sqlite_error() -> type[Exception]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = resolve(argv, os.environ)
+    except SettingsError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    if args.version:
+        print(f"mockserver (modelgates-mock) {_version()}")
+        return 0
     if args.list_scenarios:
         return _list_scenarios()
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, _sqlite_error(), OSError) as exc:
+    except (ScenarioError, WebhookConfigError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    except (_sqlite_error(), OSError) as exc:
+        where = f"--state {config.state_path}: " if config.state_path else ""
+        print(f"mockserver: {where}{exc}", file=sys.stderr)
+        return 2
+    configure(args.log_format)
     app.controller.on_transition(TransitionLog())
+    served: Any = Cors(app, args.cors) if args.cors else app
+    if args.access_log:
+        served = AccessLog(served)
     key = args.keys[0] if args.keys else new_api_key(args.seed)
     server = _Server(
         # ws="none": the API has no WebSocket routes, and loading a WebSocket protocol is ~10 ms of startup.
         uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            access_log=args.access_log,
-            lifespan="on",
-            ws="none",
+            served, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on", ws="none"
         ),
         config,
         key,
-        app.instance.admin_token,
+        app,
     )
     # Everything built so far (modules, the document, the catalog) lives as long as the process:
     # out of the collector's sight, a full collection scans only what serving creates (jobs).

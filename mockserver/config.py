@@ -45,6 +45,7 @@ class MockConfig:
     - `video_bitrate`: video bits per second at 720p; other sizes scale by pixel count.
     - `render_cache_bytes`: bound of the in-memory cache of rendered videos.
     - `render_cache_dir`: also keep rendered videos in this directory (reused after a restart).
+    - `cors`: the browser origin the CLI answers (preflights included); None = no CORS headers.
     """
 
     scenario: str = "happy"
@@ -69,3 +70,4 @@ class MockConfig:
     video_bitrate: int = 1_000_000
     render_cache_bytes: int = 256 * 1024 * 1024
     render_cache_dir: str | None = None
+    cors: str | None = None

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 
-def _isort_key(name: str) -> tuple[int, str]:
+def isort_key(name: str) -> tuple[int, str]:
     return (0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2, name)
 
 
@@ -34,7 +34,7 @@ def test_all_lists_exactly_the_public_names(package: str) -> None:
     submodules = {name for name in public if type(getattr(module, name)).__name__ == "module"}
     assert public - submodules == exported
     # Sorted as ruff's RUF022 sorts (constants, classes, functions), which keeps every module's in order.
-    assert list(module.__all__) == sorted(module.__all__, key=_isort_key), f"{package}.__all__ is not sorted"
+    assert list(module.__all__) == sorted(module.__all__, key=isort_key), f"{package}.__all__ is not sorted"
 
 
 def test_client_never_imports_mockserver() -> None:

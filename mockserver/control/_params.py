@@ -14,7 +14,7 @@ from mockserver.control.controller import MAX_CLOCK_STEP
 from mockserver.domain.errors import ApiError
 from mockserver.domain.requests import decode_json, read_body
 
-__all__ = ["credits", "fields", "flag", "integer", "json_object", "seconds", "text"]
+__all__ = ["credits", "fields", "flag", "integer", "json_object", "number", "seconds", "text"]
 
 _MAX_BODY = 64 * 1024
 _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
@@ -61,6 +61,18 @@ def integer(query: QueryParams, name: str, *, default: int, low: int, high: int)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 16) or not low <= int(raw) <= high:
         raise ApiError.invalid(name, f"{name} must be an integer from {low} to {high}", value=raw[:40])
     return int(raw)
+
+
+def number(query: QueryParams, name: str, *, high: float) -> float:
+    """A finite number from 0 to `high` (a query parameter)."""
+    raw = _one(query, name) or ""
+    try:
+        value = float(raw) if len(raw) <= 32 else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= high):
+        raise ApiError.invalid(name, f"{name} must be a number from 0 to {high:g}", value=raw[:40])
+    return value
 
 
 def flag(query: QueryParams, name: str) -> bool:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, Protocol
 
+from mockserver.control import checks
 from mockserver.control.summaries import entry_summary
 from mockserver.domain.clock import Clock, VirtualClock
 from mockserver.domain.errors import ApiError
@@ -173,6 +174,10 @@ class Controller:
         """Call `listener(job, transition)` for every status change from now on."""
         self._service.on_transition(listener)
 
+    def catch_up(self) -> None:
+        """Bring every unfinished job up to now (its transitions, refunds and webhooks happen)."""
+        self._service.sweep()
+
     def set_scenario(self, key: str, name: str | None) -> None:
         """The scenario of a key's next jobs (a built-in name or a file path; None: the server's)."""
         self._service.set_tenant_scenario(key, name)
@@ -228,6 +233,12 @@ class Controller:
         self._clock_moved()  # a restart must not undo the jump
         self._service.sweep()
         return now
+
+    def reload_scenarios(self, scope: Scope) -> dict[str, Any]:
+        """Read every scenario file given by path again if it changed (submits also do, by mtime)."""
+        _operator(scope)
+        reloaded = self._service.reload_scenarios()
+        return {"reloaded": reloaded, "files": self._service.files.names()}
 
     def reset(self, scope: Scope) -> None:
         """Forget every job, key setting, journal entry and recorded error."""
@@ -295,6 +306,32 @@ class Controller:
             "next": page[-1].seq if page else since,
             "more": more,
         }
+
+    def checks(
+        self,
+        scope: Scope,
+        *,
+        rules: Sequence[str] | None = None,
+        min_interval: float | None = None,
+        max_submits: int | None = None,
+        key: str | None = None,
+        since: int = 0,
+    ) -> dict[str, Any]:
+        """Which good-citizen rules the journaled traffic (the scope's, `key`'s, after `since`) broke."""
+        tenant = scope.key or key  # a key asking about another key's traffic sees only its own
+        entries = [e for e in self._journal.entries() if e.seq > since and tenant in (None, e.tenant)]
+        try:
+            return checks.report(
+                entries,
+                lambda job_id: self._service.store.get(tenant, job_id),
+                rules=rules,
+                min_interval=min_interval,
+                max_submits=max_submits,
+                now=self._clock.now(),
+                summary=entry_summary,
+            )
+        except checks.BadQuery as exc:
+            raise ApiError.invalid(exc.param, exc.message, **exc.extra) from None
 
     def deliveries(self, scope: Scope) -> list[dict[str, Any]]:
         return [delivery.summary() for delivery in self._deliveries.deliveries(scope.key)]

@@ -115,6 +115,25 @@ class ControlApi:
         )
         return JSONResponse(page)
 
+    async def reload_scenarios(self, request: Request) -> Response:
+        return JSONResponse(self.controller.reload_scenarios(self._scope(request)))
+
+    async def checks(self, request: Request) -> Response:
+        scope = self._scope(request)
+        query = request.query_params
+        rules = params.text(query, "rules")
+        interval = params.text(query, "min_interval")
+        submits = params.text(query, "max_submits")
+        result = self.controller.checks(
+            scope,
+            rules=[rule.strip() for rule in rules.split(",") if rule.strip()] if rules else None,
+            min_interval=params.number(query, "min_interval", high=86_400.0) if interval else None,
+            max_submits=params.integer(query, "max_submits", default=0, low=0, high=1_000_000) if submits else None,
+            key=params.text(query, "key"),
+            since=params.integer(query, "since", default=0, low=0, high=2**53),
+        )
+        return JSONResponse(result)
+
     async def webhooks(self, request: Request) -> Response:
         return JSONResponse({"deliveries": self.controller.deliveries(self._scope(request))})
 
@@ -138,6 +157,8 @@ def control_routes(controller: Controller, *, admin_token: str, api_keys: Collec
         Route(f"{PREFIX}/clock/advance", api.advance_clock, methods=["POST"]),
         Route(f"{PREFIX}/keys/{{key}}", api.key, methods=["GET", "PATCH"]),
         Route(f"{PREFIX}/reset", api.reset, methods=["POST"]),
+        Route(f"{PREFIX}/scenarios/reload", api.reload_scenarios, methods=["POST"]),
         Route(f"{PREFIX}/journal", api.journal, methods=["GET"]),
+        Route(f"{PREFIX}/checks", api.checks, methods=["GET"]),
         Route(f"{PREFIX}/webhooks", api.webhooks, methods=["GET"]),
     ]

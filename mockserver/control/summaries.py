@@ -48,4 +48,5 @@ def entry_summary(entry: Entry) -> dict[str, Any]:
         "job_id": entry.job_id,
         "operation": entry.operation,
         "headers": dict(entry.headers),
+        "answer": entry.answer,
     }

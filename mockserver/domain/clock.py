@@ -2,7 +2,8 @@
 
 `VirtualClock` is what tests use (a 30-minute job finishes when the test says so);
 `SystemClock` is what the CLI uses, optionally running faster than real time (`--speed 60`
-makes a vendor minute pass in a real second).
+makes a vendor minute pass in a real second); `PacedClock` is the live pytest fixture's: it
+runs by itself at a speed each test may change (0: stands still), and `advance` jumps it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 import time
 from typing import Protocol
 
-__all__ = ["DEFAULT_EPOCH", "Clock", "SystemClock", "VirtualClock"]
+__all__ = ["DEFAULT_EPOCH", "Clock", "PacedClock", "SystemClock", "VirtualClock"]
 
 # 2026-11-19T00:00:00Z: a fixed, recognisable start for virtual time.
 DEFAULT_EPOCH = 1_795_046_400.0
@@ -65,3 +66,41 @@ class VirtualClock:
         with self._lock:
             self._now += seconds
             return self._now
+
+
+class PacedClock:
+    """Virtual time that also runs by itself at `speed` mock seconds per real second.
+
+    For live servers in tests: an app that is not Python sleeps for real and still sees jobs move,
+    while the test can `advance` it too. `speed` 0 stands still (a `VirtualClock` in effect).
+    """
+
+    def __init__(self, *, speed: float = 1.0, start: float = DEFAULT_EPOCH) -> None:
+        self._lock = threading.Lock()
+        self._base = float(start)
+        self._since = time.monotonic()
+        self.speed = _pace(speed)
+
+    def now(self) -> float:
+        return self._base + (time.monotonic() - self._since) * self.speed
+
+    def set_speed(self, speed: float) -> None:
+        """Run at `speed` from now on; time so far is kept (never goes backwards)."""
+        speed = _pace(speed)
+        with self._lock:
+            self._base, self._since = self.now(), time.monotonic()
+            self.speed = speed
+
+    def advance(self, seconds: float) -> float:
+        """Jump forward by `seconds` (never backwards) and return the new time."""
+        if seconds < 0:
+            raise ValueError("a clock never goes backwards")
+        with self._lock:
+            self._base += seconds
+            return self.now()
+
+
+def _pace(speed: float) -> float:
+    if not speed >= 0 or speed == float("inf"):
+        raise ValueError("speed must be a finite number >= 0")
+    return float(speed)

@@ -29,6 +29,7 @@ class Entry(NamedTuple):
     job_id: str | None
     operation: str | None
     headers: dict[str, str]  # the answer's headers worth keeping (Retry-After)
+    answer: str | None = None  # the job status a submit or poll answered (for `GET /_mock/checks`)
 
 
 class Journal:
@@ -52,10 +53,12 @@ class Journal:
         job_id: str | None = None,
         operation: str | None = None,
         headers: dict[str, str] | None = None,
+        answer: str | None = None,
     ) -> Entry:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:
-            entry = Entry(next(self._seq), at, method, path, query, status, tenant, job_id, operation, headers or {})
+            seq = next(self._seq)
+            entry = Entry(seq, at, method, path, query, status, tenant, job_id, operation, headers or {}, answer)
             self._entries.append(entry)
             self._sink.journal(entry)
             return entry

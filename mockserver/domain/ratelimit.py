@@ -43,10 +43,24 @@ class RateLimiter:
         self.per_minute = per_minute
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
+        # A 429 a scenario injected holds its (key, operation) until its Retry-After has passed.
+        self._holds: dict[tuple[str, str], float] = {}
 
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
+            self._holds.clear()
+
+    def hold(self, tenant: str, operation: str, until: float) -> None:
+        with self._lock:
+            self._holds[tenant, operation] = until
+
+    def held(self, tenant: str, operation: str, now: float) -> float | None:
+        """Seconds still to wait before `operation` may be retried (None: not held)."""
+        until = self._holds.get((tenant, operation))
+        if until is None or now + _EPSILON >= until:
+            return None
+        return until - now
 
     def take(self, tenant: str, now: float) -> Refusal | None:
         """Spend one token of `tenant`'s bucket, or say how long until one is there."""

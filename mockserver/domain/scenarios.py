@@ -28,6 +28,8 @@ __all__ = [
     "Operation",
     "Scenario",
     "ScenarioError",
+    "ScenarioFiles",
+    "Step",
     "Step",
     "WebhookFaults",
     "builtin_scenarios",
@@ -325,3 +327,41 @@ def resolve_scenario(name_or_path: str, known: Mapping[str, Scenario]) -> Scenar
     raise ScenarioError(
         f"unknown scenario {name_or_path!r}; built-ins: {', '.join(sorted(known))} (or give the path of a .toml file)"
     )
+
+
+class ScenarioFiles:
+    """Scenario files given by path, watched: a changed file is read again (by mtime and size).
+
+    Jobs keep the timeline they were given at submit; only the next submits see the new file. A
+    file that became invalid keeps its last good version until fixed (`reload` says why)."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, tuple[int, int]] = {}
+
+    def watch(self, name_or_path: str) -> None:
+        path = Path(name_or_path)
+        if path.suffix == ".toml" and name_or_path not in self._versions:
+            self._versions[name_or_path] = _version(path)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._versions
+
+    def changed(self, name: str) -> Scenario | None:
+        """The file's new version if it changed since last read, else None; raises ScenarioError if invalid."""
+        version = _version(Path(name))
+        if version == self._versions.get(name):
+            return None
+        scenario = load_scenario(Path(name))
+        self._versions[name] = version
+        return scenario
+
+    def names(self) -> list[str]:
+        return sorted(self._versions)
+
+
+def _version(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return stat.st_mtime_ns, stat.st_size

@@ -18,7 +18,7 @@ from mockserver.domain.ledger import InsufficientCredits, Ledger
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, resolve_scenario
+from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, ScenarioFiles, resolve_scenario
 from mockserver.domain.store import JobStore
 
 __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
@@ -59,6 +59,7 @@ class MockService:
         self._validator = validator
         self._listeners: list[TransitionListener] = []
         self.submit_checks: list[SubmitCheck] = []
+        self.files = ScenarioFiles()  # scenarios given by path, read again when they change
         self.default_scenario = self.add_scenario(default_scenario)
 
     def on_transition(self, listener: TransitionListener) -> None:
@@ -73,7 +74,24 @@ class MockService:
         """Make a built-in or a scenario file usable by name; returns the name to use."""
         if name_or_path not in self.scenarios:
             self.scenarios[name_or_path] = resolve_scenario(name_or_path, self.scenarios)
+            self.files.watch(name_or_path)
         return name_or_path
+
+    def reload_scenarios(self, *, strict: bool = True) -> list[str]:
+        """Read every changed scenario file again; the names reloaded. `strict`: an invalid file raises
+        (400 naming it); otherwise its last good version stays in use."""
+        reloaded = []
+        for name in self.files.names():
+            try:
+                fresh = self.files.changed(name)
+            except ScenarioError as exc:
+                if strict:
+                    raise ApiError.invalid("scenario", str(exc)) from None
+                continue
+            if fresh is not None:
+                self.scenarios[name] = fresh
+                reloaded.append(name)
+        return reloaded
 
     def scenario_key(self, tenant: str, requested: str | None = None) -> str:
         """Which scenario applies: the request's header, then the key's own setting, then the server's.
@@ -81,6 +99,8 @@ class MockService:
         The key is what jobs remember (a built-in name, or the path a file was loaded from).
         """
         name = requested or self.store.tenant(tenant).scenario or self.default_scenario
+        if name in self.files:
+            self._refresh(name)
         if name not in self.scenarios:
             known = sorted(self.scenarios)
             raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
@@ -195,6 +215,15 @@ class MockService:
 
     # --- internals ------------------------------------------------------------------------
 
+    def _refresh(self, name: str) -> None:
+        """A submit under a scenario file sees its latest valid version (edited without a restart)."""
+        try:
+            fresh = self.files.changed(name)
+        except ScenarioError:
+            return  # the last good version stays; POST /_mock/scenarios/reload says what is wrong
+        if fresh is not None:
+            self.scenarios[name] = fresh
+
     def _retain(self) -> None:
         """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
 
@@ -270,10 +299,16 @@ class MockService:
         faults = scenario.faults_for(operation) if scenario is not None else None
         if not faults:
             return
+        now = self.clock.now()
+        wait = self.limiter.held(scope, operation, now)
+        if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
+            raise _fault_error(429, None, math.ceil(wait), now)
         count = self.store.count(scope, operation)
         for fault in faults:
             if fault.hits(count, scope, self.seed):
-                raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+                if fault.status == 429:
+                    self.limiter.hold(scope, operation, now + (fault.retry_after or 1))
+                raise _fault_error(fault.status, fault.message, fault.retry_after, now)
 
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).

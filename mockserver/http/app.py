@@ -64,11 +64,19 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         videos=VideoLibrary.for_config(config, service.catalog),
         webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
         sink=sink,
-        admin_token=config.admin_token or new_admin_token(),
+        admin_token=_admin_token(config, state_file),
     )
     if state_file is not None:
         _restore(state, state_file)
     return state
+
+
+def _admin_token(config: MockConfig, state_file: StateFile | None) -> str:
+    """The configured token, else the one the state file kept (an old dashboard URL keeps working), else a new one."""
+    token: str = config.admin_token or (state_file.get_meta("admin_token") if state_file else None) or new_admin_token()
+    if state_file is not None:
+        state_file.set_meta("admin_token", token)
+    return token
 
 
 def _restore(state: Instance, state_file: StateFile) -> None:

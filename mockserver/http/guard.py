@@ -36,6 +36,9 @@ __all__ = ["Guard"]
 log = logging.getLogger("mockserver")
 
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
+# A job body as `wire.render` writes it: its id comes first, its status is the only "status" key
+# (inside a JSON string a quote is escaped, so the marker cannot occur in the error text).
+_ID_MARK, _STATUS_MARK = b'{"id":"', b'"status":"'
 
 
 class Guard:
@@ -51,10 +54,13 @@ class Guard:
         route = vendor_route(scope["path"])
         headers = request_headers(scope)
         if route is not None:
-            status, retry_after = await self._vendor(route, scope, headers, receive, send)
+            status, retry_after, body = await self._vendor(route, scope, headers, receive, send)
             if status:
                 operation = route.journaled_operation(scope["method"])
-                self._journal(scope, headers, status, retry_after, operation, route.job_id)
+                job_id, answer = route.job_id, None
+                if status < 300 and operation in ("submit", "poll"):
+                    job_id, answer = _answered(body, job_id)
+                self._journal(scope, headers, status, retry_after, operation, job_id, answer)
             return
         status, retry_after = await self._framework(scope, receive, send)
         if status and not _is_control(scope["path"]):
@@ -63,21 +69,21 @@ class Guard:
 
     async def _vendor(
         self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
-    ) -> tuple[int, str | None]:
+    ) -> tuple[int, str | None, bytes]:
         """The vendor routes: the reply comes back as data, so no `send` wrapper is needed."""
-        status, retry_after = 0, None
+        status, retry_after, body = 0, None, b""
         try:
             reply = await self.vendor.answer(route, scope, headers, receive)
             if reply is None:
-                return 0, None  # the client left: nobody to answer, nothing to journal
-            status, retry_after = reply.status, _retry_after(reply.headers)
+                return 0, None, b""  # the client left: nobody to answer, nothing to journal
+            status, retry_after, body = reply.status, _retry_after(reply.headers), reply.body
             await send_reply(send, reply)
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
                 await send_reply(send, error_reply(ApiError(500)))
                 status, retry_after = 500, None
-        return status, retry_after
+        return status, retry_after, body
 
     async def _framework(self, scope: Scope, receive: Receive, send: Send) -> tuple[int, str | None]:
         """Everything else goes through Starlette; its plain-text errors are rewritten on the way out."""
@@ -103,6 +109,7 @@ class Guard:
         retry_after: str | None,
         operation: str | None,
         job_id: str | None,
+        answer: str | None = None,
     ) -> None:
         authorization = headers.get(b"authorization")
         tenant = self._tenants.get(authorization) if authorization is not None else None
@@ -120,7 +127,35 @@ class Guard:
             job_id,
             operation,
             {"retry-after": retry_after} if retry_after else None,
+            answer,
         )
+
+
+def _answered(body: bytes, job_id: str | None) -> tuple[str | None, str | None]:
+    """(job id, status) a submit or poll answered, read off the body without decoding it."""
+    if job_id is not None:  # a poll: its body is memoized by `wire.render`, so is its status here
+        status = _STATUSES.get(body, _UNSEEN)
+        if status is _UNSEEN:
+            status = _status(body)
+            remember(_STATUSES, body, status)
+        return job_id, status
+    if body.startswith(_ID_MARK):
+        end = body.find(b'"', len(_ID_MARK))
+        job_id = body[len(_ID_MARK) : end].decode() if end > 0 else None
+    return job_id, _status(body)
+
+
+_STATUSES: dict[bytes, str | None] = {}
+_UNSEEN = "unseen"
+
+
+def _status(body: bytes) -> str | None:
+    start = body.find(_STATUS_MARK)
+    if start < 0:
+        return None
+    start += len(_STATUS_MARK)
+    end = body.find(b'"', start)
+    return body[start:end].decode() if end > 0 else None
 
 
 def _is_control(path: str) -> bool:

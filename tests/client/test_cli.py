@@ -150,8 +150,33 @@ def test_a_missing_key_is_refused(
 ) -> None:
     monkeypatch.delenv("MODELGATES_API_KEY", raising=False)
     assert mock.run(*GENERATE, "--out", str(tmp_path / "x.mp4"), key=False) == 2
-    assert "MODELGATES_API_KEY" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == "modelgates-video: error: no API key: pass --api-key KEY or set MODELGATES_API_KEY\n"
     assert mock.transport.posts == []
+
+
+def test_status_and_download_follow_up_a_job_left_running(
+    mock: Mock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mock.run(*GENERATE, "--timeout", "10", "--out", str(tmp_path / "x.mp4")) == 3
+    err = capsys.readouterr().err
+    job_id = err.split("modelgates-video status ")[1].split()[0]
+    assert f"modelgates-video download {job_id} --out FILE" in err
+    assert mock.run("status", job_id) == 0
+    assert capsys.readouterr().out.startswith(f"job {job_id} ")
+    out = tmp_path / "later.mp4"
+    assert mock.run("download", job_id, "--out", str(out)) == 0
+    assert out.read_bytes()[4:8] == b"ftyp"
+    assert f"Saved {out} (" in capsys.readouterr().out
+    assert mock.run("status", job_id, "--json") == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["status"] == "completed" and answer["unsigned_urls"]
+
+
+def test_status_of_an_unknown_job_is_one_line(mock: Mock, capsys: pytest.CaptureFixture[str]) -> None:
+    assert mock.run("status", "nope") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("modelgates-video: error: ") and err.count("\n") == 1
 
 
 def test_slow_then_fail_prints_the_servers_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

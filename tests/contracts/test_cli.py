@@ -106,3 +106,15 @@ def test_module_entry_point_prints_help() -> None:
     )
     assert done.returncode == 0
     assert "--junit-xml" in done.stdout and "--max-examples" in done.stdout
+
+
+def test_without_schemathesis_it_names_the_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "schemathesis", None)  # as if the extra were not installed
+    assert main(["http://127.0.0.1:9/api/v1", "--key", KEY]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: python -m contracts needs Schemathesis, which comes with an extra: "
+        "pip install 'modelgates-mock[contracts]'\n"
+    )

@@ -184,3 +184,18 @@ def test_credit_handles_go_through_the_controls(mock: ModelGatesMock) -> None:
     assert mock.control.key(OPERATOR, mock.api_key)["credits"] == "0.10"
     mock.set_credits(None)
     assert mock.client.post("/videos", json=BODY, headers=mock.headers).status_code == 202
+
+
+def test_a_live_rate_limited_server_refuses_a_retry_before_retry_after() -> None:
+    servers = LiveServers()
+    try:
+        live = ModelGatesServer(servers.get(0), scenario="rate-limited", api_key=new_api_key("rl"), speed=0)
+        with httpx.Client(base_url=live.base_url, headers=live.headers) as http:
+            first = http.post("/videos", json=BODY)
+            assert first.status_code == 429 and first.headers["retry-after"] == "2"
+            assert http.post("/videos", json=BODY).status_code == 429  # at once: still refused
+            live.advance(2)
+            assert http.post("/videos", json=BODY).status_code == 202
+        live.close()
+    finally:
+        servers.stop()

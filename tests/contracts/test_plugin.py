@@ -69,9 +69,10 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
 
 def test_marker_and_fixtures_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*PLUGIN, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.modelgates(scenario='happy', seed=0)*"])
+    result.stdout.fnmatch_lines(["@pytest.mark.modelgates(scenario='happy', seed=0, speed=10)*"])
     result = pytester.runpytest(*PLUGIN, "--fixtures")
-    result.stdout.fnmatch_lines(["modelgates_mock*", "modelgates_server*"])
+    for fixture in ("modelgates_mock", "modelgates_server"):  # in whatever order pytest lists them
+        result.stdout.fnmatch_lines([f"{fixture} -- *"])
 
 
 def test_a_well_behaved_app_passes_every_assertion(pytester: pytest.Pytester) -> None:
@@ -200,7 +201,8 @@ def test_ignoring_retry_after_is_caught(pytester: pytest.Pytester) -> None:
             first = modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers)
             assert first.status_code == 429 and first.headers["retry-after"] == "2"
             modelgates_mock.advance(0.5)
-            assert modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers).status_code == 202
+            early = modelgates_mock.client.post("/videos", json=body, headers=modelgates_mock.headers)
+            assert early.status_code == 429 and early.headers["retry-after"] == "2"  # refused: too early
             modelgates_mock.assert_respected_retry_after()
         """
     )
@@ -276,3 +278,43 @@ def test_importing_the_plugin_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_live_clock_speed_and_scenario_files_beside_the_test(pytester: pytest.Pytester) -> None:
+    sub = pytester.mkdir("sub")
+    (sub / "two-polls.toml").write_text(
+        'description = "Pending for two polls, then fails."\n'
+        '[[steps]]\nstatus = "pending"\npolls = 2\n[[steps]]\nstatus = "failed"\nerror = "Nope"\n'
+    )
+    (sub / "test_live_clock.py").write_text(
+        """
+import httpx
+import pytest
+
+BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}
+
+def test_default_speed(modelgates_server):
+    assert modelgates_server.speed == 10 and modelgates_server.clock.speed == 10
+
+@pytest.mark.modelgates(speed=0)
+def test_speed_zero_stands_still(modelgates_server):
+    before = modelgates_server.now
+    assert modelgates_server.now == before
+    modelgates_server.advance(7)
+    assert modelgates_server.now == before + 7
+
+@pytest.mark.modelgates(scenario="two-polls.toml", speed=0)
+def test_scenario_beside_the_test_file(modelgates_server):
+    http = httpx.Client(transport=modelgates_server.transport, headers=modelgates_server.headers)
+    job = http.post(modelgates_server.base_url + "/videos", json=BODY).json()
+    statuses = [http.get(job["polling_url"]).json()["status"] for _ in range(3)]
+    assert statuses == ["pending", "pending", "failed"]
+
+@pytest.mark.modelgates(speed=-1)
+def test_bad_speed(modelgates_server):
+    pass
+"""
+    )
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*speed must be a finite number >= 0 (got -1.0)*"])

@@ -17,7 +17,13 @@ def test_rate_limited_first_submit_is_429_with_headers_then_success(make_api: Ca
     assert first.headers["x-ratelimit-remaining"] == "0"
     assert int(first.headers["x-ratelimit-limit"]) > 0
     assert int(first.headers["x-ratelimit-reset"]) == int((api.clock.now() + 2) * 1000)
-    assert api.submit().status_code == 202
+    api.clock.advance(0.5)
+    early = api.submit()  # before Retry-After: refused again, with what is left to wait
+    assert_envelope(early, 429)
+    assert early.headers["retry-after"] == "2"
+    assert int(early.headers["x-ratelimit-reset"]) == int((api.clock.now() + 2) * 1000)
+    api.clock.advance(1.5)
+    assert api.submit().status_code == 202  # waited as long as asked: in
     assert api.control.job_count == 1
 
 

@@ -129,3 +129,13 @@ def test_the_dashboard_shows_every_job_and_keeps_a_screenshot(
     kept = ARTIFACTS / "dashboard.png"
     shutil.copyfile(shot, kept)
     print(f"dashboard screenshot: {kept}")
+
+
+def test_without_a_token_the_dashboard_says_jobs_exist(
+    server: tuple[MockServer, dict[str, str]], tmp_path: Path
+) -> None:
+    chromium = _chromium()
+    live, statuses = server
+    dom = _run_chromium(chromium, tmp_path / "profile", "--dump-dom", f"{live.url}/_mock/").stdout
+    assert f"This mock holds {len(statuses)} job(s); sign in to see them." in dom
+    assert "No jobs yet" not in dom.split('id="jobs-empty"')[0]  # nothing claims the mock is empty

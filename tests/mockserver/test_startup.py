@@ -48,9 +48,10 @@ def test_the_package_alone_leaves_the_live_server_and_transport_for_later() -> N
     probe = (
         "import sys, mockserver; before = 'uvicorn' in sys.modules or 'httpx' in sys.modules; "
         "from mockserver import MockServer, SyncASGITransport; "
-        "print(before, MockServer.__module__, SyncASGITransport.__module__)"
+        "print(before, 'mockserver.http.server' in sys.modules, 'mockserver.http.transport' in sys.modules, "
+        "MockServer.__module__, SyncASGITransport.__module__)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
     )
-    assert result.stdout.split() == ["False", "mockserver.http.server", "mockserver.http.transport"]
+    assert result.stdout.split() == ["False", "True", "True", "mockserver", "mockserver"]
