@@ -69,7 +69,11 @@ def test_a_flag_beats_the_environment_and_the_file(tmp_path: Path) -> None:
 
 def test_every_option_has_an_environment_variable() -> None:
     for option in OPTIONS:
-        value = "true" if option.parse is None else {"port": "1234", "key": KEY, "cors": "*", "render": "off"}.get(option.flag, "7")
+        value = (
+            "true"
+            if option.parse is None
+            else {"port": "1234", "key": KEY, "cors": "*", "render": "off"}.get(option.flag, "7")
+        )
         if option.flag == "log-format":
             value = "json"
         args = resolve([], {option.env: value})
