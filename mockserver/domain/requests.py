@@ -94,9 +94,10 @@ def decode_json(body: bytes, *, overflow_ok: bool = False) -> Any:
 
 def _decode(body: bytes, *, overflow_ok: bool) -> tuple[Any, str]:
     try:
-        # What `json.loads` does with bytes; `detect_encoding` says UTF-8 for "{" and a non-NUL.
+        # `detect_encoding` says UTF-8 for "{" and a non-NUL. Strict, unlike `json.loads`'s
+        # "surrogatepass": raw surrogate bytes are no text, and a job that kept them broke every listing.
         plain = body[:1] == b"{" and body[1:2] != b"\x00"
-        text = body.decode("utf-8" if plain else json.detect_encoding(body), "surrogatepass")
+        text = body.decode("utf-8" if plain else json.detect_encoding(body))
         value = _decoded(_LENIENT if overflow_ok else _STRICT, text)
         if b"\\" in body and _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses: refuse it here
             json.dumps(value, ensure_ascii=False).encode()
