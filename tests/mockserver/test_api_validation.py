@@ -205,7 +205,7 @@ def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
         b'{"a": "\\\\u0041"}',
     ],
 )
-def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: bytes) -> None:
+def test_bodies_decode_and_fail_exactly_as_json_decode(raw: bytes) -> None:
     try:
         expected: Any = json.JSONDecoder().decode(raw.decode())
     except json.JSONDecodeError as exc:
