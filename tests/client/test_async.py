@@ -160,6 +160,16 @@ async def test_generate(fake: FakeAPI, mg: AsyncModelGates) -> None:
     assert job.is_completed and sink.getvalue() == MP4
 
 
+@pytest.mark.parametrize("pacing", [{"interval": 0}, {"interval": float("nan")}, {"timeout": float("nan")}])
+async def test_generate_refuses_bad_pacing_before_it_submits(
+    fake: FakeAPI, mg: AsyncModelGates, pacing: dict[str, float]
+) -> None:
+    fake.on(*SUBMIT, httpx.Response(202, json=job_body()))
+    with pytest.raises(ValueError, match="interval|timeout"):
+        await mg.generate(model="m", prompt="p", to=io.BytesIO(), **pacing)
+    assert fake.requests == []
+
+
 async def test_missing_key(monkeypatch: pytest.MonkeyPatch, fake: FakeAPI) -> None:
     monkeypatch.delenv("MODELGATES_API_KEY", raising=False)
     async with AsyncModelGates(base_url=BASE, transport=fake.transport()) as mg:

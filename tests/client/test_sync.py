@@ -323,6 +323,20 @@ def test_generate_submits_waits_and_downloads(fake: FakeAPI, mg: ModelGates, sle
 
 
 @pytest.mark.parametrize(
+    "pacing", [{"interval": 0}, {"interval": -1.0}, {"interval": float("nan")}, {"timeout": float("nan")}]
+)
+def test_generate_refuses_bad_pacing_before_it_submits(
+    fake: FakeAPI, mg: ModelGates, tmp_path: Path, pacing: dict[str, float]
+) -> None:
+    # A submit costs money: a bad argument must not be found only after paying for the job.
+    fake.on(*SUBMIT, ACCEPTED)
+    with pytest.raises(ValueError, match="interval|timeout"):
+        mg.generate(model="m", prompt="p", to=tmp_path / "v.mp4", **pacing)
+    assert fake.requests == []
+    assert not (tmp_path / "v.mp4").exists()
+
+
+@pytest.mark.parametrize(
     ("job_id", "path"),
     [("abc", "/api/v1/videos/abc"), ("a/../b?c", "/api/v1/videos/a%2F..%2Fb%3Fc")],
 )
