@@ -25,6 +25,7 @@ from mockserver.domain.pricing import Variant
 __all__ = [
     "RequestValidator",
     "VideoSpec",
+    "check_content_type",
     "parse_json",
     "decode_json",
     "read_body",
@@ -71,8 +72,8 @@ def _too_large(limit: int) -> ApiError:
     return ApiError.invalid("body", f"Request body is larger than {limit} bytes")
 
 
-def parse_json(body: bytes, content_type: str | None) -> tuple[Any, str]:
-    """The body's value and the text it was read from; 400 unless it is JSON sent as JSON."""
+def check_content_type(content_type: str | None) -> None:
+    """400 unless the body is declared JSON. Checked before the body is read: a header settles it."""
     if content_type != "application/json":  # what nearly every client sends, as it is
         media_type = (content_type or "").split(";")[0].strip().lower()
         if media_type != "application/json":
@@ -80,6 +81,11 @@ def parse_json(body: bytes, content_type: str | None) -> tuple[Any, str]:
                 "Content-Type",
                 f"Content-Type must be application/json, not {content_type or 'missing'}",
             )
+
+
+def parse_json(body: bytes, content_type: str | None) -> tuple[Any, str]:
+    """The body's value and the text it was read from; 400 unless it is JSON sent as JSON."""
+    check_content_type(content_type)
     return _decode(body, overflow_ok=False)
 
 

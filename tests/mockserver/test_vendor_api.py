@@ -119,6 +119,19 @@ def test_a_body_in_several_messages_is_joined_and_one_over_the_limit_refused(mak
     assert len(api.state.service.store.jobs()) == 1
 
 
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_wrong_content_type_is_refused_before_the_body_is_read(make_api: Callable[..., Api], declared: bool) -> None:
+    # A 50 MiB upload sent as text/plain: the header alone says it cannot be a submit, so none of
+    # it is read and the developer hears about the Content-Type, not the size (DECISIONS.md).
+    api = make_api(max_body_bytes=4096)
+    auth, text_type = (b"authorization", f"Bearer {api.key}".encode()), (b"content-type", b"text/plain")
+    headers = [auth, text_type] + ([(b"content-length", str(50 << 20).encode())] if declared else [])
+    pieces = [{"type": "http.request", "body": b"x" * 5000, "more_body": True}] * 3
+    sent = _call(api, "POST", "/api/v1/videos", pieces, headers)
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"])["error"]["metadata"]["param"] == "Content-Type"
+
+
 def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) -> None:
     job_id = api.job_id()
     first, again = api.poll(job_id).content, api.poll(job_id).content
