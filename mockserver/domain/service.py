@@ -18,7 +18,7 @@ from mockserver.domain.ledger import InsufficientCredits, Ledger
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, resolve_scenario
+from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioError, resolve_scenario
 from mockserver.domain.store import JobStore
 
 __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
@@ -265,7 +265,7 @@ class MockService:
         count = self.store.count(scope, operation)
         for fault in faults:
             if fault.hits(count, scope, self.seed):
-                raise _fault_error(fault.status, fault.message, fault.retry_after, self.clock.now())
+                raise _fault_error(fault, self.clock.now(), self.speed)
 
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).
@@ -281,15 +281,17 @@ def _count_download(job: Job) -> Job:
     return counted(job, downloads=1)
 
 
-def _fault_error(status: int, message: str | None, retry_after: int | None, now: float) -> ApiError:
+def _fault_error(fault: Fault, now: float, speed: float) -> ApiError:
+    status, message, retry_after = fault.status, fault.message, fault.retry_after
     headers: dict[str, str] = {}
     if status == 429:
         wait = retry_after if retry_after is not None else 1
         headers = {
-            "Retry-After": str(wait),
+            "Retry-After": str(wait),  # real seconds, as the scenario writes them
             "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int((now + wait) * 1000)),
+            # The mock's clock, like the limiter's Reset: `wait` real seconds are `wait * speed` of it.
+            "X-RateLimit-Reset": str(math.ceil((now + wait * speed) * 1000)),
         }
     elif retry_after is not None:
         headers = {"Retry-After": str(retry_after)}
