@@ -8,6 +8,7 @@ transports; `ModelGatesServer` is a live loopback server, shared by the session 
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -81,7 +82,12 @@ class _Handle(JournalAssertions):
     # -- handles ------------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Move the mock's virtual clock (jobs that came due move on); pass it to the app as its `sleep`."""
+        """Move the mock's virtual clock (jobs that came due move on); pass it to the app as its `sleep`.
+
+        A negative, NaN or infinite sleep is the app's bug: a `ValueError` to the app, as
+        `time.sleep(-1)` would raise, not an error filed against the mock."""
+        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"sleep length must be a finite number of seconds >= 0, got {seconds!r}")
         try:
             self.control.advance_clock(OPERATOR, seconds)
         except Exception as exc:  # a bug in the mock, not in the app whose `sleep` this is: kept for the test

@@ -95,6 +95,19 @@ def test_errors_inside_the_mock_are_kept_for_the_test(mock: ModelGatesMock) -> N
         mock.raise_errors()
 
 
+@pytest.mark.parametrize("seconds", [-1.0, float("nan"), float("inf")])
+def test_the_apps_own_bad_sleep_is_a_value_error_to_the_app_not_a_mock_error(
+    mock: ModelGatesMock, seconds: float
+) -> None:
+    before = mock.clock.now()
+    with pytest.raises(ValueError, match="sleep"):
+        mock.advance(seconds)
+    with pytest.raises(ValueError, match="sleep"):
+        asyncio.run(mock.asleep(seconds))
+    assert mock.clock.now() == before
+    mock.raise_errors()  # nothing was filed as "an error inside the mock"
+
+
 def test_live_server_is_reset_per_test() -> None:
     servers = LiveServers()
     try:
