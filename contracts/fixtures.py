@@ -117,8 +117,10 @@ class _Handle(JournalAssertions):
 
     @property
     def balance(self) -> Decimal | None:
-        """This test's key's balance in USD now (None: unlimited)."""
-        return self.state.service.ledger.balance(self.api_key)
+        """This test's key's balance in USD now (None: unlimited), refunds of jobs that ended
+        unpolled included (the controls bring the key's jobs up to now first)."""
+        credits = self.control.key(OPERATOR, self.api_key)["credits"]
+        return None if credits is None else Decimal(credits)
 
     def jobs(self) -> list[Job]:
         """Every job of this test, oldest first, as it stands at the current virtual time."""

@@ -108,6 +108,17 @@ def test_the_apps_own_bad_sleep_is_a_value_error_to_the_app_not_a_mock_error(
     mock.raise_errors()  # nothing was filed as "an error inside the mock"
 
 
+def test_balance_counts_refunds_of_jobs_that_failed_while_nobody_polled(mock: ModelGatesMock) -> None:
+    mock.set_credits("5.00")
+    mock.set_scenario("fail")
+    assert mock.client.post("/videos", json=BODY, headers=mock.headers).status_code == 202
+    charged = mock.balance
+    assert charged is not None and charged < Decimal("5.00")
+    mock.clock.advance(3600)  # the bare clock: the job has failed by now, though nobody asked
+    assert mock.balance == Decimal("5.00")
+    assert [job.status for job in mock.jobs()] == [JobStatus.FAILED]
+
+
 def test_live_server_is_reset_per_test() -> None:
     servers = LiveServers()
     try:
