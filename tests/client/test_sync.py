@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from client import (
     APIConnectionError,
@@ -354,7 +355,8 @@ def test_an_empty_job_id_or_negative_index_is_refused(fake: FakeAPI, mg: ModelGa
     assert fake.requests == []
 
 
-def test_fields_unknown_to_this_client_are_sent_as_given(fake: FakeAPI, mg: ModelGates) -> None:
+def test_fields_unknown_to_this_client_are_refused_before_anything_is_sent(fake: FakeAPI, mg: ModelGates) -> None:
     fake.on(*SUBMIT, ACCEPTED)
-    mg.submit(VideoRequest(model="m", prompt="p"), previous_job_id="abc")
-    assert body_of(fake.requests[0]) == {"model": "m", "prompt": "p", "previous_job_id": "abc"}
+    with pytest.raises(ValidationError, match="aspectRatio"):
+        mg.submit(VideoRequest(model="m", prompt="p"), aspectRatio="16:9")
+    assert fake.requests == []
