@@ -323,16 +323,14 @@ def test_generate_submits_waits_and_downloads(fake: FakeAPI, mg: ModelGates, sle
     assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
 
 
-@pytest.mark.parametrize(
-    "pacing", [{"interval": 0}, {"interval": -1.0}, {"interval": float("nan")}, {"timeout": float("nan")}]
-)
+@pytest.mark.parametrize(("interval", "timeout"), [(0, 60.0), (-1.0, 60.0), (float("nan"), 60.0), (5.0, float("nan"))])
 def test_generate_refuses_bad_pacing_before_it_submits(
-    fake: FakeAPI, mg: ModelGates, tmp_path: Path, pacing: dict[str, float]
+    fake: FakeAPI, mg: ModelGates, tmp_path: Path, interval: float, timeout: float
 ) -> None:
     # A submit costs money: a bad argument must not be found only after paying for the job.
     fake.on(*SUBMIT, ACCEPTED)
     with pytest.raises(ValueError, match="interval|timeout"):
-        mg.generate(model="m", prompt="p", to=tmp_path / "v.mp4", **pacing)
+        mg.generate(model="m", prompt="p", to=tmp_path / "v.mp4", interval=interval, timeout=timeout)
     assert fake.requests == []
     assert not (tmp_path / "v.mp4").exists()
 

@@ -157,11 +157,15 @@ def test_lifecycle_probe_in_virtual_time() -> None:
     from mockserver import MockConfig, MockServer, VirtualClock
 
     clock = VirtualClock()
+
+    def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
     with MockServer(MockConfig(seed=2), clock=clock) as server:
         settings = SuiteSettings(api_key=new_api_key("probe"), base_url=server.base_url)
         for wait, problems in ((300.0, []), (20.0, ["job did not finish in time"])):
             result, reach = RunResult(server.base_url), ModelGatesReachability()
-            probe = Lifecycle(settings, reach=reach, wait=wait, poll_interval=10, sleep=clock.advance, clock=clock.now)
+            probe = Lifecycle(settings, reach=reach, wait=wait, poll_interval=10, sleep=sleep, clock=clock.now)
             probe.submit(result)
             probe.finish(result)
             assert [violation.title for violation in result.violations] == problems

@@ -13,6 +13,7 @@ import pytest
 import mockserver
 from client import ModelGates
 from mockserver import new_api_key
+from mockserver.domain.jobs import finishes_at
 from mockserver.domain.ratelimit import RateLimiter, retry_after
 from tests.mockserver.helpers import Api, assert_envelope
 
@@ -94,7 +95,7 @@ def test_the_job_cap_refuses_with_a_hint_of_when_the_first_job_ends(make_api: Ca
     error = assert_envelope(refused, 429)
     assert error["metadata"]["limit"] == "concurrent_jobs"
     assert refused.headers["x-ratelimit-limit"] == "2"
-    ends = mockserver.domain.jobs.finishes_at(api.state.service.inspect(None, first))
+    ends = finishes_at(api.state.service.inspect(None, first))
     assert ends is not None
     wait = int(refused.headers["retry-after"])
     assert wait >= ends - api.clock.now()

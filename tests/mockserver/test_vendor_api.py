@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from decimal import Decimal
 from typing import Any
 
@@ -40,8 +40,8 @@ def _call(
     async def receive() -> dict[str, Any]:
         return inbox.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     asyncio.run(api.app(scope, receive, send))
     return sent
@@ -50,7 +50,10 @@ def _call(
 def test_a_client_gone_before_its_body_arrived_gets_no_answer_and_is_no_mock_error(api: Api) -> None:
     auth = (b"authorization", f"Bearer {api.key}".encode())
     body = json.dumps(SEED_000_BODY).encode()
-    messages = [{"type": "http.request", "body": body[:10], "more_body": True}, {"type": "http.disconnect"}]
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": body[:10], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
     sent = _call(api, "POST", "/api/v1/videos", messages, [auth, (b"content-type", b"application/json")])
     assert sent == []
     assert api.state.errors == [] and api.state.service.store.jobs() == []
@@ -138,8 +141,9 @@ def test_memoized_poll_bodies_follow_every_change_of_what_they_show(api: Api) ->
     api.clock.advance(3600)
     done = api.poll(job_id)
     job = api.state.service.store.get(None, job_id)
+    assert job is not None
     assert first == again and json.loads(first)["status"] == "pending"
-    assert done.json()["status"] == "completed" and done.content == json_bytes(render_job(job, job.base_url))  # type: ignore[arg-type]
+    assert done.json()["status"] == "completed" and done.content == json_bytes(render_job(job, job.base_url))
     api.state.reset()  # same seed, same id again: a new job must not be answered with the old body
     assert api.job_id() == job_id and api.poll(job_id).json()["status"] == "pending"
 
