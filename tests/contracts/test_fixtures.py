@@ -136,6 +136,7 @@ def test_live_server_is_reset_per_test() -> None:
         servers.stop()
 
 
+@pytest.mark.slow
 def test_the_suite_fails_a_server_that_answers_401_to_everything() -> None:
     schema = load_schema(SuiteSettings(api_key="sk-mg-v1-" + "5e" * 32), app=broken_app("all-401"))
     cases = schema["/videos"]["POST"].as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
@@ -182,6 +183,7 @@ def test_lifecycle_probe_in_virtual_time() -> None:
         ("polling-url", "modelgates_polling_url"),
     ],
 )
+@pytest.mark.slow
 def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str) -> None:
     from contracts.inprocess import InProcessSuite, workflow
     from mockserver import VirtualClock

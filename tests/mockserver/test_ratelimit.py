@@ -38,6 +38,7 @@ def test_a_burst_beyond_the_bucket_gets_429_with_the_documented_headers(make_api
     assert len(api.state.service.store) == 5
 
 
+@pytest.mark.slow
 def test_waiting_retry_after_always_lifts_the_limit(make_api: Callable[..., Api]) -> None:
     rng = random.Random(5)
     for per_minute in (1, 7, 60, 600):
