@@ -6,15 +6,24 @@ just before it is not reported as a timeout.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from client.errors import JOB_ERRORS, PollTimeout
 from client.models import Job, JobStatus
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_TIMEOUT", "Pacer", "next_poll"]
+__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_TIMEOUT", "Pacer", "check_pacing", "next_poll"]
 
 DEFAULT_POLL_INTERVAL = 30.0  # what the vendor's guides use
 DEFAULT_POLL_TIMEOUT = 1800.0  # the guides' bound: 60 polls x 30 s
+
+
+def check_pacing(interval: float, timeout: float) -> None:
+    """ValueError unless `interval` is a positive number and `timeout` a number (NaN never times out)."""
+    if not interval > 0:  # also refuses NaN, which every comparison lets through
+        raise ValueError(f"interval must be positive, got {interval!r}")
+    if math.isnan(timeout):
+        raise ValueError(f"timeout must be a number of seconds, got {timeout!r}")
 
 
 def next_poll(job: Job, *, elapsed: float, interval: float, timeout: float) -> float | None:
@@ -24,8 +33,7 @@ def next_poll(job: Job, *, elapsed: float, interval: float, timeout: float) -> f
     verbatim), and `PollTimeout` once `timeout` seconds have passed. A status this client does not
     know yet counts as still running.
     """
-    if interval <= 0:
-        raise ValueError(f"interval must be positive, got {interval!r}")
+    check_pacing(interval, timeout)
     if job.status == JobStatus.COMPLETED:
         return None
     error = JOB_ERRORS.get(job.status)
@@ -41,6 +49,7 @@ class Pacer:
     """`next_poll` bound to a monotonic clock, one per `wait()` call; the clock starts now."""
 
     def __init__(self, clock: Callable[[], float], *, interval: float, timeout: float) -> None:
+        check_pacing(interval, timeout)
         self._clock = clock
         self._started = clock()
         self.interval = interval

@@ -14,7 +14,7 @@ import httpx
 from client._config import resolve_config
 from client._core import Core, RequestSpec, connection_error
 from client._download import CHUNK_SIZE, Destination, ProgressCallback, open_sink
-from client._polling import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Pacer
+from client._polling import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Pacer, check_pacing
 from client.models import Job, VideoModel, VideoRequest
 
 __all__ = ["ModelGates"]
@@ -148,6 +148,7 @@ class ModelGates:
         """Submit, wait, download output 0 into `to`; returns the completed job.
 
         `on_update` sees the submitted job, then each poll's answer."""
+        check_pacing(interval, timeout)  # before the submit, which costs money
         job = self.submit(request, **fields)
         if on_update is not None:
             on_update(job)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -126,25 +125,17 @@ def is_data_url(url: str) -> bool:
 
 
 def check_remote_url(url: str) -> None:
-    """Accept https, and http on a loopback host only (local tests; providers need https)."""
+    """Accept https only, as the API and `preview` do: providers fetch images themselves, and a
+    localhost image would pass here only to be refused at submit."""
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if scheme not in ("https", "http"):
+    if scheme == "http":
+        raise ImagePreflightError(url, "http: images are refused by the API; use an https: or data: URL")
+    if scheme != "https":
         shown = f"scheme {scheme!r}" if scheme else "no scheme"
         raise ImagePreflightError(url, f"{shown}; use an https: or data: URL")
     if not host:
         raise ImagePreflightError(url, "no host in the URL")
-    if scheme == "http" and not is_loopback(host):
-        raise ImagePreflightError(url, "http: is accepted only for localhost; use https:")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_data_url(url: str) -> PreflightResult:

@@ -2,7 +2,8 @@
 
 Response models are lenient on purpose: unknown fields are kept (`extra="allow"`) and `status`
 is a plain `str`, so a field or status the server adds later never breaks an older client.
-`JobStatus` names the statuses this client knows about.
+`JobStatus` names the statuses this client knows about. Request models are strict
+(`extra="forbid"`): a typo like `aspectRatio` fails at once, before anything is sent or paid.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
 
+class _Request(BaseModel):
+    # What this client sends: the API refuses unknown fields, so refuse them before sending.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 class JobStatus(StrEnum):
     """The job statuses the document lists; the server may add others later."""
 
@@ -49,13 +55,13 @@ TERMINAL_STATUSES: frozenset[str] = frozenset(
 _KNOWN_STATUSES: frozenset[str] = frozenset(JobStatus)
 
 
-class ImageUrl(_Model):
+class ImageUrl(_Request):
     """An `https:` or `data:` image URL."""
 
     url: str
 
 
-class FrameImage(_Model):
+class FrameImage(_Request):
     """An image that becomes the first or the last frame of the video (seed 004)."""
 
     image_url: ImageUrl
@@ -63,14 +69,14 @@ class FrameImage(_Model):
     frame_type: Literal["first_frame", "last_frame"]
 
 
-class ContentPartImage(_Model):
+class ContentPartImage(_Request):
     """A reference image that guides the generation without fixing a frame."""
 
     image_url: ImageUrl
     type: Literal["image_url"] = "image_url"
 
 
-class VideoRequest(_Model):
+class VideoRequest(_Request):
     """The body of `POST /videos`. Only `model` and `prompt` are required."""
 
     model: str

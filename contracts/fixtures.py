@@ -8,6 +8,7 @@ transports; `ModelGatesServer` is a live loopback server, shared by the session 
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +84,12 @@ class _Handle(JournalAssertions):
     # -- handles ------------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Move the mock's clock forward (jobs that came due move on); pass it to the app as its `sleep`."""
+        """Move the mock's virtual clock (jobs that came due move on); pass it to the app as its `sleep`.
+
+        A negative, NaN or infinite sleep is the app's bug: a `ValueError` to the app, as
+        `time.sleep(-1)` would raise, not an error filed against the mock."""
+        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"sleep length must be a finite number of seconds >= 0, got {seconds!r}")
         try:
             self.control.advance_clock(OPERATOR, seconds)
         except Exception as exc:  # a bug in the mock, not in the app whose `sleep` this is: kept for the test
@@ -113,7 +119,8 @@ class _Handle(JournalAssertions):
 
     @property
     def balance(self) -> Decimal | None:
-        """This test's key's balance in USD now (None: unlimited)."""
+        """This test's key's balance in USD now (None: unlimited), refunds of jobs that ended
+        unpolled included (the controls bring the key's jobs up to now first)."""
         return self.control.balance(self.api_key)
 
     def jobs(self) -> list[Job]:

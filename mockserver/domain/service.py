@@ -302,13 +302,13 @@ class MockService:
         now = self.clock.now()
         wait = self.limiter.held(scope, operation, now)
         if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
-            raise _fault_error(429, None, math.ceil(wait), now)
+            raise _fault_error(429, None, math.ceil(wait / self.speed), now, self.speed)
         count = self.store.count(scope, operation)
         for fault in faults:
             if fault.hits(count, scope, self.seed):
-                if fault.status == 429:
-                    self.limiter.hold(scope, operation, now + (fault.retry_after or 1))
-                raise _fault_error(fault.status, fault.message, fault.retry_after, now)
+                if fault.status == 429:  # held on the mock's clock: Retry-After real seconds × speed
+                    self.limiter.hold(scope, operation, now + (fault.retry_after or 1) * self.speed)
+                raise _fault_error(fault.status, fault.message, fault.retry_after, now, self.speed)
 
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).
@@ -324,15 +324,16 @@ def _count_download(job: Job) -> Job:
     return counted(job, downloads=1)
 
 
-def _fault_error(status: int, message: str | None, retry_after: int | None, now: float) -> ApiError:
+def _fault_error(status: int, message: str | None, retry_after: int | None, now: float, speed: float) -> ApiError:
     headers: dict[str, str] = {}
     if status == 429:
         wait = retry_after if retry_after is not None else 1
         headers = {
-            "Retry-After": str(wait),
+            "Retry-After": str(wait),  # real seconds, as the scenario writes them
             "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int((now + wait) * 1000)),
+            # The mock's clock, like the limiter's Reset: `wait` real seconds are `wait * speed` of it.
+            "X-RateLimit-Reset": str(math.ceil((now + wait * speed) * 1000)),
         }
     elif retry_after is not None:
         headers = {"Retry-After": str(retry_after)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mockserver.domain.jobs import Job
 from mockserver.persistence.sink import NullSink, StateSink
 
-__all__ = ["JobStore", "TenantState"]
+__all__ = ["JobStore", "TenantState", "retirement_batch"]
 
 _ALNUM = string.ascii_letters + string.digits
 # Ids come from seeded random bytes mapped onto the 62 letters and digits in one C call: a byte
@@ -20,6 +20,11 @@ _ALNUM = string.ascii_letters + string.digits
 _BYTE_TO_ALNUM = bytes(ord(_ALNUM[byte % len(_ALNUM)]) for byte in range(256))
 _UNEVEN_BYTES = bytes(range(256 - 256 % len(_ALNUM), 256))
 _ID_BLOCK = 1024
+
+
+def retirement_batch(max_jobs: int) -> int:
+    """How many submits pass between retirement passes, and how many jobs a pass makes room for."""
+    return max(1, max_jobs // 256)
 
 
 @dataclass(slots=True)
@@ -125,13 +130,13 @@ class JobStore:
         finished; one still running goes to the back of the queue (and may stay past the bound).
 
         Past the bound every submit must retire one job, so it is done in batches of 1/256 of
-        `max_jobs` (40 of the default 10,000) every that many submits, under one lock, never
+        `max_jobs` (`retirement_batch`: 39 of the default 10,000) every that many submits, under one lock, never
         writing a job about to be forgotten. Each pass looks at no more than four jobs per
         submit since the last, as a pass per submit did.
         """
         if self.max_jobs is None:
             return
-        batch = max(1, self.max_jobs // 256)
+        batch = retirement_batch(self.max_jobs)
         with self._lock:
             self._since_retired += 1
             if self._since_retired < batch:

@@ -18,7 +18,7 @@ from starlette.datastructures import URL
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.domain.errors import ApiError
-from mockserver.domain.requests import parse_json, read_body, whole_body
+from mockserver.domain.requests import check_content_type, parse_json, read_body, whole_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
 from mockserver.wire.auth import bearer_token, check_api_key
@@ -87,8 +87,10 @@ class VendorApi:
     async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
         state = self.state
         tenant = self._tenant(headers)
+        content_type = _header(headers, b"content-type")
+        check_content_type(content_type)  # before the body: a wrong type needs none of it read
         raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
-        body, text = parse_json(raw, _header(headers, b"content-type"))
+        body, text = parse_json(raw, content_type)
         base = self._base(scope, headers)
         job = state.service.submit(
             tenant, body, scenario=_header(headers, b"x-mock-scenario"), base_url=base, text=text

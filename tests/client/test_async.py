@@ -160,6 +160,16 @@ async def test_generate(fake: FakeAPI, mg: AsyncModelGates) -> None:
     assert job.is_completed and sink.getvalue() == MP4
 
 
+@pytest.mark.parametrize(("interval", "timeout"), [(0, 60.0), (float("nan"), 60.0), (5.0, float("nan"))])
+async def test_generate_refuses_bad_pacing_before_it_submits(
+    fake: FakeAPI, mg: AsyncModelGates, interval: float, timeout: float
+) -> None:
+    fake.on(*SUBMIT, httpx.Response(202, json=job_body()))
+    with pytest.raises(ValueError, match="interval|timeout"):
+        await mg.generate(model="m", prompt="p", to=io.BytesIO(), interval=interval, timeout=timeout)
+    assert fake.requests == []
+
+
 async def test_missing_key(monkeypatch: pytest.MonkeyPatch, fake: FakeAPI) -> None:
     monkeypatch.delenv("MODELGATES_API_KEY", raising=False)
     async with AsyncModelGates(base_url=BASE, transport=fake.transport()) as mg:

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import ModelGates
+from client import BadRequestError, ModelGates, preview
 from client.errors import ModelGatesError
 from client.images import (
     ImagePreflightError,
@@ -156,7 +156,7 @@ def test_a_host_that_cannot_be_reached_is_a_typed_error() -> None:
         ("ftp://x.test/a.jpg", "scheme 'ftp'; use an https: or data: URL"),
         ("file:///tmp/a.jpg", "scheme 'file'; use an https: or data: URL"),
         ("images/a.jpg", "no scheme; use an https: or data: URL"),
-        ("http://x.test/a.jpg", "http: is accepted only for localhost; use https:"),
+        ("http://x.test/a.jpg", "http: images are refused by the API; use an https: or data: URL"),
         ("https:///a.jpg", "no host in the URL"),
     ],
 )
@@ -167,9 +167,30 @@ def test_schemes_are_checked_before_any_request(url: str, reason: str) -> None:
     assert (info.value.reason, seen) == (reason, [])
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost", "[::1]", "127.3.2.1"])
-def test_http_is_allowed_for_loopback(host: str) -> None:
-    assert check(f"http://{host}/a.jpg", image_host()).status_code == 200
+@pytest.mark.parametrize(
+    "url",
+    [IMAGE, PNG_URL, "http://localhost/a.jpg", "http://127.0.0.1:8000/a.jpg", "http://[::1]/a.jpg", "ftp://x.test/a"],
+)
+def test_preflight_preview_and_the_mock_agree_on_every_image_url(url: str) -> None:
+    # A URL preflight passes must not be refused at submit: providers fetch images over https only.
+    seen: list[httpx.Request] = []
+    try:
+        check(url, image_host(), seen)
+        preflighted = True
+    except ImagePreflightError:
+        preflighted = False
+    request = VideoRequest(model="google/veo-3.1-lite", prompt="p", duration=4, frame_images=frames(first=url))
+    app = create_app(MockConfig(scenario="happy"), clock=VirtualClock())
+    with ModelGates(api_key=new_api_key(4), base_url=BASE_URL, transport=SyncASGITransport(app)) as mg:
+        model = next(m for m in mg.list_models() if m.id == request.model)
+        previewed = not preview(request, model)
+        try:
+            mg.submit(request)
+            accepted = True
+        except BadRequestError:
+            accepted = False
+    assert preflighted == previewed == accepted == url.startswith(("https:", "data:"))
+    assert seen == [] or preflighted  # a refused URL is refused before any request
 
 
 # --- data: URLs -------------------------------------------------------------------------------

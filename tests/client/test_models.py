@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from client.models import (
     TERMINAL_STATUSES,
@@ -163,3 +164,20 @@ def _catalog_row() -> dict[str, Any]:
     catalog = (ROOT / "fixtures" / "models.json").read_text()
     row: dict[str, Any] = VideoModelsList.model_validate_json(catalog).data[0].model_dump()
     return row
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: VideoRequest(model="m", prompt="p", aspectRatio="16:9"),  # type: ignore[call-arg]
+        lambda: VideoRequest.model_validate({"model": "m", "prompt": "p", "surprise": 1}),
+        lambda: FrameImage.model_validate({"image_url": {"url": "https://x"}, "frame_type": "first_frame", "x": 1}),
+        lambda: ContentPartImage.model_validate({"image_url": {"url": "https://x", "detail": "high"}}),
+    ],
+    ids=["keyword", "request-body", "frame-image", "image-url"],
+)
+def test_requests_refuse_unknown_fields_while_responses_keep_them(build: Callable[[], object]) -> None:
+    # A typo like `aspectRatio` must fail here, before a request, not become a 400 (or a default).
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        build()
+    assert Job.model_validate({"id": "j", "polling_url": "https://x/videos/j", "status": "s", "eta": 1}).model_extra

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from client import (
     APIConnectionError,
@@ -322,6 +323,18 @@ def test_generate_submits_waits_and_downloads(fake: FakeAPI, mg: ModelGates, sle
     assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
 
 
+@pytest.mark.parametrize(("interval", "timeout"), [(0, 60.0), (-1.0, 60.0), (float("nan"), 60.0), (5.0, float("nan"))])
+def test_generate_refuses_bad_pacing_before_it_submits(
+    fake: FakeAPI, mg: ModelGates, tmp_path: Path, interval: float, timeout: float
+) -> None:
+    # A submit costs money: a bad argument must not be found only after paying for the job.
+    fake.on(*SUBMIT, ACCEPTED)
+    with pytest.raises(ValueError, match="interval|timeout"):
+        mg.generate(model="m", prompt="p", to=tmp_path / "v.mp4", interval=interval, timeout=timeout)
+    assert fake.requests == []
+    assert not (tmp_path / "v.mp4").exists()
+
+
 @pytest.mark.parametrize(
     ("job_id", "path"),
     [("abc", "/api/v1/videos/abc"), ("a/../b?c", "/api/v1/videos/a%2F..%2Fb%3Fc")],
@@ -340,7 +353,8 @@ def test_an_empty_job_id_or_negative_index_is_refused(fake: FakeAPI, mg: ModelGa
     assert fake.requests == []
 
 
-def test_fields_unknown_to_this_client_are_sent_as_given(fake: FakeAPI, mg: ModelGates) -> None:
+def test_fields_unknown_to_this_client_are_refused_before_anything_is_sent(fake: FakeAPI, mg: ModelGates) -> None:
     fake.on(*SUBMIT, ACCEPTED)
-    mg.submit(VideoRequest(model="m", prompt="p"), previous_job_id="abc")
-    assert body_of(fake.requests[0]) == {"model": "m", "prompt": "p", "previous_job_id": "abc"}
+    with pytest.raises(ValidationError, match="aspectRatio"):
+        mg.submit(VideoRequest(model="m", prompt="p"), aspectRatio="16:9")
+    assert fake.requests == []

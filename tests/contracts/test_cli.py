@@ -26,6 +26,7 @@ def live_mock() -> Iterator[MockServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_the_mock_keeps_the_contract(live_mock: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     key = new_api_key("cli")
     junit = tmp_path / "junit.xml"
@@ -76,6 +77,7 @@ def test_the_mock_keeps_the_contract(live_mock: MockServer, capsys: pytest.Captu
         ("polling-url", ["POST /videos", "modelgates_polling_url", "/api/v2/videos/"]),
     ],
 )
+@pytest.mark.slow
 def test_a_broken_server_is_caught_and_named(
     defect: str, named: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

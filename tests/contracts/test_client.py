@@ -27,6 +27,8 @@ from client.errors import STATUS_ERRORS
 from client.models import VideoRequest
 from contracts.mirror import ResponseKey, component_validator, request_bodies, response_bodies, response_keys
 
+pytestmark = pytest.mark.slow  # generated bodies for every documented answer, sync and async
+
 BASE = "https://modelgates.test/api/v1"
 KEY = "sk-mg-v1-" + "c0" * 32
 JOB_ID = "Nu908SAyQg81UNYgC4Xh"

@@ -95,6 +95,30 @@ def test_errors_inside_the_mock_are_kept_for_the_test(mock: ModelGatesMock) -> N
         mock.raise_errors()
 
 
+@pytest.mark.parametrize("seconds", [-1.0, float("nan"), float("inf")])
+def test_the_apps_own_bad_sleep_is_a_value_error_to_the_app_not_a_mock_error(
+    mock: ModelGatesMock, seconds: float
+) -> None:
+    before = mock.clock.now()
+    with pytest.raises(ValueError, match="sleep"):
+        mock.advance(seconds)
+    with pytest.raises(ValueError, match="sleep"):
+        asyncio.run(mock.asleep(seconds))
+    assert mock.clock.now() == before
+    mock.raise_errors()  # nothing was filed as "an error inside the mock"
+
+
+def test_balance_counts_refunds_of_jobs_that_failed_while_nobody_polled(mock: ModelGatesMock) -> None:
+    mock.set_credits("5.00")
+    mock.set_scenario("fail")
+    assert mock.client.post("/videos", json=BODY, headers=mock.headers).status_code == 202
+    charged = mock.balance
+    assert charged is not None and charged < Decimal("5.00")
+    mock.clock.advance(3600)  # the bare clock: the job has failed by now, though nobody asked
+    assert mock.balance == Decimal("5.00")
+    assert [job.status for job in mock.jobs()] == [JobStatus.FAILED]
+
+
 def test_live_server_is_reset_per_test() -> None:
     servers = LiveServers()
     try:
@@ -112,6 +136,7 @@ def test_live_server_is_reset_per_test() -> None:
         servers.stop()
 
 
+@pytest.mark.slow
 def test_the_suite_fails_a_server_that_answers_401_to_everything() -> None:
     schema = load_schema(SuiteSettings(api_key="sk-mg-v1-" + "5e" * 32), app=broken_app("all-401"))
     cases = schema["/videos"]["POST"].as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
@@ -133,11 +158,15 @@ def test_lifecycle_probe_in_virtual_time() -> None:
     from mockserver import MockConfig, MockServer, VirtualClock
 
     clock = VirtualClock()
+
+    def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
     with MockServer(MockConfig(seed=2), clock=clock) as server:
         settings = SuiteSettings(api_key=new_api_key("probe"), base_url=server.base_url)
         for wait, problems in ((300.0, []), (20.0, ["job did not finish in time"])):
             result, reach = RunResult(server.base_url), ModelGatesReachability()
-            probe = Lifecycle(settings, reach=reach, wait=wait, poll_interval=10, sleep=clock.advance, clock=clock.now)
+            probe = Lifecycle(settings, reach=reach, wait=wait, poll_interval=10, sleep=sleep, clock=clock.now)
             probe.submit(result)
             probe.finish(result)
             assert [violation.title for violation in result.violations] == problems
@@ -154,6 +183,7 @@ def test_lifecycle_probe_in_virtual_time() -> None:
         ("polling-url", "modelgates_polling_url"),
     ],
 )
+@pytest.mark.slow
 def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str) -> None:
     from contracts.inprocess import InProcessSuite, workflow
     from mockserver import VirtualClock

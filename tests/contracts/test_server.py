@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, settings
 
 from contracts.inprocess import in_process_suite, pinned_job_schema, workflow
 
+pytestmark = pytest.mark.slow  # ~90 s of Schemathesis: `-m "not slow"` skips it locally
+
 SUITE = in_process_suite(seed=4242, max_examples=50, stateful_steps=10)
 PINNED = pinned_job_schema(SUITE)
 

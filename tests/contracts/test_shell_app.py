@@ -27,7 +27,7 @@ def _example() -> str:
     blocks = re.findall(r"```python\n(.*?)```", SECTION.read_text(), re.DOTALL)
     found = [block for block in blocks if block.startswith("# tests/test_shell_app.py")]
     assert len(found) == 1, "README_SECTION.md has no shell-app example"
-    return found[0]
+    return str(found[0])
 
 
 def test_readme_carries_the_plugin_section_verbatim() -> None:

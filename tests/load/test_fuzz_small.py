@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from bench.fuzz import check_healthy, fuzz
 from mockserver import MockConfig, MockServer, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
 
 
+@pytest.mark.slow
 def test_garbage_in_process_never_gets_a_5xx_and_every_error_is_an_envelope() -> None:
     app = create_app(MockConfig(), clock=VirtualClock())
     with httpx.Client(transport=SyncASGITransport(app), base_url="http://testserver") as http:
@@ -19,6 +21,7 @@ def test_garbage_in_process_never_gets_a_5xx_and_every_error_is_an_envelope() ->
     assert mock_controller(app).errors == []
 
 
+@pytest.mark.slow
 def test_garbage_on_a_live_server_leaves_it_healthy() -> None:
     with (
         MockServer(MockConfig(), clock=VirtualClock()) as server,

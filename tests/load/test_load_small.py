@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bench.load import EXPECTED_TERMINAL, run_load
 from mockserver import MockConfig, MockServer, VirtualClock
 
 
+@pytest.mark.slow
 def test_mixed_scenarios_under_concurrency_lose_nothing() -> None:
     clock = VirtualClock()
     with MockServer(MockConfig(), clock=clock) as server:

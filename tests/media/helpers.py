@@ -72,7 +72,7 @@ def png(width: int, height: int, left: tuple[int, int, int], right: tuple[int, i
     plane = frame.planes[0]
     plane.update(b"".join(row.ljust(plane.line_size, b"\0") for _ in range(height)))
     encoder = av.CodecContext.create("png", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = width, height, "rgb24"  # type: ignore[attr-defined]
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "rgb24"
     return b"".join(bytes(p) for p in [*encoder.encode(frame), *encoder.encode(None)])
 
 

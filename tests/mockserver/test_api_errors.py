@@ -36,7 +36,7 @@ def test_an_unexpected_exception_is_a_500_envelope_and_is_kept_for_the_test(api:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    api.instance.service.poll = explode  # type: ignore[method-assign]
+    api.instance.service.poll = explode  # type: ignore[method-assign,assignment]
     response = api.poll("whatever")
     error = assert_envelope(response, 500)
     assert error["message"] == "Internal Server Error" and "boom" not in response.text

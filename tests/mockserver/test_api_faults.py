@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.mockserver.helpers import Api, assert_envelope
+import httpx
+
+from mockserver import MockConfig, SyncASGITransport, SystemClock, create_app, new_api_key
+from tests.mockserver.helpers import BASE, SEED_000_BODY, Api, assert_envelope
 
 
 def test_rate_limited_first_submit_is_429_with_headers_then_success(make_api: Callable[..., Api]) -> None:
@@ -87,3 +90,17 @@ def test_the_journal_is_a_bounded_ring_buffer() -> None:
     for i in range(10):
         journal.record(at=float(i), method="GET", path="/", query="", status=200, tenant=None)
     assert [e.seq for e in journal.entries()] == [8, 9, 10]
+
+
+def test_a_scenario_429s_reset_names_the_moment_its_retry_after_does_at_any_speed() -> None:
+    # Retry-After is real seconds (as the scenario writes it); X-RateLimit-Reset is the mock's
+    # clock, which runs `speed` times faster: both must name the same moment, as the limiter's do.
+    clock = SystemClock(speed=60)
+    app = create_app(MockConfig(scenario="rate-limited"), clock=clock)
+    with httpx.Client(transport=SyncASGITransport(app), base_url=BASE) as http:
+        before = clock.now()
+        refused = http.post("/videos", json=SEED_000_BODY, headers={"Authorization": f"Bearer {new_api_key(3)}"})
+        after = clock.now()
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
+    reset = int(refused.headers["x-ratelimit-reset"]) / 1000
+    assert before + 2 * 60 <= reset <= after + 2 * 60 + 0.001

@@ -205,7 +205,7 @@ def test_a_lone_surrogate_escape_is_refused_and_a_paired_one_kept() -> None:
         b'{"a": "\\\\u0041"}',
     ],
 )
-def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: bytes) -> None:
+def test_bodies_decode_and_fail_exactly_as_json_decode(raw: bytes) -> None:
     try:
         expected: Any = json.JSONDecoder().decode(raw.decode())
     except json.JSONDecodeError as exc:
@@ -214,3 +214,17 @@ def test_the_scanner_shortcut_decodes_and_fails_exactly_as_json_decode(raw: byte
         assert caught.value.message == f"Malformed JSON body: {exc}"
     else:
         assert decode_json(raw) == expected
+
+
+def test_a_raw_lone_surrogate_is_refused_at_submit_and_the_job_list_still_answers(api: Api) -> None:
+    # UTF-8 bytes of U+D800: not text. Taken, the job's prompt broke every later listing with a 500.
+    raw = b'{"model": "google/veo-3.1-lite", "prompt": "a \xed\xa0\x80 b"}'
+    response = api.http.post("/videos", content=raw, headers={"Content-Type": "application/json"})
+    error = assert_envelope(response, 400)
+    assert error["metadata"]["param"] == "body"
+    with pytest.raises(ApiError) as caught:
+        decode_json(raw)
+    assert caught.value.status == 400
+    listed = api.http.get("http://testserver/_mock/jobs")
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == {"jobs": []}

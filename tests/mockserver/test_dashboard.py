@@ -83,7 +83,8 @@ def _run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.Comple
 def _png_pixels(data: bytes) -> tuple[int, int, set[bytes]]:
     """Width, height and the distinct pixels of an 8-bit RGB/RGBA PNG (parsed here, no imaging library)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    chunks, offset = {}, 8
+    chunks: dict[bytes, bytes] = {}
+    offset = 8
     idat = b""
     while offset < len(data):  # bounded: every chunk moves `offset` forward by at least 12 bytes
         (length,) = struct.unpack(">I", data[offset : offset + 4])

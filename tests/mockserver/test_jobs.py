@@ -103,10 +103,24 @@ def test_status_is_monotonic_over_any_sequence_of_reads() -> None:
     assert ranks == sorted(ranks)
 
 
-def test_advance_is_pure() -> None:
+_TIMES = (100.0, 104.0, 110.0, 125.0, 140.0, 1000.0)  # before, at and after each phase boundary
+
+
+@pytest.mark.parametrize(("earlier", "later"), [(a, b) for a in _TIMES for b in _TIMES if a <= b])
+def test_advance_is_a_function_of_the_job_and_the_time(earlier: float, later: float) -> None:
+    # `Job` is immutable, so "does not mutate its input" is given; what can break is the result:
+    # the input must come back unchanged in every field, and catching up in two steps must land
+    # exactly where one step to the later time does (same job, same transitions, same times).
     job = make_job(*TIMED)
-    advance(job, 1000.0, polled=True)
-    assert job.status is P and job.polls == 0
+    fields = job._asdict()
+    once, once_transitions = advance(job, later)
+    first, first_transitions = advance(job, earlier)
+    twice, second_transitions = advance(first, later)
+    assert job._asdict() == fields
+    assert twice == once and first_transitions + second_transitions == once_transitions
+    assert advance(once, later) == (once, [])  # nothing left to catch up on: the same job back
+    polled, _ = advance(job, earlier, polled=True)
+    assert polled is not job and polled.polls == job.polls + 1 and job._asdict() == fields
 
 
 @pytest.mark.parametrize(

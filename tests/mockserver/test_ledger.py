@@ -66,7 +66,7 @@ def test_a_job_costing_exactly_the_balance_is_accepted_and_leaves_zero(make_api:
 
 def test_failed_cancelled_and_expired_jobs_are_refunded(make_api: Callable[..., Api]) -> None:
     api = make_api(credits=Decimal("1"))
-    ids = [api.job_id(**{"X-Mock-Scenario": name}) for name in ("fail", "cancel", "expire")]
+    ids = [api.job_id(None, **{"X-Mock-Scenario": name}) for name in ("fail", "cancel", "expire")]
     ledger = api.instance.service.ledger
     assert ledger.balance(api.key) == Decimal("1") - 3 * Decimal("0.12")
     api.clock.advance(24 * 3600)

@@ -109,6 +109,7 @@ def test_new_jobs_after_a_restart_get_fresh_ids_and_the_journal_carries_on(tmp_p
     assert restarted.control.journal_entries()[-1].seq == last_seq + 1
 
 
+@pytest.mark.slow
 def test_the_journal_file_stays_bounded_like_the_ring_buffer(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     instance = Instance(path, VirtualClock(), journal_size=50)

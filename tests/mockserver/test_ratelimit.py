@@ -13,6 +13,7 @@ import pytest
 import mockserver
 from client import ModelGates
 from mockserver import OPERATOR, new_api_key
+from mockserver.domain.jobs import finishes_at
 from mockserver.domain.ratelimit import RateLimiter, retry_after
 from tests.mockserver.helpers import Api, assert_envelope
 
@@ -37,6 +38,7 @@ def test_a_burst_beyond_the_bucket_gets_429_with_the_documented_headers(make_api
     assert api.control.job_count == 5
 
 
+@pytest.mark.slow
 def test_waiting_retry_after_always_lifts_the_limit(make_api: Callable[..., Api]) -> None:
     rng = random.Random(5)
     for per_minute in (1, 7, 60, 600):
@@ -94,7 +96,7 @@ def test_the_job_cap_refuses_with_a_hint_of_when_the_first_job_ends(make_api: Ca
     error = assert_envelope(refused, 429)
     assert error["metadata"]["limit"] == "concurrent_jobs"
     assert refused.headers["x-ratelimit-limit"] == "2"
-    ends = mockserver.domain.jobs.finishes_at(api.control.job(OPERATOR, first))
+    ends = finishes_at(api.control.job(OPERATOR, first))
     assert ends is not None
     wait = int(refused.headers["retry-after"])
     assert wait >= ends - api.clock.now()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from mockserver import Controller, MockConfig, VirtualClock, create_app, new_api_key
 from mockserver.cli import build_parser
-from mockserver.domain.store import JobStore
+from mockserver.domain.store import JobStore, retirement_batch
 from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
 
 KEY = new_api_key(5)
@@ -85,6 +87,14 @@ def test_a_large_store_retires_in_batches_and_never_keeps_more_than_max_jobs() -
     assert max(sizes) == 1024
     assert set(sizes[-8:]) <= {1021, 1022, 1023, 1024}  # a pass every 4th submit
     assert min(sizes[-8:]) == 1021
+
+
+def test_decisions_md_states_the_batch_the_store_uses() -> None:
+    text = (Path(__file__).resolve().parents[2] / "openapi" / "DECISIONS.md").read_text()
+    stated = re.search(r"\(([\d,]+) at the default", text)
+    assert stated is not None, "the Job retention row no longer states the default batch"
+    assert int(stated.group(1).replace(",", "")) == retirement_batch(MockConfig().max_jobs or 0) == 39
+    assert [retirement_batch(n) for n in (1, 511, 512, 1024)] == [1, 1, 2, 4]
 
 
 def test_with_every_job_running_a_pass_looks_at_no_more_than_four_jobs_per_submit() -> None:

@@ -85,7 +85,7 @@ def test_a_live_server_delivers_signed_and_retries_a_failing_receiver(
         httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}) as http,
     ):
         job_id = http.post("/videos", json={**SEED_000_BODY, "callback_url": url}).json()["id"]
-        hooks, base_url = server.app.instance.webhooks, server.base_url
+        hooks, base_url = server.app.instance.webhooks, server.base_url  # type: ignore[attr-defined]
 
         def attempts() -> int:
             return sum(len(delivery.attempts) for delivery in hooks.deliveries())
