@@ -20,11 +20,12 @@ from mockserver.http.instance import MockState
 
 if _typing.TYPE_CHECKING:
     from mockserver.http.server import MockServer
-    from mockserver.http.transport import SyncASGITransport
+    from mockserver.http.transport import AsyncASGITransport, SyncASGITransport
 
 __all__ = [
     "SCENARIO_HEADER",
     "ApiError",
+    "AsyncASGITransport",
     "Clock",
     "Controller",
     "Job",
@@ -53,10 +54,10 @@ def __getattr__(name: str) -> object:
     # Imported when first asked for: httpx (with the CLI libraries it pulls in) is ~0.1 s and
     # only in-process tests need the transport; uvicorn (~25 ms with click) only live servers.
     value: object
-    if name == "SyncASGITransport":
-        from mockserver.http.transport import SyncASGITransport
+    if name in ("SyncASGITransport", "AsyncASGITransport"):
+        from mockserver.http import transport
 
-        value = SyncASGITransport
+        value = getattr(transport, name)
     elif name == "MockServer":
         from mockserver.http.server import MockServer
 
