@@ -10,10 +10,10 @@ import tracemalloc
 from collections.abc import Callable
 
 from contracts.fixtures import ModelGatesMock
-from mockserver import MockConfig, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, mock_state, new_api_key
 from mockserver.domain.requests import parse_json
 
-__all__ = ["in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
+__all__ = ["idle_advance_ms", "in_process_figures", "poll_loop_ms", "memory_per_jobs_mb"]
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 KEY = new_api_key("bench")
@@ -73,6 +73,17 @@ def poll_loop_ms(repeat: int = 5) -> float:
         mock.close()
 
 
+def idle_advance_ms(jobs: int = 100_000, repeat: int = 20) -> float:
+    """`modelgates_mock.advance(0.1)` (the control API's clock step and sweep) with `jobs` unfinished
+    jobs of which none comes due (happy jobs stay pending 5 s at least; 20 steps make 2 s)."""
+    app = create_app(MockConfig(max_jobs=None), clock=VirtualClock())
+    state, control = mock_state(app), mock_controller(app)
+    for _ in range(jobs):
+        body, text = parse_json(RAW, "application/json")
+        state.service.submit(KEY, body, None, "http://127.0.0.1:8000/api/v1", text)
+    return _median_ms(lambda: control.advance_clock(OPERATOR, 0.1), repeat)
+
+
 def memory_per_jobs_mb(jobs: int = 100_000) -> float:
     """Traced memory held after `jobs` submits (parsed from bytes, as the route does) with no job cap."""
     state = mock_state(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
@@ -95,5 +106,6 @@ def in_process_figures() -> dict[str, tuple[float, str, float | None]]:
         "fixture ready (modelgates_mock + first request)": (fixture_ready_ms(), "ms", None),
         "per-test reset (after 100 jobs)": (reset_ms(), "ms", None),
         "60 × 30 s poll loop on the virtual clock": (poll_loop_ms(), "ms", 100.0),
+        "advance() with 100,000 unfinished jobs, none due": (idle_advance_ms(), "ms", 1.0),
         "memory per 100,000 jobs": (memory_per_jobs_mb(), "MB", 200.0),
     }
