@@ -150,7 +150,7 @@ class JobStore:
             return [job_id for _order, job_id in found]
 
     def schedule_size(self) -> int:
-        """Entries in the schedule, live and stale (at most about twice the unfinished jobs)."""
+        """Entries in the schedule, live and stale (at most about four times the unfinished jobs)."""
         with self._lock:
             return sum(len(heap) for heap in self._schedule.values())
 
@@ -211,9 +211,12 @@ class JobStore:
             self._due[job_id] = due
             heap = self._schedule.setdefault(tenant, [])
             heapq.heappush(heap, (due, order, job_id))
-            if len(heap) > 2 * len(jobs) + 64:
-                # Entries of jobs that moved on or left wait for their time to come; with nobody
-                # sweeping (a live server without webhooks) they would pile up: start over.
+            # Entries of jobs that moved on or left wait for their time to come, and with nobody
+            # sweeping (a live server without webhooks) they would pile up. The oldest go first
+            # (retired jobs are the oldest); what a live overdue entry hides is rebuilt away.
+            while self._due.get(heap[0][2]) != heap[0][0]:
+                heapq.heappop(heap)
+            if len(heap) > 4 * len(jobs) + 64:
                 heap[:] = [(self._due[i], o, i) for i, o in jobs.items() if i in self._due]
                 heapq.heapify(heap)
 
