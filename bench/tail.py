@@ -3,15 +3,17 @@
 The mock CLI (`--speed 1000`: jobs finish in ~0.1 s, so every submit past the bound retires
 one) takes a submit flood in consecutive windows of `--window` seconds (wrk, 64 connections,
 loopback); each window's rate, p50, p99 and slowest request, and the server's RSS at the end.
-`--gc` runs the server with the collector set differently (`python -X`-style: a Python
-statement run before the CLI), to compare; `--bare` floods the bare app the same way. Bounded
-by `--windows × --window` seconds per server.
+The server's garbage collections while serving are counted and timed (`bench/gcprobe.py`).
+`--gc` runs it with a Python statement first, to compare collector settings (the CLI sets its
+own after startup: `--gc "import gc; gc.set_threshold = lambda *a: None"` keeps the defaults);
+`--bare` floods the bare app the same way. Bounded by `--windows × --window` s per server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,12 +40,24 @@ end
 """
 
 
-def start_mock_with(setup: str | None, extra: list[str]) -> Running:
+def start_mock_with(setup: str | None, extra: list[str], gc_log: Path) -> Running:
     port = free_port()
     prelude = f"{setup}; " if setup else ""
-    code = f"import sys; {prelude}from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"import sys, bench.gcprobe; {prelude}from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
     args = [sys.executable, "-c", code, "--port", str(port), "--speed", "1000", *extra]
-    return _spawn("mockserver", args, port)
+    os.environ["BENCH_GC_LOG"] = str(gc_log)  # the probe reads it; the server writes it at exit
+    try:
+        return _spawn("mockserver", args, port)
+    finally:
+        del os.environ["BENCH_GC_LOG"]
+
+
+def _collections(gc_log: Path) -> str:
+    if not gc_log.exists():
+        return "collections: not recorded (the server did not exit cleanly)"
+    pauses = json.loads(gc_log.read_text())
+    parts = [f"gen{gen}: {len(ms)} ({sum(ms):.0f} ms, longest {max(ms, default=0):.1f})" for gen, ms in pauses.items()]
+    return "collections " + ", ".join(parts)
 
 
 def flood(wrk: str, url: str, windows: int, window: float, connections: int = 64) -> list[dict[str, float]]:
@@ -99,12 +113,15 @@ def main() -> None:
     runs: list[tuple[str, str | None]] = [("mockserver", None)] if args.plain or not args.gc else []
     runs += [(f"mockserver, {setup}", setup) for setup in args.gc]
     for name, setup in runs:
-        server = start_mock_with(setup, ["--max-jobs", str(args.max_jobs)])
-        try:
-            rows = flood(wrk, f"{server.url}/api/v1/videos", args.windows, args.window)
-            print("\n".join(_report(name, rows, server.rss_mb())), flush=True)
-        finally:
-            server.stop()
+        with tempfile.TemporaryDirectory() as scratch:
+            gc_log = Path(scratch) / "gc.json"
+            server = start_mock_with(setup, ["--max-jobs", str(args.max_jobs)], gc_log)
+            try:
+                rows = flood(wrk, f"{server.url}/api/v1/videos", args.windows, args.window)
+                lines = _report(name, rows, server.rss_mb())
+            finally:
+                server.stop()
+            print("\n".join([*lines, _collections(gc_log)]), flush=True)
     if args.bare:
         bodies = capture_bodies()
         server = start_bare(bodies)
