@@ -31,7 +31,7 @@ import httpx
 from contracts.fixtures import ModelGatesMock
 from mockserver import new_api_key
 
-__all__ = ["main", "figures"]
+__all__ = ["Canned", "figures", "main", "poll_round", "workflow_round"]
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 KEY = new_api_key("bench-fixture")
@@ -39,7 +39,7 @@ BASE = "http://testserver/api/v1"
 POLLS = 60
 
 
-class _Canned:
+class Canned:
     """The bytes the mock answers (captured from it once), for the static mocks to answer."""
 
     def __init__(self) -> None:
@@ -55,7 +55,7 @@ class _Canned:
         mock.close()
 
 
-def _static_handler(canned: _Canned) -> Callable[[httpx.Request], httpx.Response]:
+def _static_handler(canned: Canned) -> Callable[[httpx.Request], httpx.Response]:
     json_type = {"content-type": "application/json"}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -70,7 +70,7 @@ def _static_handler(canned: _Canned) -> Callable[[httpx.Request], httpx.Response
 
 
 @contextmanager
-def _respx_router(canned: _Canned) -> Iterator[Any]:
+def _respx_router(canned: Canned) -> Iterator[Any]:
     import respx
 
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
@@ -120,7 +120,7 @@ def _interleaved_us(calls: dict[str, Callable[[], object]], batches: int, size: 
     return {name: statistics.median(values) for name, values in timings.items()}
 
 
-def poll_round(canned: _Canned, count: int) -> dict[str, float]:
+def poll_round(canned: Canned, count: int) -> dict[str, float]:
     """µs per poll through each transport (one client each, warmed up)."""
     mock = ModelGatesMock(scenario="happy", seed=0, api_key=KEY)
     with httpx.Client(transport=mock.transport, base_url=BASE, headers=mock.headers) as http:
@@ -142,7 +142,7 @@ def poll_round(canned: _Canned, count: int) -> dict[str, float]:
     return results
 
 
-def async_poll_round(canned: _Canned, count: int) -> dict[str, float]:
+def async_poll_round(canned: Canned, count: int) -> dict[str, float]:
     async def measure() -> dict[str, float]:
         mock = ModelGatesMock(scenario="happy", seed=0, api_key=KEY)
         async with httpx.AsyncClient(transport=mock.async_transport, base_url=BASE, headers=mock.headers) as http:
@@ -173,7 +173,7 @@ def async_poll_round(canned: _Canned, count: int) -> dict[str, float]:
     return asyncio.run(measure())
 
 
-def workflow_round(canned: _Canned, repeat: int) -> dict[str, float]:
+def workflow_round(canned: Canned, repeat: int) -> dict[str, float]:
     """ms per downstream test, set-up and teardown included."""
 
     def with_fixture() -> None:
@@ -219,7 +219,7 @@ def setup_round(repeat: int) -> dict[str, float]:
 
 def figures(rounds: int = 5, polls: int = 2000, repeat: int = 10) -> dict[str, list[dict[str, float]]]:
     """Each figure's per-round results (every variant of a round measured back to back)."""
-    canned = _Canned()
+    canned = Canned()
     out: dict[str, list[dict[str, float]]] = {"poll": [], "async poll": [], "test": [], "set-up": []}
     for _ in range(rounds):
         gc.collect()
