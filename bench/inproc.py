@@ -13,7 +13,7 @@ from contracts.fixtures import ModelGatesMock
 from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.domain.requests import parse_json
 
-__all__ = ["in_process_figures", "memory_per_jobs_mb", "poll_loop_ms"]
+__all__ = ["idle_advance_ms", "in_process_figures", "memory_per_jobs_mb", "poll_loop_ms"]
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "x", "duration": 4, "resolution": "720p", "aspect_ratio": "16:9"}
 KEY = new_api_key("bench")
@@ -73,6 +73,17 @@ def poll_loop_ms(repeat: int = 5) -> float:
         mock.close()
 
 
+def idle_advance_ms(jobs: int = 100_000, repeat: int = 20) -> float:
+    """`modelgates_mock.advance(0.1)` (the control API's clock step and sweep) with `jobs` unfinished
+    jobs of which none comes due (happy jobs stay pending 5 s at least; 20 steps make 2 s)."""
+    app = create_app(MockConfig(max_jobs=None), clock=VirtualClock())
+    control = mock_controller(app)
+    for _ in range(jobs):
+        body, text = parse_json(RAW, "application/json")
+        control.submit(KEY, body, base_url="http://127.0.0.1:8000/api/v1", text=text)
+    return _median_ms(lambda: control.advance_clock(OPERATOR, 0.1), repeat)
+
+
 def memory_per_jobs_mb(jobs: int = 100_000) -> float:
     """Traced memory held after `jobs` submits (parsed from bytes, as the route does) with no job cap."""
     control = mock_controller(create_app(MockConfig(max_jobs=None), clock=VirtualClock()))
@@ -89,11 +100,35 @@ def memory_per_jobs_mb(jobs: int = 100_000) -> float:
         tracemalloc.stop()
 
 
+def fixture_ratios(rounds: int = 3) -> dict[str, float] | None:
+    """Median over rounds of (fixture / respx) for the downstream test and (fixture /
+    httpx.MockTransport) for one poll, as `python -m bench.fixture` measures them; None without respx."""
+    try:
+        import respx  # noqa: F401  (the bench extra)
+    except ImportError:
+        return None
+    from .fixture import Canned, poll_round, workflow_round
+
+    canned = Canned()
+    tests = [workflow_round(canned, 5) for _ in range(rounds)]
+    polls = [poll_round(canned, 500) for _ in range(rounds)]
+    return {
+        "test": statistics.median(r["modelgates_mock"] / r["respx"] for r in tests),
+        "poll": statistics.median(r["modelgates_mock"] / r["httpx.MockTransport"] for r in polls),
+    }
+
+
 def in_process_figures() -> dict[str, tuple[float, str, float | None]]:
     """name -> (value, unit, upper bound or None)."""
-    return {
+    figures: dict[str, tuple[float, str, float | None]] = {
         "fixture ready (modelgates_mock + first request)": (fixture_ready_ms(), "ms", None),
         "per-test reset (after 100 jobs)": (reset_ms(), "ms", None),
         "60 × 30 s poll loop on the virtual clock": (poll_loop_ms(), "ms", 100.0),
+        "advance() with 100,000 unfinished jobs, none due": (idle_advance_ms(), "ms", 1.0),
         "memory per 100,000 jobs": (memory_per_jobs_mb(), "MB", 200.0),
     }
+    ratios = fixture_ratios()
+    if ratios is not None:
+        figures["submit, 60 polls, download: fixture / respx"] = (ratios["test"], "×", 1.0)
+        figures["one poll: fixture / httpx.MockTransport"] = (ratios["poll"], "×", 1.2)
+    return figures

@@ -18,6 +18,7 @@ from contracts.journal import JournalAssertions, Timeline
 from contracts.recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
 from mockserver import (
     OPERATOR,
+    AsyncASGITransport,
     Controller,
     Job,
     JobStatus,
@@ -176,7 +177,7 @@ class ModelGatesMock(_Handle):
             api_key=api_key,
             base_url=IN_PROCESS_BASE_URL,
             inner=SyncASGITransport(self.app),
-            async_inner=httpx.ASGITransport(app=self.app),
+            async_inner=AsyncASGITransport(self.app),
         )
 
     def close(self) -> None:

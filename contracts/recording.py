@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -23,9 +24,12 @@ from mockserver import Clock
 __all__ = ["AsyncRecordingTransport", "Exchange", "ExchangeRecorder", "RecordingTransport", "SentRequest", "origin"]
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
     parsed = httpx.URL(url)
-    return parsed.scheme, parsed.host, parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    return parsed.scheme, parsed.host, parsed.port or _DEFAULT_PORTS.get(parsed.scheme)
 
 
 @dataclass(frozen=True)
@@ -59,70 +63,105 @@ class Exchange:
 
 
 class ExchangeRecorder:
-    """ASGI middleware: records each exchange (request body, status, JSON answer) in order."""
+    """ASGI middleware: records each exchange (request body, status, JSON answer) in order.
+
+    A request costs a tuple of what the app saw (~2 µs); the `Exchange` objects (decoded
+    headers, parsed JSON) are built when `exchanges()` is first asked for them.
+    """
 
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
         self.clock = clock
         self._lock = threading.Lock()
         self._exchanges: list[Exchange] = []
+        self._raw: list[tuple[float, _Request, _Taps]] = []  # answered, not yet built
 
     def exchanges(self) -> list[Exchange]:
         with self._lock:
+            for at, request, taps in self._raw:
+                self._exchanges.append(_exchange(len(self._exchanges) + 1, at, request, taps))
+            self._raw.clear()
             return list(self._exchanges)
 
     def clear(self) -> None:
         with self._lock:
             self._exchanges.clear()
+            self._raw.clear()
+
+    def answers_at_once(self, scope: Scope) -> bool:
+        """As the app says: recording awaits nothing but the app's own `receive` and `send`."""
+        at_once = getattr(self.app, "answers_at_once", None)
+        return at_once is not None and bool(at_once(scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         at = self.clock.now()
-        chunks: list[bytes] = []
-        answer: dict[str, Any] = {"status": 0, "headers": {}, "body": []}
+        taps = _Taps(receive, send)
+        await self.app(scope, taps.receive, taps.send)
+        request = (scope["method"], scope["path"], scope["query_string"], scope["headers"])
+        with self._lock:
+            self._raw.append((at, request, taps))
 
-        async def receive_and_keep() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                chunks.append(message.get("body", b""))
-            return message
 
-        async def send_and_keep(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["headers"] = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message["headers"]}
-            elif message["type"] == "http.response.body" and answer["headers"].get("content-type", "").startswith(
-                "application/json"
-            ):
-                answer["body"].append(message.get("body", b""))
-            await send(message)
+_Request = tuple[str, str, bytes, Iterable[tuple[bytes, bytes]]]  # method, path, query, headers
 
-        await self.app(scope, receive_and_keep, send_and_keep)
-        self._record(scope, at, b"".join(chunks), answer)
 
-    def _record(self, scope: Scope, at: float, body: bytes, answer: dict[str, Any]) -> None:
+class _Taps:
+    """An exchange's `receive` and `send`, passed through and kept (raw until asked for)."""
+
+    __slots__ = ("_receive", "_send", "chunks", "status", "headers", "json_parts")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        self._send = send
+        self.chunks: list[bytes] = []
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.json_parts: list[bytes] | None = None  # set when the answer is JSON
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.chunks.append(message.get("body", b""))
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            self.headers = message["headers"]
+            for name, value in self.headers:
+                if name.lower() == b"content-type":
+                    if value.startswith(b"application/json"):
+                        self.json_parts = []
+                    break
+        elif kind == "http.response.body" and self.json_parts is not None:
+            self.json_parts.append(message.get("body", b""))
+        await self._send(message)
+
+
+def _exchange(seq: int, at: float, request: _Request, taps: _Taps) -> Exchange:
+    method, path, query, headers = request
+    response_json = None
+    if taps.json_parts:
         try:
-            response_json = json.loads(b"".join(answer["body"])) if answer["body"] else None
+            response_json = json.loads(b"".join(taps.json_parts))
         except ValueError:
             response_json = None
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        with self._lock:
-            self._exchanges.append(
-                Exchange(
-                    seq=len(self._exchanges) + 1,
-                    at=at,
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=scope["query_string"].decode("latin-1"),
-                    headers=headers,
-                    body=body,
-                    status=answer["status"],
-                    response_headers=answer["headers"],
-                    response_json=response_json,
-                )
-            )
+    return Exchange(
+        seq=seq,
+        at=at,
+        method=method,
+        path=path,
+        query=query.decode("latin-1"),
+        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers},
+        body=b"".join(taps.chunks),
+        status=taps.status,
+        response_headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in taps.headers},
+        response_json=response_json,
+    )
 
 
 @dataclass(frozen=True)
@@ -136,20 +175,31 @@ class SentRequest:
     status: int | None  # None: no answer (another host, or a connection error)
 
 
-@dataclass
 class _Log:
-    api_origin: tuple[str, str, int | None]
-    clock: Clock
-    sent: list[SentRequest] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    """What went through the transports: (time, request, status) now, `SentRequest`s when read."""
+
+    def __init__(self, api_origin: tuple[str, str, int | None], clock: Clock) -> None:
+        self.api_origin = api_origin
+        self.clock = clock
+        self.lock = threading.Lock()
+        self._sent: list[SentRequest] = []
+        self._raw: list[tuple[float, httpx.Request, int | None]] = []
 
     def add(self, request: httpx.Request, at: float, status: int | None) -> None:
-        headers = {k.lower(): v for k, v in request.headers.items()}
         with self.lock:
-            self.sent.append(SentRequest(at, request.method, str(request.url), headers, status))
+            self._raw.append((at, request, status))
+
+    def sent(self) -> list[SentRequest]:
+        with self.lock:
+            for at, request, status in self._raw:
+                headers = {k.lower(): v for k, v in request.headers.items()}
+                self._sent.append(SentRequest(at, request.method, str(request.url), headers, status))
+            self._raw.clear()
+            return list(self._sent)
 
     def foreign(self, request: httpx.Request) -> bool:
-        return origin(request.url) != self.api_origin
+        url = request.url
+        return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)) != self.api_origin
 
 
 def _unreachable(request: httpx.Request, log: _Log) -> httpx.ConnectError:
@@ -166,8 +216,7 @@ class RecordingTransport(httpx.BaseTransport):
 
     @property
     def sent(self) -> list[SentRequest]:
-        with self.log.lock:
-            return list(self.log.sent)
+        return self.log.sent()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         at = self.log.clock.now()

@@ -20,13 +20,14 @@ from mockserver.http.app import MockApp, create_app, mock_controller
 
 if _typing.TYPE_CHECKING:
     from mockserver.http.server import MockServer
-    from mockserver.http.transport import SyncASGITransport
+    from mockserver.http.transport import AsyncASGITransport, SyncASGITransport
 
 __all__ = [
     "OPERATOR",
     "OPERATOR",
     "SCENARIO_HEADER",
     "ApiError",
+    "AsyncASGITransport",
     "Clock",
     "Controller",
     "Job",
@@ -62,10 +63,10 @@ def __getattr__(name: str) -> object:
     # Imported when first asked for: httpx (with the CLI libraries it pulls in) is ~0.1 s and
     # only in-process tests need the transport; uvicorn (~25 ms with click) only live servers.
     value: object
-    if name == "SyncASGITransport":
-        from mockserver.http.transport import SyncASGITransport
+    if name in ("SyncASGITransport", "AsyncASGITransport"):
+        from mockserver.http import transport
 
-        value = SyncASGITransport
+        value = getattr(transport, name)
     elif name == "MockServer":
         from mockserver.http.server import MockServer
 

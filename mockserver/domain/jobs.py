@@ -8,6 +8,7 @@ job is read and returns the job as it stands at `now`; the caller stores the res
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ __all__ = [
     "counted",
     "finishes_at",
     "force",
+    "next_due",
     "request_text",
 ]
 
@@ -251,3 +253,20 @@ def finishes_at(job: Job) -> float | None:
             return None
         at += phase.seconds
     return at
+
+
+def next_due(job: Job) -> float | None:
+    """When `advance` next moves the job on unpolled: when its phase's seconds run out, or at
+    once (-inf) when its phase's poll count is reached; None when only a poll (or `force`) can.
+
+    `advance(job, now)` changes a job exactly when `now >= next_due(job)`: the store's schedule
+    of unfinished jobs is ordered by it, so moving the clock costs what comes due.
+    """
+    current = job.timeline[job.phase]
+    if current.status not in _RANKS:
+        return None
+    if current.polls is not None and job.polls_in_phase >= current.polls:
+        return -math.inf
+    if current.seconds is not None:
+        return job.entered_at + current.seconds
+    return None

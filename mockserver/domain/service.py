@@ -204,14 +204,22 @@ class MockService:
         self._announce(moved, transitions)
         return moved
 
-    def sweep(self, tenant: str | None = None) -> list[Job]:
-        """Bring every unfinished job up to now (firing its transitions); returns those still unfinished.
+    def sweep(self, tenant: str | None = None) -> None:
+        """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
 
-        Jobs advance lazily when read; the webhook pump and the rate limiter's job cap need the
-        ones nobody is polling to move on too.
+        Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
+        listings need the ones nobody is polling to move on too. Only the jobs that came due are
+        touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
+        the store holds.
         """
-        moved = [self._advance(job_id) for job_id in self.store.unfinished(tenant)]
-        return [job for job in moved if not job.status.terminal]
+        for job_id in self.store.come_due(tenant, self.clock.now()):
+            self._advance(job_id)
+
+    def running(self, tenant: str) -> list[Job]:
+        """The key's unfinished jobs as they stand now, oldest first."""
+        self.sweep(tenant)
+        jobs = (self.store.get(tenant, job_id) for job_id in self.store.unfinished(tenant))
+        return [job for job in jobs if job is not None]
 
     # --- internals ------------------------------------------------------------------------
 
@@ -275,7 +283,7 @@ class MockService:
         """The job cap first (it spends nothing), then the token bucket. Both answer 429."""
         cap = self.max_concurrent_jobs
         if cap is not None:
-            running = self.sweep(tenant)
+            running = self.running(tenant)
             if len(running) >= cap:
                 ends = [at for at in map(finishes_at, running) if at is not None]
                 wait = max(0.0, min(ends) - now) if ends else None

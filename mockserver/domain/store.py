@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 import string
 import threading
@@ -9,7 +11,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mockserver.domain.jobs import Job
+from mockserver.domain.jobs import Job, next_due
 from mockserver.persistence.sink import NullSink, StateSink
 
 __all__ = ["JobStore", "TenantState", "retirement_batch"]
@@ -48,8 +50,14 @@ class JobStore:
         with self._lock:
             self._jobs: dict[str, Job] = {}
             self._order: deque[str] = deque()  # ids, oldest first, for retention
-            # A dict, not a set: sweeps then move jobs on in submit order, the same on every run.
-            self._unfinished: dict[str, None] = {}
+            # Per tenant: unfinished job id -> the order it was first stored in (sweeps move due
+            # jobs on in that order, the same on every run, as a scan of every job did).
+            self._unfinished: dict[str, dict[str, int]] = {}
+            self._stored = itertools.count()
+            # The schedule: per tenant a heap of (next_due, order, id), one live entry per job
+            # that time alone moves on (`_due` holds its time; other entries are stale).
+            self._schedule: dict[str, list[tuple[float, int, str]]] = {}
+            self._due: dict[str, float] = {}
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
             self._rng = random.Random(f"ids:{self._seed}")
@@ -116,14 +124,40 @@ class JobStore:
             job = change(old)
             if job is not old:
                 self._jobs[job_id] = job
-                self._track(job)
                 self._sink.job(job)
+            self._track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:
-        """Ids of jobs not yet terminal when last stored (they may have finished since)."""
+        """Ids of jobs not yet terminal when last stored (they may have finished since), in the
+        order they were first stored."""
         with self._lock:
-            return [i for i in self._unfinished if tenant is None or self._jobs[i].tenant == tenant]
+            if tenant is not None:
+                return list(self._unfinished.get(tenant, ()))
+            every = [(order, i) for jobs in self._unfinished.values() for i, order in jobs.items()]
+            return [i for _order, i in sorted(every)]
+
+    def come_due(self, tenant: str | None, now: float) -> list[str]:
+        """Ids of the unfinished jobs (of `tenant`, or of all) that `advance` would move on at
+        `now`, in the order they were first stored. They leave the schedule; storing them again
+        (`update`) puts each back at its next due time. Costs what comes due, not what is kept.
+        """
+        with self._lock:
+            heaps = [self._schedule.get(tenant, [])] if tenant is not None else list(self._schedule.values())
+            found: list[tuple[int, str]] = []
+            for heap in heaps:
+                while heap and heap[0][0] <= now:
+                    due, order, job_id = heapq.heappop(heap)
+                    if self._due.get(job_id) == due:  # else stale: the job moved on or left
+                        del self._due[job_id]
+                        found.append((order, job_id))
+            found.sort()
+            return [job_id for _order, job_id in found]
+
+    def schedule_size(self) -> int:
+        """Entries in the schedule, live and stale (at most about four times the unfinished jobs)."""
+        with self._lock:
+            return sum(len(heap) for heap in self._schedule.values())
 
     def retire_oldest(self, change: Callable[[Job], Job]) -> None:
         """Keep at most `max_jobs`: apply `change` to the oldest and forget each that is then
@@ -152,7 +186,7 @@ class JobStore:
                 job = change(old)
                 if job.status.terminal:
                     del self._jobs[job_id]
-                    self._unfinished.pop(job_id, None)
+                    self._track(job)
                     self._sink.forget_job(job_id)
                     continue
                 self._order.append(job_id)
@@ -162,10 +196,34 @@ class JobStore:
                     self._sink.job(job)
 
     def _track(self, job: Job) -> None:
+        """Keep the unfinished index and the schedule in step with the stored `job`."""
+        job_id, tenant = job.id, job.tenant
+        due = next_due(job)
+        jobs = self._unfinished.get(tenant)
         if job.status.terminal:
-            self._unfinished.pop(job.id, None)
-        else:
-            self._unfinished[job.id] = None
+            if jobs is not None:
+                jobs.pop(job_id, None)
+            self._due.pop(job_id, None)
+            return
+        if jobs is None:
+            jobs = self._unfinished[tenant] = {}
+        order = jobs.get(job_id)
+        if order is None:
+            order = jobs[job_id] = next(self._stored)
+        if due is None:
+            self._due.pop(job_id, None)
+        elif self._due.get(job_id) != due:
+            self._due[job_id] = due
+            heap = self._schedule.setdefault(tenant, [])
+            heapq.heappush(heap, (due, order, job_id))
+            # Entries of jobs that moved on or left wait for their time to come, and with nobody
+            # sweeping (a live server without webhooks) they would pile up. The oldest go first
+            # (retired jobs are the oldest); what a live overdue entry hides is rebuilt away.
+            while self._due.get(heap[0][2]) != heap[0][0]:
+                heapq.heappop(heap)
+            if len(heap) > 4 * len(jobs) + 64:
+                heap[:] = [(self._due[i], o, i) for i, o in jobs.items() if i in self._due]
+                heapq.heapify(heap)
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:

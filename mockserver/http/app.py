@@ -30,6 +30,7 @@ from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
 from mockserver.http.instance import Instance
+from mockserver.http.vendor import vendor_route
 from mockserver.persistence.sink import NullSink
 from mockserver.persistence.state_file import StateFile
 from mockserver.webhooks.dispatcher import WebhookDispatcher
@@ -137,6 +138,12 @@ class MockApp(Starlette):
             await self.guard(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    def answers_at_once(self, scope: Scope) -> bool:
+        """True for requests answered without awaiting anything but `receive` and `send` (the
+        vendor routes): `SyncASGITransport` then runs them without an event loop. A vendor route
+        that starts awaiting anything else must make this False for it."""
+        return scope["type"] == "http" and vendor_route(scope["path"]) is not None
 
     async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Starlette's own handling: documents, the control API, unknown paths."""

@@ -1,57 +1,197 @@
-"""In-process transport for *sync* httpx clients (httpx's own ASGITransport is async-only).
+"""In-process httpx transports for an ASGI app: no sockets, no ports, the app runs on the caller's thread.
 
-The app runs on a private event loop in a daemon thread; each request is handed to it and the
-answer handed back. No sockets, no ports, and a forgotten `close()` cannot hang interpreter exit.
+- `SyncASGITransport` (httpx's own ASGITransport is async-only) runs the app's coroutine on the
+  thread that sends the request: handing each request to a loop thread and back cost ~600 µs,
+  the mock's own work for a poll ~15. A request the app says it answers at once (its
+  `answers_at_once(scope)`, see `MockApp`: the vendor routes await nothing but `receive` and
+  `send`) is stepped to its end directly, with no event loop (~1 µs); any other runs on a
+  private event loop of the transport (~10-25 µs a request). A thread that already runs an
+  event loop (sync code called from async code) cannot run a second one, so those requests go
+  to a loop thread started for them. One request at a time reaches the app, from however many
+  threads.
+- `AsyncASGITransport` awaits the app in the caller's task. httpx's ASGITransport does the same
+  but looks for trio on every request, a failing `import sniffio` that cost ~400 µs when
+  sniffio is not installed.
+
+Both give the app the whole body in one `http.request` message, then `http.disconnect` once the
+answer is complete; an exception escaping the app propagates to the caller, and an app that
+returns without answering is an `httpx.RemoteProtocolError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 import httpx
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
-__all__ = ["SyncASGITransport"]
+__all__ = ["AsyncASGITransport", "SyncASGITransport"]
+
+Client = tuple[str, int]
+
+
+def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
+    # The scope httpx.ASGITransport builds, field for field.
+    url = request.url
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "headers": [(name.lower(), value) for name, value in request.headers.raw],
+        "scheme": url.scheme,
+        "path": url.path,
+        "raw_path": url.raw_path.split(b"?")[0],
+        "query_string": url.query,
+        "server": (url.host, url.port),
+        "client": client,
+        "root_path": "",
+    }
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class _Exchange:
+    """One request's `receive` and `send`, and the answer they collected."""
+
+    __slots__ = ("_body", "_sent_body", "_done", "_head", "status", "headers", "parts", "complete")
+
+    def __init__(self, body: bytes, method: str) -> None:
+        self._body = body
+        self._sent_body = False
+        self._done: asyncio.Event | None = None  # made only if the app listens past the body
+        self._head = method == "HEAD"
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.parts: list[bytes] = []
+        self.complete = False
+
+    async def receive(self) -> Message:
+        if not self._sent_body:
+            self._sent_body = True
+            return {"type": "http.request", "body": self._body, "more_body": False}
+        if not self.complete:
+            # An app listening for the client to leave (a streaming answer) hears it once it has answered.
+            if self._done is None:
+                self._done = asyncio.Event()
+            await self._done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.status:
+                raise RuntimeError("the app started its answer twice")
+            self.status = message["status"]
+            self.headers = list(message.get("headers", ()))
+        elif kind == "http.response.body":
+            if not self.status or self.complete:
+                raise RuntimeError("the app sent a body outside an answer")
+            body = message.get("body", b"")
+            if body and not self._head:
+                self.parts.append(body)
+            if not message.get("more_body", False):
+                self.complete = True
+                if self._done is not None:
+                    self._done.set()
+
+    def response(self, request: httpx.Request) -> httpx.Response:
+        if not self.complete:
+            raise httpx.RemoteProtocolError("the app returned without a complete answer", request=request)
+        body = self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+        return httpx.Response(self.status, headers=self.headers, stream=httpx.ByteStream(body), request=request)
 
 
 class SyncASGITransport(httpx.BaseTransport):
-    def __init__(self, app: ASGIApp, *, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
-        self._inner = httpx.ASGITransport(app=app, client=client)
+    def __init__(self, app: ASGIApp, *, client: Client = ("127.0.0.1", 50000)) -> None:
+        self.app = app
+        self.client = client
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="mockserver-transport", daemon=True)
-                self._thread.start()
-            return self._loop
+        # Reentrant: a request made from inside the app (on this thread) must not wait for itself.
+        self._lock = threading.RLock()
+        self._helper: _LoopThread | None = None
+        self._at_once: Callable[[dict[str, Any]], bool] | None = getattr(app, "answers_at_once", None)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        inner = httpx.Request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=body,
-            extensions=request.extensions,
-        )
+        exchange = _Exchange(request.read(), request.method)
+        scope = _scope(request, self.client)
+        # An ASGI app is an async callable: its call is a coroutine (`send`, `close`).
+        call = cast("Coroutine[Any, Any, None]", self.app(scope, exchange.receive, exchange.send))
+        with self._lock:
+            if self._at_once is not None and self._at_once(scope):
+                _step_to_end(call)
+            elif _loop_running():
+                self._loop_thread().run(call)
+            else:
+                self._own_loop().run_until_complete(call)
+        return exchange.response(request)
 
-        async def call() -> tuple[int, httpx.Headers, bytes]:
-            response = await self._inner.handle_async_request(inner)
-            return response.status_code, response.headers, await response.aread()
+    def _own_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = loop = asyncio.new_event_loop()
+            weakref.finalize(self, loop.close)  # a transport dropped unclosed leaves no open loop behind
+        return self._loop
 
-        future = asyncio.run_coroutine_threadsafe(call(), self._running_loop())
-        status, headers, content = future.result()
-        return httpx.Response(status, headers=headers, content=content, request=request)
+    def _loop_thread(self) -> _LoopThread:
+        if self._helper is None:
+            self._helper = _LoopThread()
+            weakref.finalize(self, self._helper.stop)
+        return self._helper
 
     def close(self) -> None:
         with self._lock:
-            loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=5)
+            loop, helper, self._loop, self._helper = self._loop, self._helper, None, None
+        if loop is not None:
             loop.close()
+        if helper is not None:
+            helper.stop()
+
+
+def _step_to_end(call: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never suspends (it awaits only coroutines that return at once)."""
+    try:
+        call.send(None)
+    except StopIteration:
+        return
+    call.close()
+    raise RuntimeError("the app suspended a request its answers_at_once said it answers at once")
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, for callers whose own thread is running one."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="mockserver-transport", daemon=True)
+        self.thread.start()
+
+    def run(self, call: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(call, self.loop).result()
+
+    def stop(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()
+
+
+class AsyncASGITransport(httpx.AsyncBaseTransport):
+    def __init__(self, app: ASGIApp, *, client: Client = ("127.0.0.1", 50000)) -> None:
+        self.app = app
+        self.client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = _Exchange(await request.aread(), request.method)
+        await self.app(_scope(request, self.client), exchange.receive, exchange.send)
+        return exchange.response(request)
