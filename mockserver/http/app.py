@@ -142,8 +142,14 @@ class MockApp(Starlette):
     def answers_at_once(self, scope: Scope) -> bool:
         """True for requests answered without awaiting anything but `receive` and `send` (the
         vendor routes): `SyncASGITransport` then runs them without an event loop. A vendor route
-        that starts awaiting anything else must make this False for it."""
-        return scope["type"] == "http" and vendor_route(scope["path"]) is not None
+        that starts awaiting anything else must make this False for it: a download awaits its
+        render (in a worker thread) whenever videos are rendered."""
+        if scope["type"] != "http":
+            return False
+        route = vendor_route(scope["path"])
+        if route is None:
+            return False
+        return route.operation != "content" or self.instance.videos.renderer is None
 
     async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Starlette's own handling: documents, the control API, unknown paths."""
