@@ -28,6 +28,7 @@ from mockserver import (
     mock_controller,
 )
 from mockserver.domain.journal import Entry
+from mockserver.http.simulated import AsyncASGITransport
 
 __all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
 
@@ -165,7 +166,7 @@ class ModelGatesMock(_Handle):
             api_key=api_key,
             base_url=IN_PROCESS_BASE_URL,
             inner=SyncASGITransport(self.app),
-            async_inner=httpx.ASGITransport(app=self.app),
+            async_inner=AsyncASGITransport(self.app),
         )
 
     def close(self) -> None:

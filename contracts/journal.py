@@ -17,6 +17,9 @@ Semantics (all per job, in the order the mock answered):
   is fine. With `max_submits`, also at most that many accepted submits.
 - downloaded each output once: every output of every job the app saw completed (one per entry
   of `unsigned_urls`) was downloaded exactly once (one 200, or 206 ranges of one download).
+- no truncated downloads: every output the app began to download was read whole, in one answer
+  or in pieces (a broken 200 and the 206 ranges that resumed it): the bytes the mock sent cover
+  the video from its first byte to its last (`Content-Length`, or the total of `Content-Range`).
 - key only to the API host: no request through the fixture's transports carried the key to
   another scheme/host/port.
 """
@@ -35,6 +38,7 @@ __all__ = [
     "Timeline",
     "downloads_not_once",
     "key_leaks",
+    "truncated_downloads",
     "polls_after_terminal",
     "polls_too_fast",
     "resubmits",
@@ -150,6 +154,49 @@ def downloads_not_once(exchanges: list[Exchange], timeline: Timeline) -> list[st
     return problems
 
 
+def truncated_downloads(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
+    pieces: dict[tuple[str, int], list[tuple[int, int, Exchange]]] = defaultdict(list)
+    sizes: dict[tuple[str, int], int] = {}
+    for exchange in exchanges:
+        operation, job_id = _kind(exchange)
+        if operation != "content" or job_id is None or exchange.method != "GET":
+            continue
+        span = _span(exchange)
+        if span is not None:
+            output = (job_id, exchange.index)
+            sizes[output] = span[1]
+            pieces[output].append((span[0], span[0] + exchange.body_bytes, exchange))
+    problems = []
+    for (job_id, index), got in pieces.items():
+        size, read = sizes[job_id, index], _covered(got)
+        if read < size:
+            listed = "; ".join(f"{timeline.name(e)} ({end - start} bytes from {start})" for start, end, e in got)
+            problems.append(f"job {job_id} output {index}: {read} of {size} bytes read, never the rest: {listed}")
+    return problems
+
+
+def _span(exchange: Exchange) -> tuple[int, int] | None:
+    """(first byte, size of the whole video) of a 200 or 206 download; None for anything else."""
+    headers = exchange.response_headers
+    if exchange.status == 200 and headers.get("content-length", "").isdigit():
+        return 0, int(headers["content-length"])
+    unit, _, rest = headers.get("content-range", "").partition(" ")
+    first, total = rest.partition("-")[0], rest.partition("/")[2]
+    if exchange.status == 206 and unit == "bytes" and first.isdigit() and total.isdigit():
+        return int(first), int(total)
+    return None
+
+
+def _covered(pieces: list[tuple[int, int, Exchange]]) -> int:
+    """How many bytes from the first on the pieces cover without a gap."""
+    reached = 0
+    for start, end, _ in sorted(pieces, key=lambda piece: piece[0]):
+        if start > reached:
+            break
+        reached = max(reached, end)
+    return reached
+
+
 def key_leaks(sent: list[SentRequest], api_url: str, api_key: str, timeline: Timeline) -> list[str]:
     api = origin(api_url)
     problems = []
@@ -203,6 +250,9 @@ class JournalAssertions:
 
     def assert_downloaded_each_output_once(self) -> None:
         _fail("did not download each output exactly once", downloads_not_once(self.exchanges(), self.timeline))
+
+    def assert_no_truncated_downloads(self) -> None:
+        _fail("kept a download that was cut short", truncated_downloads(self.exchanges(), self.timeline))
 
     def assert_key_sent_only_to_api_host(self) -> None:
         problems = key_leaks(self.sent, self.base_url, self.api_key, self.timeline)

@@ -42,6 +42,7 @@ class Exchange:
     status: int
     response_headers: dict[str, str]
     response_json: Any = None
+    body_bytes: int = 0  # body bytes the mock sent (fewer than Content-Length: the body broke)
 
     @property
     def json(self) -> Any:
@@ -81,7 +82,7 @@ class ExchangeRecorder:
             return
         at = self.clock.now()
         chunks: list[bytes] = []
-        answer: dict[str, Any] = {"status": 0, "headers": {}, "body": []}
+        answer: dict[str, Any] = {"status": 0, "headers": {}, "body": [], "sent": 0}
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -93,10 +94,10 @@ class ExchangeRecorder:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
                 answer["headers"] = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message["headers"]}
-            elif message["type"] == "http.response.body" and answer["headers"].get("content-type", "").startswith(
-                "application/json"
-            ):
-                answer["body"].append(message.get("body", b""))
+            elif message["type"] == "http.response.body":
+                answer["sent"] += len(message.get("body", b""))
+                if answer["headers"].get("content-type", "").startswith("application/json"):
+                    answer["body"].append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, receive_and_keep, send_and_keep)
@@ -121,6 +122,7 @@ class ExchangeRecorder:
                     status=answer["status"],
                     response_headers=answer["headers"],
                     response_json=response_json,
+                    body_bytes=answer["sent"],
                 )
             )
 

@@ -23,6 +23,7 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.http.app import create_app
+from mockserver.http.protocol import http_protocol
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["main", "build_parser", "TransitionLog"]
@@ -289,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=args.access_log,
             lifespan="on",
             ws="none",
+            http=http_protocol(),  # a download fault may reset its connection
         ),
         config,
         key,

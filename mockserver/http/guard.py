@@ -71,7 +71,7 @@ class Guard:
             if reply is None:
                 return 0, None  # the client left: nobody to answer, nothing to journal
             status, retry_after = reply.status, _retry_after(reply.headers)
-            await send_reply(send, reply)
+            await send_reply(send, reply, scope, receive)
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:

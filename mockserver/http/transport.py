@@ -12,6 +12,9 @@ import threading
 import httpx
 from starlette.types import ASGIApp
 
+from mockserver.http.delivery import Simulation
+from mockserver.http.simulated import simulated_response, simulating
+
 __all__ = ["SyncASGITransport"]
 
 
@@ -40,13 +43,14 @@ class SyncASGITransport(httpx.BaseTransport):
             extensions=request.extensions,
         )
 
-        async def call() -> tuple[int, httpx.Headers, bytes]:
-            response = await self._inner.handle_async_request(inner)
-            return response.status_code, response.headers, await response.aread()
+        async def call() -> tuple[int, httpx.Headers, bytes, Simulation]:
+            with simulating(request) as simulation:  # a broken download raises as from a socket
+                response = await self._inner.handle_async_request(inner)
+                return response.status_code, response.headers, await response.aread(), simulation
 
         future = asyncio.run_coroutine_threadsafe(call(), self._running_loop())
-        status, headers, content = future.result()
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        status, headers, content, simulation = future.result()
+        return simulated_response(status, headers, content, simulation, request)
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,94 @@
+"""In-process transports see a broken download as httpx sees one from a socket.
+
+Around each in-process request a transport opens `simulating(request)` (the request's read
+timeout goes to the app, `delivery.SIMULATION`); the app notes where a body broke instead of
+waiting or closing a connection. `simulated_response` then answers with the status, the headers
+(the full `Content-Length`) and a body that yields the bytes before the break and then raises:
+
+- a cut: `httpx.RemoteProtocolError` (httpcore's "peer closed connection without sending
+  complete message body");
+- a reset: `httpx.ReadError` ("connection reset by peer");
+- a stall or a dribble slower than the read timeout: `httpx.ReadTimeout`, without waiting.
+
+`AsyncASGITransport` is httpx's `ASGITransport` with this added (the sync one is
+`transport.SyncASGITransport`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import httpx
+from starlette.types import ASGIApp
+
+from mockserver.http.delivery import SIMULATION, Broken, Simulation
+
+__all__ = ["AsyncASGITransport", "simulated_response", "simulating"]
+
+
+@contextmanager
+def simulating(request: httpx.Request) -> Iterator[Simulation]:
+    """Mark the app's work for `request` (in this context) as in-process, with its read timeout."""
+    timeout = request.extensions.get("timeout", {})
+    read = timeout.get("read") if isinstance(timeout, dict) else None
+    simulation = Simulation(read_timeout=read)
+    token = SIMULATION.set(simulation)
+    try:
+        yield simulation
+    finally:
+        SIMULATION.reset(token)
+
+
+def simulated_response(
+    status: int, headers: httpx.Headers, content: bytes, simulation: Simulation, request: httpx.Request
+) -> httpx.Response:
+    """The response the client reads: whole, or the bytes before a break and then the error."""
+    if simulation.broken is None:
+        return httpx.Response(status, headers=headers, content=content, request=request)
+    error = _error(simulation.broken, request)
+    return httpx.Response(status, headers=headers, stream=_BrokenStream(content, error), request=request)
+
+
+def _error(broken: Broken, request: httpx.Request) -> httpx.TransportError:
+    if broken.kind == "timeout":
+        return httpx.ReadTimeout("timed out", request=request)
+    if broken.kind == "reset":
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    message = (
+        "peer closed connection without sending complete message body "
+        f"(received {broken.received} bytes, expected {broken.expected})"
+    )
+    return httpx.RemoteProtocolError(message, request=request)
+
+
+class _BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __init__(self, content: bytes, error: httpx.TransportError) -> None:
+        self._content = content
+        self._error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._content:
+            yield self._content
+        raise self._error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._content:
+            yield self._content
+        raise self._error
+
+
+class AsyncASGITransport(httpx.AsyncBaseTransport):
+    """httpx's in-process transport for async clients, with downloads that break as on a socket."""
+
+    def __init__(self, app: ASGIApp, *, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
+        self._inner = httpx.ASGITransport(app=app, client=client)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with simulating(request) as simulation:
+            response = await self._inner.handle_async_request(request)
+            content = await response.aread()
+        return simulated_response(response.status_code, response.headers, content, simulation, request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
