@@ -22,9 +22,10 @@ import httpx
 
 from client.errors import APIResponseValidationError
 
-__all__ = ["CHUNK_SIZE", "MAX_RESUMES", "Destination", "Download", "IncompleteBody", "ProgressCallback"]
+__all__ = ["MAX_RESUMES", "PROGRESS_STEP", "Destination", "Download", "IncompleteBody", "ProgressCallback"]
 
-CHUNK_SIZE = 64 * 1024
+# Progress is reported at least every this many bytes, however the transport cuts the body.
+PROGRESS_STEP = 64 * 1024
 # How many times a broken body is resumed (or started over) before the download fails.
 MAX_RESUMES = 3
 Destination: TypeAlias = str | os.PathLike[str] | IO[bytes]
@@ -98,10 +99,13 @@ class Download:
         self.etag, self.total = etag, _content_length(response)
 
     def write(self, chunk: bytes) -> None:
-        self._file.write(chunk)
-        self.written += len(chunk)
-        if self._on_progress is not None:
-            self._on_progress(self.written, self.total)
+        view = memoryview(chunk)
+        for start in range(0, len(view), PROGRESS_STEP):
+            piece = view[start : start + PROGRESS_STEP]
+            self._file.write(piece)
+            self.written += len(piece)
+            if self._on_progress is not None:
+                self._on_progress(self.written, self.total)
 
     def end(self) -> None:
         """The attempt's body is over: short of the promised length is a broken body."""

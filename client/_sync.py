@@ -13,7 +13,7 @@ import httpx
 
 from client._config import resolve_config
 from client._core import Core, RequestSpec, download_error, resume_spec
-from client._download import CHUNK_SIZE, Destination, Download, IncompleteBody, ProgressCallback
+from client._download import Destination, Download, IncompleteBody, ProgressCallback
 from client._polling import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Pacer
 from client.models import Job, VideoModel, VideoRequest
 
@@ -132,7 +132,7 @@ class ModelGates:
                 try:
                     self._core.check_video(response)
                     download.begin(response)
-                    for chunk in response.iter_bytes(CHUNK_SIZE):
+                    for chunk in response.iter_bytes():  # as read: nothing held back at a break
                         download.write(chunk)
                     download.end()
                 except (httpx.RequestError, IncompleteBody) as exc:  # the body broke: resume it

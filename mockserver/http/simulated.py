@@ -24,7 +24,9 @@ from starlette.types import ASGIApp
 
 from mockserver.http.delivery import SIMULATION, Broken, Simulation
 
-__all__ = ["AsyncASGITransport", "simulated_response", "simulating"]
+__all__ = ["AsyncASGITransport", "READ_SIZE", "simulated_response", "simulating"]
+
+READ_SIZE = 64 * 1024  # what httpcore asks a socket for at a time
 
 
 @contextmanager
@@ -43,11 +45,15 @@ def simulating(request: httpx.Request) -> Iterator[Simulation]:
 def simulated_response(
     status: int, headers: httpx.Headers, content: bytes, simulation: Simulation, request: httpx.Request
 ) -> httpx.Response:
-    """The response the client reads: whole, or the bytes before a break and then the error."""
-    if simulation.broken is None:
+    """The response the client reads: whole, or the bytes before a break and then the error.
+
+    A video arrives in pieces of `READ_SIZE`, as httpcore reads a socket, so a streaming client
+    sees its download progress and keeps what came before a break.
+    """
+    if simulation.broken is None and len(content) <= READ_SIZE:
         return httpx.Response(status, headers=headers, content=content, request=request)
-    error = _error(simulation.broken, request)
-    return httpx.Response(status, headers=headers, stream=_BrokenStream(content, error), request=request)
+    error = None if simulation.broken is None else _error(simulation.broken, request)
+    return httpx.Response(status, headers=headers, stream=_Pieces(content, error), request=request)
 
 
 def _error(broken: Broken, request: httpx.Request) -> httpx.TransportError:
@@ -62,20 +68,23 @@ def _error(broken: Broken, request: httpx.Request) -> httpx.TransportError:
     return httpx.RemoteProtocolError(message, request=request)
 
 
-class _BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    def __init__(self, content: bytes, error: httpx.TransportError) -> None:
+class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body read in pieces, then (if it broke) the error."""
+
+    def __init__(self, content: bytes, error: httpx.TransportError | None) -> None:
         self._content = content
         self._error = error
 
     def __iter__(self) -> Iterator[bytes]:
-        if self._content:
-            yield self._content
-        raise self._error
+        view = memoryview(self._content)
+        for start in range(0, len(view), READ_SIZE):
+            yield bytes(view[start : start + READ_SIZE])
+        if self._error is not None:
+            raise self._error
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._content:
-            yield self._content
-        raise self._error
+        for piece in self:
+            yield piece
 
 
 class AsyncASGITransport(httpx.AsyncBaseTransport):
