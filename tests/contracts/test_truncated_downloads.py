@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from contracts.fixtures import ModelGatesMock
 from contracts.recording import Exchange
 from mockserver import new_api_key
 
-BODY = {"model": "google/veo-3.1-lite", "prompt": "a greenhouse at dawn", "duration": 4}
+BODY: dict[str, Any] = {"model": "google/veo-3.1-lite", "prompt": "a greenhouse at dawn", "duration": 4}
 T = journal.Timeline(1000.0)
 CONTENT = "/api/v1/videos/J/content"
 
