@@ -75,7 +75,7 @@ class Guard:
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
-                await send_reply(send, error_reply(ApiError(500)))
+                await send_reply(send, error_reply(ApiError(500)), scope, receive)
                 status, retry_after = 500, None
         return status, retry_after
 

@@ -179,11 +179,11 @@ def request_headers(scope: Scope) -> Headers:
     return dict(reversed(list(scope["headers"])))
 
 
-async def send_reply(send: Send, reply: Reply, scope: Scope | None = None, receive: Receive | None = None) -> None:
-    """Send `reply`; one with a download fault (given the request's scope and receive) breaks its body."""
+async def send_reply(send: Send, reply: Reply, scope: Scope, receive: Receive) -> None:
+    """Send `reply`; one with a download fault breaks its body (`receive` tells when the client left)."""
     raw = [*reply.headers, (b"content-length", str(len(reply.body)).encode()), (b"content-type", reply.content_type)]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw})
-    if reply.fault is not None and scope is not None and receive is not None:
+    if reply.fault is not None:
         await send_broken_body(scope, receive, send, reply.body, reply.fault)
         return
     await send({"type": "http.response.body", "body": reply.body})
