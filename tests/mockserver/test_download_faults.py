@@ -146,10 +146,11 @@ def test_bad_gateway_cuts_then_answers_502_then_serves(tmp_path: Path) -> None:
     assert api.http.get(content(job_id)).status_code == 200
 
 
-def test_a_head_request_is_not_broken_and_not_counted() -> None:
+def test_a_head_or_a_416_is_not_broken_and_not_counted() -> None:
     api = Api(scenario="truncated-download", render="off")
     job_id = completed_job(api)
     assert api.http.head(content(job_id)).status_code == 200
+    assert api.http.get(content(job_id), headers={"Range": "bytes=99999999-"}).status_code == 416
     with pytest.raises(httpx.RemoteProtocolError):
         api.http.get(content(job_id))
 
