@@ -6,6 +6,7 @@ go; the two clients only send, sleep and await. Nothing here performs network I/
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +16,7 @@ import httpx
 from pydantic import BaseModel
 
 from client import _retry
+from client._download import IncompleteBody
 from client.errors import (
     STATUS_ERRORS,
     APIConnectionError,
@@ -28,7 +30,7 @@ from client.models import Job, VideoModel, VideoModelsList, VideoRequest
 if TYPE_CHECKING:
     from client._config import ClientConfig
 
-__all__ = ["USER_AGENT", "Core", "RequestSpec", "origin"]
+__all__ = ["USER_AGENT", "Core", "RequestSpec", "download_error", "origin", "resume_spec"]
 
 USER_AGENT = "modelgates-mock-client/0.1.0"
 _M = TypeVar("_M", bound=BaseModel)
@@ -189,6 +191,18 @@ def classify(exc: httpx.RequestError) -> _retry.Failure | None:
     if isinstance(exc, httpx.TransportError):
         return _retry.Failure.MAYBE_SENT
     return None
+
+
+def resume_spec(spec: RequestSpec, headers: dict[str, str]) -> RequestSpec:
+    """`spec` with a download's resume headers (`Range`, `If-Range`) added, if it has any."""
+    return dataclasses.replace(spec, headers={**spec.headers, **headers}) if headers else spec
+
+
+def download_error(exc: httpx.RequestError | IncompleteBody, request: httpx.Request) -> APIConnectionError:
+    """The error of a download whose body broke more often than it may be resumed."""
+    if isinstance(exc, httpx.RequestError):
+        return connection_error(exc)
+    return APIConnectionError(f"{type(exc).__name__}: {exc}", request=request)
 
 
 def connection_error(exc: httpx.RequestError) -> APIConnectionError:

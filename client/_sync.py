@@ -12,8 +12,8 @@ from typing import Any, Self
 import httpx
 
 from client._config import resolve_config
-from client._core import Core, RequestSpec, connection_error
-from client._download import CHUNK_SIZE, Destination, ProgressCallback, open_sink
+from client._core import Core, RequestSpec, download_error, resume_spec
+from client._download import Destination, Download, IncompleteBody, ProgressCallback
 from client._polling import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Pacer, check_pacing
 from client.models import Job, VideoModel, VideoRequest
 
@@ -120,18 +120,28 @@ class ModelGates:
         index: int = 0,
         on_progress: ProgressCallback | None = None,
     ) -> int:
-        """Stream output `index` into `to` (a path or a binary file); returns the byte count."""
-        response = self._send(self._core.download_spec(job, index), stream=True)
-        try:
-            self._core.check_video(response)
-            with open_sink(to, response, on_progress) as sink:
-                for chunk in response.iter_bytes(CHUNK_SIZE):
-                    sink.write(chunk)
-                return sink.written
-        except httpx.RequestError as exc:  # the connection broke mid-body
-            raise connection_error(exc) from exc
-        finally:
-            response.close()
+        """Stream output `index` into `to` (a path or a binary file); returns the byte count.
+
+        A body that breaks or ends short of its length is resumed from its first missing byte
+        (`Range` + `If-Range`), at most `MAX_RESUMES` times; a path is written as `<name>.part`
+        and renamed once whole. The client's timeout bounds each read, not the whole download."""
+        spec = self._core.download_spec(job, index)
+        with Download(to, on_progress) as download:
+            while True:
+                response = self._send(resume_spec(spec, download.headers()), stream=True)
+                try:
+                    self._core.check_video(response)
+                    download.begin(response)
+                    for chunk in response.iter_bytes():  # as read: nothing held back at a break
+                        download.write(chunk)
+                    download.end()
+                except (httpx.RequestError, IncompleteBody) as exc:  # the body broke: resume it
+                    if not download.resumable():
+                        raise download_error(exc, response.request) from exc
+                    continue
+                finally:
+                    response.close()
+                return download.finish()
 
     def generate(
         self,

@@ -4,8 +4,22 @@ The rules themselves are `mockserver.control.checks` (the same ones `GET /_mock/
 the mock's journal, for apps that are not Python); here the recorded exchanges are turned into
 their input, and `JournalAssertions` turns findings into `AssertionError`s that name each request
 by method, path and virtual time (`t=+12.0s` from the start of the test). Semantics: see that
-module; and, client-side only:
+module. In short (all per job, in the order the mock answered):
 
+- polled no faster than N s: two consecutive polls of a job at least N s apart, unless the first
+  answered an error (a retry is paced by backoff and `Retry-After`, not by the poll interval).
+- stopped polling after a terminal status: no poll of a job after one answered
+  completed/failed/cancelled/expired.
+- respected Retry-After: after an answer with `Retry-After: S`, the next request to the same
+  method and path came at least S s later.
+- no resubmits: no submit with the same JSON body as an earlier submit the server accepted (202)
+  or may have acted on (5xx); resubmitting after a 4xx (400/401/402/404/429: nothing was created)
+  is fine. With `max_submits`, also at most that many accepted submits.
+- downloaded each output once: every output of every job the app saw completed (one per entry
+  of `unsigned_urls`) was downloaded exactly once (one 200, or 206 ranges of one download).
+- no truncated downloads: every output the app began to download was read whole, in one answer
+  or in pieces (a broken 200 and the 206 ranges that resumed it): the bytes the mock sent cover
+  the video from its first byte to its last (`Content-Length`, or the total of `Content-Range`).
 - key only to the API host: no request through the fixture's transports carried the key to
   another scheme/host/port. Only `transport` / `async_transport` (and `client`) see requests:
   an httpx client the app builds on its own transport, or any other HTTP library, is invisible.
@@ -13,6 +27,7 @@ module; and, client-side only:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +44,7 @@ __all__ = [
     "polls_too_fast",
     "resubmits",
     "retry_after_ignored",
+    "truncated_downloads",
 ]
 
 
@@ -59,13 +75,17 @@ class Timeline:
         return f"{exchange.method} {exchange.path}{query} at {self.at(exchange.at)} → {exchange.status}"
 
 
-def observed(exchanges: list[Exchange]) -> list[checks.Observed]:
-    """The exchanges as the shared rules read them."""
+def _kind(exchange: Exchange) -> tuple[str | None, str | None]:
     from mockserver.http.vendor import operation_of
 
+    return operation_of(exchange.method, exchange.path)
+
+
+def observed(exchanges: list[Exchange]) -> list[checks.Observed]:
+    """The exchanges as the shared rules read them."""
     found = []
     for exchange in exchanges:
-        operation, job_id = operation_of(exchange.method, exchange.path)
+        operation, job_id = _kind(exchange)
         answer = exchange.response_json if isinstance(exchange.response_json, dict) else {}
         status, urls = answer.get("status"), answer.get("unsigned_urls")
         if operation == "submit" and isinstance(answer.get("id"), str):
@@ -112,6 +132,49 @@ def resubmits(exchanges: list[Exchange], timeline: Timeline, max_submits: int | 
 
 def downloads_not_once(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
     return _texts(checks.downloads_not_once(observed(exchanges), timeline.name))
+
+
+def truncated_downloads(exchanges: list[Exchange], timeline: Timeline) -> list[str]:
+    pieces: dict[tuple[str, int], list[tuple[int, int, Exchange]]] = defaultdict(list)
+    sizes: dict[tuple[str, int], int] = {}
+    for exchange in exchanges:
+        operation, job_id = _kind(exchange)
+        if operation != "content" or job_id is None or exchange.method != "GET":
+            continue
+        span = _span(exchange)
+        if span is not None:
+            output = (job_id, exchange.index)
+            sizes[output] = span[1]
+            pieces[output].append((span[0], span[0] + exchange.body_bytes, exchange))
+    problems = []
+    for (job_id, index), got in pieces.items():
+        size, read = sizes[job_id, index], _covered(got)
+        if read < size:
+            listed = "; ".join(f"{timeline.name(e)} ({end - start} bytes from {start})" for start, end, e in got)
+            problems.append(f"job {job_id} output {index}: {read} of {size} bytes read, never the rest: {listed}")
+    return problems
+
+
+def _span(exchange: Exchange) -> tuple[int, int] | None:
+    """(first byte, size of the whole video) of a 200 or 206 download; None for anything else."""
+    headers = exchange.response_headers
+    if exchange.status == 200 and headers.get("content-length", "").isdigit():
+        return 0, int(headers["content-length"])
+    unit, _, rest = headers.get("content-range", "").partition(" ")
+    first, total = rest.partition("-")[0], rest.partition("/")[2]
+    if exchange.status == 206 and unit == "bytes" and first.isdigit() and total.isdigit():
+        return int(first), int(total)
+    return None
+
+
+def _covered(pieces: list[tuple[int, int, Exchange]]) -> int:
+    """How many bytes from the first on the pieces cover without a gap."""
+    reached = 0
+    for start, end, _ in sorted(pieces, key=lambda piece: piece[0]):
+        if start > reached:
+            break
+        reached = max(reached, end)
+    return reached
 
 
 def key_leaks(sent: list[SentRequest], api_url: str, api_key: str, timeline: Timeline) -> list[str]:
@@ -161,6 +224,9 @@ class JournalAssertions:
 
     def assert_downloaded_each_output_once(self) -> None:
         _fail("did not download each output exactly once", downloads_not_once(self.exchanges(), self.timeline))
+
+    def assert_no_truncated_downloads(self) -> None:
+        _fail("kept a download that was cut short", truncated_downloads(self.exchanges(), self.timeline))
 
     def assert_key_sent_only_to_api_host(self) -> None:
         """No request the app sent through this fixture's `transport` / `async_transport` / `client`

@@ -46,6 +46,7 @@ class Exchange:
     status: int
     response_headers: dict[str, str]
     response_json: Any = None
+    body_bytes: int = 0  # body bytes the mock sent (fewer than Content-Length: the body broke)
 
     @property
     def json(self) -> Any:
@@ -111,7 +112,7 @@ _Request = tuple[str, str, bytes, Iterable[tuple[bytes, bytes]]]  # method, path
 class _Taps:
     """An exchange's `receive` and `send`, passed through and kept (raw until asked for)."""
 
-    __slots__ = ("_receive", "_send", "chunks", "status", "headers", "json_parts")
+    __slots__ = ("_receive", "_send", "chunks", "headers", "json_parts", "sent", "status")
 
     def __init__(self, receive: Receive, send: Send) -> None:
         self._receive = receive
@@ -120,6 +121,7 @@ class _Taps:
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.json_parts: list[bytes] | None = None  # set when the answer is JSON
+        self.sent = 0  # body bytes sent: fewer than Content-Length when a download fault broke it
 
     async def receive(self) -> Message:
         message = await self._receive()
@@ -137,8 +139,11 @@ class _Taps:
                     if value.startswith(b"application/json"):
                         self.json_parts = []
                     break
-        elif kind == "http.response.body" and self.json_parts is not None:
-            self.json_parts.append(message.get("body", b""))
+        elif kind == "http.response.body":
+            body = message.get("body", b"")
+            self.sent += len(body)
+            if self.json_parts is not None:
+                self.json_parts.append(body)
         await self._send(message)
 
 
@@ -161,6 +166,7 @@ def _exchange(seq: int, at: float, request: _Request, taps: _Taps) -> Exchange:
         status=taps.status,
         response_headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in taps.headers},
         response_json=response_json,
+        body_bytes=taps.sent,
     )
 
 

@@ -24,6 +24,7 @@ from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.cors import Cors
+from mockserver.http.protocol import http_protocol
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["TransitionLog", "build_parser", "main"]
@@ -211,7 +212,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = _Server(
         # ws="none": the API has no WebSocket routes, and loading a WebSocket protocol is ~10 ms of startup.
         uvicorn.Config(
-            served, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on", ws="none"
+            served,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            ws="none",
+            http=http_protocol(),  # a download fault may reset its connection
         ),
         config,
         key,

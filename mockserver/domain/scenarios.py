@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from mockserver._resources import scenarios_dir
 from mockserver.domain._scenario_schema import Problems, Table, show
+from mockserver.domain.body_faults import BodyFault, parse_body_faults
 from mockserver.domain.jobs import DEFAULT_ERRORS, JobStatus, Phase
 
 __all__ = [
@@ -134,6 +135,7 @@ class Scenario:
     description: str = ""
     faults: tuple[Fault, ...] = ()
     webhook: WebhookFaults = WebhookFaults()
+    download_faults: tuple[BodyFault, ...] = ()  # bodies that break on the wire (body_faults.py)
     # How many steps draw their seconds (each job then needs that many numbers).
     ranged: int = field(init=False, repr=False, compare=False)
 
@@ -266,7 +268,8 @@ def _lifecycle_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
 def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
     """A scenario from a parsed file; ScenarioError lists every problem (without the file name)."""
     problems = Problems()
-    table = Table(dict(data), "", ("name", "description", "steps", "faults", "webhook"), problems)
+    fields = ("name", "description", "steps", "faults", "webhook", "download_faults")
+    table = Table(dict(data), "", fields, problems)
     raw_steps, raw_faults = table.array("steps"), table.array("faults") or []
     if "steps" not in table.data:
         problems.add("steps", "required: at least 2 [[steps]] tables, pending first and terminal last")
@@ -280,6 +283,7 @@ def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
         steps=tuple(step for step in steps if step is not None),
         faults=tuple(fault for fault in faults if fault is not None),
         webhook=_webhook(table.data.get("webhook", {}), problems),
+        download_faults=parse_body_faults(table.data.get("download_faults"), problems),
     )
     if not problems and (problem := _lifecycle_problem(scenario.steps)):
         problems.add(*problem)

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.errors import ERROR_TYPES, ApiError
@@ -174,6 +175,20 @@ class MockService:
             raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
         self._inject_faults(self._scenario_of(job), "content", job.id)
         return self.store.update(job.id, _count_download)
+
+    def body_fault(self, job: Job, index: int) -> BodyFault | None:
+        """How this download of output `index` breaks on the wire, if it does (attempts counted
+        per output); the attempt after a `bad-gateway` cut answers 502 here instead."""
+        scenario = self._scenario_of(job)
+        if scenario is None or not scenario.download_faults:
+            return None
+        output = f"{job.id}/{index}"
+        fault = pick_body_fault(scenario.download_faults, self.store.count(output, "download"), output, self.seed)
+        if fault is not None and fault.answers_502:
+            raise _fault_error(
+                502, "Upstream provider connection lost mid-download", None, self.clock.now(), self.speed
+            )
+        return fault
 
     def models(self, tenant: str | None) -> bytes:
         scenario = self.scenarios[self.scenario_key(tenant) if tenant else self.default_scenario]

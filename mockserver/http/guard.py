@@ -77,11 +77,11 @@ class Guard:
             if reply is None:
                 return 0, None, b""  # the client left: nobody to answer, nothing to journal
             status, retry_after, body = reply.status, _retry_after(reply.headers), reply.body
-            await send_reply(send, reply)
+            await send_reply(send, reply, scope, receive)
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
-                await send_reply(send, error_reply(ApiError(500)))
+                await send_reply(send, error_reply(ApiError(500)), scope, receive)
                 status, retry_after = 500, None
         return status, retry_after, body
 

@@ -13,6 +13,7 @@ from mockserver.config import MockConfig
 from mockserver.control.controller import Controller
 from mockserver.domain.clock import Clock
 from mockserver.http.app import MockApp, create_app
+from mockserver.http.protocol import http_protocol
 
 __all__ = ["MockServer"]
 
@@ -77,6 +78,7 @@ class MockServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            http=http_protocol(),  # a download fault may reset its connection
         )
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)

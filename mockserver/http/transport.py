@@ -15,7 +15,8 @@
 
 Both give the app the whole body in one `http.request` message, then `http.disconnect` once the
 answer is complete; an exception escaping the app propagates to the caller, and an app that
-returns without answering is an `httpx.RemoteProtocolError`.
+returns without answering is an `httpx.RemoteProtocolError`. A download a scenario breaks on
+purpose breaks as it would from a socket (`simulated`: a cut, a reset, a read timeout).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from typing import Any, cast
 
 import httpx
 from starlette.types import ASGIApp, Message
+
+from mockserver.http.broken_body import Simulation
+from mockserver.http.simulated import simulated_response, simulating
 
 __all__ = ["AsyncASGITransport", "SyncASGITransport"]
 
@@ -105,11 +109,12 @@ class _Exchange:
                 if self._done is not None:
                     self._done.set()
 
-    def response(self, request: httpx.Request) -> httpx.Response:
+    def response(self, request: httpx.Request, simulation: Simulation) -> httpx.Response:
+        """The answer as httpx gives it; a download broken on purpose breaks as from a socket."""
         if not self.complete:
             raise httpx.RemoteProtocolError("the app returned without a complete answer", request=request)
         body = self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
-        return httpx.Response(self.status, headers=self.headers, stream=httpx.ByteStream(body), request=request)
+        return simulated_response(self.status, self.headers, body, simulation, request)
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -127,14 +132,14 @@ class SyncASGITransport(httpx.BaseTransport):
         scope = _scope(request, self.client)
         # An ASGI app is an async callable: its call is a coroutine (`send`, `close`).
         call = cast("Coroutine[Any, Any, None]", self.app(scope, exchange.receive, exchange.send))
-        with self._lock:
+        with self._lock, simulating(request) as simulation:
             if self._at_once is not None and self._at_once(scope):
                 _step_to_end(call)
             elif _loop_running():
                 self._loop_thread().run(call)
             else:
                 self._own_loop().run_until_complete(call)
-        return exchange.response(request)
+        return exchange.response(request, simulation)
 
     def _own_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or self._loop.is_closed():
@@ -193,5 +198,6 @@ class AsyncASGITransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         exchange = _Exchange(await request.aread(), request.method)
-        await self.app(_scope(request, self.client), exchange.receive, exchange.send)
-        return exchange.response(request)
+        with simulating(request) as simulation:
+            await self.app(_scope(request, self.client), exchange.receive, exchange.send)
+        return exchange.response(request, simulation)

@@ -17,8 +17,10 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import URL
 from starlette.types import Message, Receive, Scope, Send
 
+from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.errors import ApiError
 from mockserver.domain.requests import check_content_type, parse_json, read_body, whole_body
+from mockserver.http.broken_body import send_broken_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
 from mockserver.wire.auth import bearer_token, check_api_key
@@ -55,6 +57,7 @@ class Reply(NamedTuple):
     body: bytes
     content_type: bytes
     headers: Iterable[tuple[bytes, bytes]] = ()
+    fault: BodyFault | None = None  # a download whose body breaks on the wire (delivery.py)
 
 
 class _Disconnected(Exception):
@@ -110,12 +113,13 @@ class VendorApi:
         data, etag = video.data, video.etag
         kept = [(b"accept-ranges", b"bytes"), (b"etag", video.etag_bytes)]
         if_range = _header(headers, b"if-range")
-        span = byte_range(_header(headers, b"range"), len(data))
+        span = byte_range(_header(headers, b"range"), len(data))  # a 416 spends no download fault
+        fault = self.state.service.body_fault(job, index) if scope["method"] == "GET" else None
         if span is None or (if_range is not None and if_range != etag):
-            return Reply(200, data, b"video/mp4", kept)
+            return Reply(200, data, b"video/mp4", kept, fault)
         start, end = span
         kept.append((b"content-range", f"bytes {start}-{end}/{len(data)}".encode()))
-        return Reply(206, data[start : end + 1], b"video/mp4", kept)
+        return Reply(206, data[start : end + 1], b"video/mp4", kept, fault)
 
     async def models(self, scope: Scope, headers: Headers, _job_id: str | None, _receive: Receive) -> Reply:
         # Public: credentials are optional and a bad one is ignored, as on the real service; a
@@ -177,9 +181,13 @@ def request_headers(scope: Scope) -> Headers:
     return dict(reversed(list(scope["headers"])))
 
 
-async def send_reply(send: Send, reply: Reply) -> None:
+async def send_reply(send: Send, reply: Reply, scope: Scope, receive: Receive) -> None:
+    """Send `reply`; one with a download fault breaks its body (`receive` tells when the client left)."""
     raw = [*reply.headers, (b"content-length", str(len(reply.body)).encode()), (b"content-type", reply.content_type)]
     await send({"type": "http.response.start", "status": reply.status, "headers": raw})
+    if reply.fault is not None:
+        await send_broken_body(scope, receive, send, reply.body, reply.fault)
+        return
     await send({"type": "http.response.body", "body": reply.body})
 
 

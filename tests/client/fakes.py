@@ -17,6 +17,7 @@ KEY = "sk-mg-v1-" + "ab" * 32
 JOB_ID = "Nu908SAyQg81UNYgC4Xh"
 POLLING_URL = f"{BASE}/videos/{JOB_ID}"
 CONTENT_URL = f"{BASE}/videos/{JOB_ID}/content?index=0"
+CHUNK_SIZE = 64 * 1024  # how a fake body is cut into pieces
 MP4 = b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 1000  # 256 kB, starts like an MP4
 
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]

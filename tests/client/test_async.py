@@ -20,9 +20,9 @@ from client import (
     MissingAPIKeyError,
     PollTimeout,
 )
-from client._download import CHUNK_SIZE
 from tests.client.fakes import (
     BASE,
+    CHUNK_SIZE,
     JOB_ID,
     KEY,
     MP4,

@@ -28,9 +28,9 @@ from client import (
     RateLimitError,
     VideoRequest,
 )
-from client._download import CHUNK_SIZE
 from tests.client.fakes import (
     BASE,
+    CHUNK_SIZE,
     JOB_ID,
     KEY,
     MP4,

@@ -1,0 +1,89 @@
+"""In-process transports see a broken download as httpx sees one from a socket.
+
+Around each in-process request a transport opens `simulating(request)` (the request's read
+timeout goes to the app, `delivery.SIMULATION`); the app notes where a body broke instead of
+waiting or closing a connection. `simulated_response` then answers with the status, the headers
+(the full `Content-Length`) and a body that yields the bytes before the break and then raises:
+
+- a cut: `httpx.RemoteProtocolError` (httpcore's "peer closed connection without sending
+  complete message body");
+- a reset: `httpx.ReadError` ("connection reset by peer");
+- a stall or a dribble slower than the read timeout: `httpx.ReadTimeout`, without waiting.
+
+Both of `transport`'s in-process transports do this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from mockserver.http.broken_body import SIMULATION, Broken, Simulation
+
+__all__ = ["READ_SIZE", "simulated_response", "simulating"]
+
+READ_SIZE = 64 * 1024  # what httpcore asks a socket for at a time
+
+
+@contextmanager
+def simulating(request: httpx.Request) -> Iterator[Simulation]:
+    """Mark the app's work for `request` (in this context) as in-process, with its read timeout."""
+    timeout = request.extensions.get("timeout", {})
+    read = timeout.get("read") if isinstance(timeout, dict) else None
+    simulation = Simulation(read_timeout=read)
+    token = SIMULATION.set(simulation)
+    try:
+        yield simulation
+    finally:
+        SIMULATION.reset(token)
+
+
+def simulated_response(
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    content: bytes,
+    simulation: Simulation,
+    request: httpx.Request,
+) -> httpx.Response:
+    """The response the client reads: whole, or the bytes before a break and then the error.
+
+    A video arrives in pieces of `READ_SIZE`, as httpcore reads a socket, so a streaming client
+    sees its download progress and keeps what came before a break.
+    """
+    if simulation.broken is None and len(content) <= READ_SIZE:
+        return httpx.Response(status, headers=headers, content=content, request=request)
+    error = None if simulation.broken is None else _error(simulation.broken, request)
+    return httpx.Response(status, headers=headers, stream=_Pieces(content, error), request=request)
+
+
+def _error(broken: Broken, request: httpx.Request) -> httpx.TransportError:
+    if broken.kind == "timeout":
+        return httpx.ReadTimeout("timed out", request=request)
+    if broken.kind == "reset":
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    message = (
+        "peer closed connection without sending complete message body "
+        f"(received {broken.received} bytes, expected {broken.expected})"
+    )
+    return httpx.RemoteProtocolError(message, request=request)
+
+
+class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body read in pieces, then (if it broke) the error."""
+
+    def __init__(self, content: bytes, error: httpx.TransportError | None) -> None:
+        self._content = content
+        self._error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        view = memoryview(self._content)
+        for start in range(0, len(view), READ_SIZE):
+            yield bytes(view[start : start + READ_SIZE])
+        if self._error is not None:
+            raise self._error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self:
+            yield piece
