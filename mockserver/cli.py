@@ -23,6 +23,7 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.http.app import create_app, mock_state
+from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["main", "build_parser", "TransitionLog"]
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, _sqlite_error(), OSError) as exc:
+    except (ScenarioError, WebhookConfigError, StateFileError, _sqlite_error(), OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
-
-from mockserver.persistence.sink import NullSink, StateSink
 
 __all__ = ["InsufficientCredits", "Ledger", "LedgerEntry", "HISTORY"]
 
@@ -56,11 +55,14 @@ class Ledger:
     """Balances and their history, per key. Thread-safe (the live server shares it)."""
 
     def __init__(
-        self, default_credits: Decimal | None = None, sink: StateSink | None = None, history: int = HISTORY
+        self,
+        default_credits: Decimal | None = None,
+        on_entry: Callable[[LedgerEntry], None] | None = None,
+        history: int = HISTORY,
     ) -> None:
         self.default_credits = default_credits
         self.history = history
-        self._sink = sink or NullSink()
+        self._on_entry = on_entry  # called with each new entry (a state file writes it)
         self._lock = threading.RLock()
         self.reset()
 
@@ -101,6 +103,17 @@ class Ledger:
             self._balances[tenant] = balance
             return self._append(at, tenant, "refund", cost, balance, job_id)
 
+    def cancel(self, entry: LedgerEntry) -> None:
+        """Take back a charge or refund whose write failed, as if it never happened."""
+        with self._lock:
+            balance = self._balances.get(entry.tenant, self.default_credits)
+            if balance is not None:
+                self._balances[entry.tenant] = balance - entry.amount
+            self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) - entry.amount
+            row = tuple(entry)
+            if row in self._entries:
+                self._entries.remove(row)
+
     def spent(self, tenant: str) -> Decimal:
         """Charges minus refunds: what the key has actually paid (all of it, not only the kept entries)."""
         with self._lock:
@@ -111,12 +124,19 @@ class Ledger:
         with self._lock:
             return [LedgerEntry._make(row) for row in self._entries if tenant in (None, row[2])]
 
-    def restore(self, entries: list[LedgerEntry]) -> None:
-        """Load what a state file kept; each key's balance is the one its last entry left."""
+    def restore(
+        self, entries: list[LedgerEntry], carried: dict[str, tuple[Decimal | None, Decimal]] | None = None
+    ) -> None:
+        """Load what a state file kept; each key's balance is the one its last entry left.
+
+        `carried`: per key, (balance, net) of the entries the file has summarised away.
+        """
         with self._lock:
             ordered = sorted(entries, key=lambda entry: entry.seq)
-            self._balances = {entry.tenant: entry.balance for entry in ordered}
-            self._net = {}
+            carried = carried or {}
+            self._balances = {tenant: balance for tenant, (balance, _net) in carried.items()}
+            self._balances.update((entry.tenant, entry.balance) for entry in ordered)
+            self._net = {tenant: net for tenant, (_balance, net) in carried.items()}
             for entry in ordered:
                 if entry.kind != "set":
                     self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) + entry.amount
@@ -130,5 +150,6 @@ class Ledger:
         self._entries.append(tuple(entry))
         if kind != "set":
             self._net[tenant] = self._net.get(tenant, Decimal(0)) + amount
-        self._sink.ledger(entry)
+        if self._on_entry is not None:
+            self._on_entry(entry)
         return entry

@@ -19,7 +19,7 @@ from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
 from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, resolve_scenario
-from mockserver.domain.store import JobStore
+from mockserver.domain.store import JobStore, WriteFailed
 
 __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 
@@ -104,10 +104,6 @@ class MockService:
         self._throttle(tenant, now)
         cost, _sku = price_job(spec.model, spec.variant)
         job_id, generation_suffix = self.store.new_ids()
-        try:
-            self.ledger.charge(tenant, job_id, cost, now)
-        except InsufficientCredits as exc:
-            raise _payment_required(exc) from None
         timeline = scenario.timeline(self.seed, job_id)
         if text is None:
             text = request_text(request)
@@ -130,7 +126,18 @@ class MockService:
             None,
             base_url,
         )
-        self.store.add(job)
+        charge = None
+        try:
+            with self.store.atomic(undo=True):  # the charge and the job: both written, or neither
+                charge = self.ledger.charge(tenant, job_id, cost, now)
+                self.store.add(job)
+        except InsufficientCredits as exc:
+            raise _payment_required(exc) from None
+        except WriteFailed as exc:
+            self.store.discard(job_id)
+            if charge is not None:
+                self.ledger.cancel(charge)
+            raise _not_saved(exc) from None
         self._retain()
         return job
 
@@ -172,8 +179,9 @@ class MockService:
             moved, transitions = force(job, self.clock.now(), status, error)
         except (ValueError, IndexError) as exc:
             raise ApiError.invalid("status", str(exc)) from None
-        self.store.update(job.id, lambda _old: moved)
-        self._announce(moved, transitions)
+        with self.store.atomic():  # the job, its refund and its webhook: one unit
+            self.store.update(job.id, lambda _old: moved)
+            self._announce(moved, transitions)
         return moved
 
     def sweep(self, tenant: str | None = None) -> list[Job]:
@@ -201,9 +209,10 @@ class MockService:
                 found.append((moved, transitions))
             return moved
 
-        self.store.retire_oldest(catch_up)
-        for job, transitions in found:
-            self._announce(job, transitions)
+        with self.store.atomic():
+            self.store.retire_oldest(catch_up)
+            for job, transitions in found:
+                self._announce(job, transitions)
 
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)
@@ -223,8 +232,9 @@ class MockService:
             found.extend(transitions)
             return moved
 
-        job = self.store.update(job_id, step)
-        self._announce(job, found)
+        with self.store.atomic():  # the job, its refund and its webhook: one unit
+            job = self.store.update(job_id, step)
+            self._announce(job, found)
         return job
 
     def _announce(self, job: Job, transitions: list[Transition]) -> None:
@@ -275,6 +285,11 @@ _REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED}
 def _payment_required(exc: InsufficientCredits) -> ApiError:
     metadata = {"error_type": ERROR_TYPES[402], "balance": str(exc.balance), "cost": str(exc.cost)}
     return ApiError(402, metadata=metadata)
+
+
+def _not_saved(exc: WriteFailed) -> ApiError:
+    message = f"The mock could not save the job, so it was not created and nothing was charged ({exc})"
+    return ApiError(500, message, metadata={"error_type": ERROR_TYPES[500]})
 
 
 def _count_download(job: Job) -> Job:

@@ -7,12 +7,13 @@ import string
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.domain.jobs import Job
-from mockserver.persistence.sink import NullSink, StateSink
 
-__all__ = ["JobStore", "TenantState"]
+__all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed"]
 
 _ALNUM = string.ascii_letters + string.digits
 # Ids come from seeded random bytes mapped onto the 62 letters and digits in one C call: a byte
@@ -20,6 +21,48 @@ _ALNUM = string.ascii_letters + string.digits
 _BYTE_TO_ALNUM = bytes(ord(_ALNUM[byte % len(_ALNUM)]) for byte in range(256))
 _UNEVEN_BYTES = bytes(range(256 - 256 % len(_ALNUM), 256))
 _ID_BLOCK = 1024
+
+
+# Operations whose counters are kept per job (and dropped with it); the others count per key.
+_JOB_OPERATIONS = ("poll", "content")
+
+
+class WriteFailed(Exception):
+    """A change could not be made durable (the state file's disk is full, say); nothing was kept."""
+
+
+class StoreWriter(Protocol):
+    """Where the store's changes go besides memory: nowhere by default, a state file with `--state`.
+
+    `operation()` makes every write inside it (the ledger's and the webhooks' too) one all-or-nothing
+    unit. With `undo=True` a failed write raises `WriteFailed` and the caller rolls memory back;
+    otherwise memory stands and the writer retries the unit with its next write.
+    """
+
+    def job(self, job: Job) -> None: ...
+    def forget_job(self, job_id: str) -> None: ...
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
+    def count(self, scope: str, operation: str, value: int) -> None: ...
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
+
+
+class NullWriter:
+    """In-memory mode: changes go nowhere else."""
+
+    def job(self, job: Job) -> None:
+        pass
+
+    def forget_job(self, job_id: str) -> None:
+        pass
+
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
+        pass
+
+    def count(self, scope: str, operation: str, value: int) -> None:
+        pass
+
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
+        return nullcontext()
 
 
 @dataclass(slots=True)
@@ -32,10 +75,11 @@ class TenantState:
 class JobStore:
     """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
 
-    def __init__(self, seed: int = 0, max_jobs: int | None = None, sink: StateSink | None = None) -> None:
+    def __init__(self, seed: int = 0, max_jobs: int | None = None, writer: StoreWriter | None = None) -> None:
         self._seed = seed
         self.max_jobs = max_jobs  # None: keep every job
-        self._sink = sink or NullSink()
+        self._writer: StoreWriter = writer or NullWriter()
+        self._epoch = 0  # restarts of the state file: each draws ids from a stream of its own
         self._lock = threading.RLock()
         self.reset()
 
@@ -47,7 +91,8 @@ class JobStore:
             self._unfinished: dict[str, None] = {}
             self._tenants: dict[str, TenantState] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
-            self._rng = random.Random(f"ids:{self._seed}")
+            # Epoch 0 keeps the stream older mocks drew, so a fresh run's ids are what they were.
+            self._rng = random.Random(f"ids:{self._seed}:{self._epoch}" if self._epoch else f"ids:{self._seed}")
             self._id_chars, self._id_start = b"", 0  # drawn id characters, and the next one to use
             self._since_retired = 0  # submits since retention last ran
 
@@ -82,20 +127,31 @@ class JobStore:
         with self._lock:
             self._counts[scope, operation] += 1
             value = self._counts[scope, operation]
-            self._sink.count(scope, operation, value)
+            self._writer.count(scope, operation, value)
             return value
 
     def set_scenario(self, tenant: str, scenario: str | None) -> None:
         with self._lock:
             self.tenant(tenant).scenario = scenario
-            self._sink.tenant_scenario(tenant, scenario)
+            self._writer.tenant_scenario(tenant, scenario)
+
+    def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
+        """One operation's writes as one unit (see `StoreWriter.operation`)."""
+        return self._writer.operation(undo=undo)
 
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
             self._order.append(job.id)
             self._track(job)
-            self._sink.job(job)
+            self._writer.job(job)
+
+    def discard(self, job_id: str) -> None:
+        """Take back an `add` whose write failed (rare: the order queue is searched)."""
+        with self._lock:
+            if self._jobs.pop(job_id, None) is not None:
+                self._order.remove(job_id)
+                self._unfinished.pop(job_id, None)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
         """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
@@ -112,7 +168,7 @@ class JobStore:
             if job is not old:
                 self._jobs[job_id] = job
                 self._track(job)
-                self._sink.job(job)
+                self._writer.job(job)
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:
@@ -148,13 +204,15 @@ class JobStore:
                 if job.status.terminal:
                     del self._jobs[job_id]
                     self._unfinished.pop(job_id, None)
-                    self._sink.forget_job(job_id)
+                    for operation in _JOB_OPERATIONS:  # the job's fault counters go with it
+                        self._counts.pop((job_id, operation), None)
+                    self._writer.forget_job(job_id)
                     continue
                 self._order.append(job_id)
                 if job is not old:
                     self._jobs[job_id] = job
                     self._track(job)
-                    self._sink.job(job)
+                    self._writer.job(job)
 
     def _track(self, job: Job) -> None:
         if job.status.terminal:
@@ -166,9 +224,22 @@ class JobStore:
         with self._lock:
             return [job for job in self._jobs.values() if tenant in (None, job.tenant)]
 
-    def restore(self, jobs: list[Job], scenarios: dict[str, str | None], counts: dict[tuple[str, str], int]) -> None:
-        """Load what a state file kept (the sink already has it, so nothing is written back)."""
+    def restore(
+        self,
+        jobs: list[Job],
+        scenarios: dict[str, str | None],
+        counts: dict[tuple[str, str], int],
+        epoch: int = 0,
+    ) -> None:
+        """Load what a state file kept (the writer already has it, so nothing is written back).
+
+        `epoch` (the file's restart count) picks the id stream: retention forgets old jobs, so
+        replaying the seed's stream would hand their ids out again.
+        """
         with self._lock:
+            self._epoch = epoch
+            self._rng = random.Random(f"ids:{self._seed}:{epoch}" if epoch else f"ids:{self._seed}")
+            self._id_chars, self._id_start = b"", 0
             for job in sorted(jobs, key=lambda job: job.created_at):
                 self._jobs[job.id] = job
                 self._order.append(job.id)

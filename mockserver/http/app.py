@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -31,14 +33,19 @@ from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
 from mockserver.http.instance import MockState
 from mockserver.persistence.sink import NullSink
-from mockserver.persistence.state_file import StateFile
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token
 
+if TYPE_CHECKING:  # SQLite loads only with --state
+    from mockserver.persistence.state_file import StateFile
+
 __all__ = ["create_app", "build_state", "mock_state", "mock_controller"]
+
+log = logging.getLogger("mockserver")
 
 
 def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> MockState:
+    """Wire one instance: with a state file, it is the writer of the store and each producer's callback."""
     sink = state_file or NullSink()
     document = load_document()
     service = MockService(
@@ -46,15 +53,15 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         catalog=Catalog.load(),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
-        store=JobStore(config.seed, config.max_jobs, sink),
+        store=JobStore(config.seed, config.max_jobs, state_file),
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
-        ledger=Ledger(config.credits, sink),
+        ledger=Ledger(config.credits, state_file.ledger if state_file else None),
         limiter=RateLimiter(config.rate_limit),
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
-    journal = Journal(config.journal_size, sink)
+    journal = Journal(config.journal_size, state_file.journal if state_file else None)
     state = MockState(
         config=config,
         clock=clock,
@@ -62,7 +69,14 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         journal=journal,
         document=document,
         videos=VideoLibrary(),
-        webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
+        webhooks=WebhookDispatcher(
+            config=config,
+            clock=clock,
+            service=service,
+            journal=journal,
+            on_delivery=state_file.delivery if state_file else None,
+            max_kept=config.max_jobs or _DELIVERIES_KEPT,
+        ),
         sink=sink,
         admin_token=config.admin_token or new_admin_token(),
     )
@@ -71,14 +85,29 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
     return state
 
 
+# Finished webhook deliveries kept without `max_jobs` (one per job at most, so the same bound).
+_DELIVERIES_KEPT = 10_000
+
+
 def _restore(state: MockState, state_file: StateFile) -> None:
     restored = state_file.load()
     service = state.service
-    for name in {job.scenario for job in restored.jobs} | {s for s in restored.scenarios.values() if s}:
+    for name in {job.scenario for job in restored.jobs}:
         with contextlib.suppress(ScenarioError):  # a scenario file since deleted: jobs keep their timelines
             service.add_scenario(name)
-    service.store.restore(restored.jobs, restored.scenarios, restored.counts)
-    service.ledger.restore(restored.ledger)
+    scenarios = dict(restored.scenarios)
+    for key, setting in restored.scenarios.items():
+        if setting is None:
+            continue
+        try:
+            service.add_scenario(setting)
+        except ScenarioError as exc:
+            # Kept, the setting would refuse every submit of the key with 400; the server's default applies.
+            log.warning("key %s…: its scenario setting is dropped (%s)", key[:12], exc)
+            del scenarios[key]
+            state_file.tenant_scenario(key, None)
+    service.store.restore(restored.jobs, scenarios, restored.counts, restored.epoch)
+    service.ledger.restore(restored.ledger, restored.carried)
     state.journal.restore(restored.journal)
     state.webhooks.restore(restored.deliveries, restored.jobs)
 
@@ -135,7 +164,13 @@ class MockApp(Starlette):
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
-    state_file = StateFile(config.state_path, journal_size=config.journal_size) if config.state_path else None
+    state_file = None
+    if config.state_path:
+        from mockserver.persistence.state_file import StateFile
+
+        state_file = StateFile(
+            config.state_path, journal_size=config.journal_size, deliveries_kept=config.max_jobs or _DELIVERIES_KEPT
+        )
     if clock is None:
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
     state = build_state(config, clock, state_file)

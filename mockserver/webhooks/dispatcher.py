@@ -13,6 +13,7 @@ import itertools
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,6 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
-from mockserver.persistence.sink import NullSink, StateSink
 from mockserver.webhooks.delivery import Attempt, Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
 from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
@@ -53,7 +53,8 @@ class WebhookDispatcher:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
         max_per_pump: int = 32,
-        sink: StateSink | None = None,
+        on_delivery: Callable[[Delivery], None] | None = None,
+        max_kept: int = 10_000,
     ) -> None:
         self.policy = CallbackPolicy(config.webhook_allow_http_loopback, config.webhook_allow_hosts)
         if config.webhook_url is not None and (why := self.policy.refusal(config.webhook_url)):
@@ -68,7 +69,9 @@ class WebhookDispatcher:
         self._clock = clock
         self._service = service
         self._journal = journal
-        self._sink = sink or NullSink()
+        self._on_delivery = on_delivery  # called after each change of a delivery (a state file writes it)
+        # Finished deliveries kept (the oldest go first); pending ones always stay.
+        self.max_kept = max_kept
         self._deliveries: dict[int, Delivery] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -144,7 +147,19 @@ class WebhookDispatcher:
             )
         with self._lock:
             self._deliveries[delivery.id] = delivery
-        self._sink.delivery(delivery)
+            if len(self._deliveries) > self.max_kept + max(1, self.max_kept // 16):
+                self._prune()
+        self._write(delivery)
+
+    def _prune(self) -> None:
+        """Down to `max_kept`, oldest finished first: in batches, so a submit pays for it rarely."""
+        excess = len(self._deliveries) - self.max_kept
+        for delivery_id in [d.id for d in self._deliveries.values() if d.state != "pending"][:excess]:
+            del self._deliveries[delivery_id]
+
+    def _write(self, delivery: Delivery) -> None:
+        if self._on_delivery is not None:
+            self._on_delivery(delivery)
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -244,7 +259,7 @@ class WebhookDispatcher:
             delivery.record(attempt, self.max_attempts, duplicate)
             if self._deliveries.get(delivery.id) is not delivery:
                 return  # reset while in flight: the test that owned it is over
-        self._sink.delivery(delivery)
+        self._write(delivery)
         self._journal.record(
             at=attempt.at,
             method="POST",
