@@ -36,10 +36,16 @@ _SAMPLE_BODY = (
 )
 
 
-def _positive(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
+_MAX_SPEED = 1_000_000.0  # a vendor day in under a tenth of a second; beyond, the mock's time overflows
+
+
+def _speed(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not (math.isfinite(number) and 0 < number <= _MAX_SPEED):
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0 and at most {_MAX_SPEED:.0f}")
     return number
 
 
@@ -65,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
     parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
-    parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="vendor seconds per real second")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
     parser.add_argument(
         "--key",

@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 MAX_CLOCK_STEP = 365 * 86_400.0  # one advance moves the clock at most a year
+LATEST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last instant ISO-8601 timestamps can show
 MAX_LIMIT = 1000  # longest page of jobs or journal entries
 _HISTORY = 100  # ledger entries shown per key (newest)
 
@@ -125,6 +126,8 @@ class Controller:
         advance = getattr(self.state.clock, "advance", None)
         if advance is None:
             raise ApiError(409, "This mock's clock cannot be moved")
+        if self.state.clock.now() + seconds > LATEST_TIME:
+            raise ApiError.invalid("seconds", "the clock cannot move past the year 9999")
         now = float(advance(seconds))
         self.state.sink.clock_moved(self.state.clock)  # a restart must not undo the jump
         self.service.sweep()
