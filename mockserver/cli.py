@@ -210,9 +210,23 @@ def _print_ready(url: str, config: MockConfig, key: str, admin_token: str) -> No
         flush=True,
     )
     print(f"  contract: {url}/openapi.yaml   scenarios: mockserver --list-scenarios   stop: Ctrl-C", flush=True)
-    print(f"  dashboard: {url}/_mock/#token={admin_token}", flush=True)
+    if _loopback(url):
+        print(f"  dashboard: {url}/_mock/#token={admin_token}", flush=True)
+    else:
+        # A URL with the token ends up in shell history, screenshots and chat; the token alone less so.
+        print(f"  dashboard: {url}/_mock/  (operator token: {admin_token})", flush=True)
+        print(
+            "  warning: bound beyond loopback: anyone on the network reaches the API and, with the "
+            "operator token, the control API (/_mock/: every key's jobs, credits and journal)",
+            flush=True,
+        )
     if _webhooks_configured(config):
         print(f"  {_describe_webhooks(config)}", flush=True)
+
+
+def _loopback(url: str) -> bool:
+    host = url.split("//", 1)[1].rsplit(":", 1)[0].strip("[]")
+    return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
 def _webhooks_configured(config: MockConfig) -> bool:

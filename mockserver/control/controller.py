@@ -180,7 +180,7 @@ class Controller:
         if scenario is not UNSET:
             # Only the operator may load a scenario file by path; a key picks among known names.
             if not scope.is_operator and scenario is not None and scenario not in self.service.scenarios:
-                allowed = sorted(self.service.scenarios)
+                allowed = self.service.scenario_names(key)
                 raise ApiError.invalid("scenario", f"unknown scenario {scenario!r}", allowed=allowed)
             self.service.set_tenant_scenario(key, scenario)
         if credits is not UNSET:

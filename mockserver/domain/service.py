@@ -50,6 +50,7 @@ class MockService:
         self.clock = clock
         self.catalog = catalog
         self.scenarios = dict(scenarios)
+        self._builtin = frozenset(scenarios)  # names every key may see (files loaded later are not)
         self.store = store
         self.seed = seed
         self.ledger = ledger or Ledger()
@@ -72,18 +73,27 @@ class MockService:
 
         The key is what jobs remember (a built-in name, or the path a file was loaded from).
         """
-        name = requested or self.store.tenant(tenant).scenario or self.default_scenario
+        own = self.store.tenant(tenant).scenario
+        name = requested or own or self.default_scenario
         if name not in self.scenarios:
-            known = sorted(self.scenarios)
-            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
+            allowed = self.scenario_names(tenant)
+            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=allowed)
         return name
+
+    def scenario_names(self, tenant: str | None) -> list[str]:
+        """The scenarios an error may list to `tenant` (None: the operator, all of them): the
+        built-ins, the server's default and the key's own setting, never files other keys loaded."""
+        if tenant is None:
+            return sorted(self.scenarios)
+        own = self.store.tenant(tenant).scenario
+        return sorted(self._builtin | {self.default_scenario} | ({own} if own else set()))
 
     def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
         if name is not None:
             try:
                 self.add_scenario(name)
             except ScenarioError as exc:
-                raise ApiError.invalid("scenario", str(exc), allowed=sorted(self.scenarios)) from None
+                raise ApiError.invalid("scenario", str(exc), allowed=self.scenario_names(tenant)) from None
         self.store.set_scenario(tenant, name)
 
     # --- the four operations -------------------------------------------------------------

@@ -65,11 +65,14 @@ class NullWriter:
         return nullcontext()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TenantState:
-    """What the mock remembers about one key besides its jobs."""
+    """What the mock remembers about one key besides its jobs (only keys with a setting have one)."""
 
     scenario: str | None = None  # overrides the server's default for this key
+
+
+_NO_SETTINGS = TenantState()
 
 
 class JobStore:
@@ -116,11 +119,8 @@ class JobStore:
                     return job_id, chars[start + length : start + 2 * length].decode("ascii")
 
     def tenant(self, key: str) -> TenantState:
-        state = self._tenants.get(key)  # every submit asks: a known key needs no lock
-        if state is not None:
-            return state
-        with self._lock:
-            return self._tenants.setdefault(key, TenantState())
+        """The key's settings; a key without any shares one empty record (nothing kept per key)."""
+        return self._tenants.get(key, _NO_SETTINGS)
 
     def count(self, scope: str, operation: str) -> int:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
@@ -132,7 +132,10 @@ class JobStore:
 
     def set_scenario(self, tenant: str, scenario: str | None) -> None:
         with self._lock:
-            self.tenant(tenant).scenario = scenario
+            if scenario is None:
+                self._tenants.pop(tenant, None)
+            else:
+                self._tenants[tenant] = TenantState(scenario)
             self._writer.tenant_scenario(tenant, scenario)
 
     def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
@@ -245,7 +248,8 @@ class JobStore:
                 self._order.append(job.id)
                 self._track(job)
             for tenant, scenario in scenarios.items():
-                self.tenant(tenant).scenario = scenario
+                if scenario is not None:
+                    self._tenants[tenant] = TenantState(scenario)
             self._counts.update(counts)
 
     def __len__(self) -> int:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
 from mockserver.http.instance import MockState
+from mockserver.wire.auth import is_accepted_key
 from mockserver.http.vendor import (
     Headers,
     Route,
@@ -51,11 +52,14 @@ def operation_of(method: str, path: str) -> tuple[str | None, str | None]:
     return ("content" if match[2] else "poll"), match[1]
 
 
-def _tenant(authorization: bytes | None) -> str | None:
+def _tenant(authorization: bytes | None, accepted: frozenset[str] | None) -> str | None:
+    """The API key the journal shows: only one the mock accepts (never a mistyped password or the
+    admin token, which would then sit in the journal and the state file)."""
     if authorization is None:
         return None
     token = authorization.decode("latin-1")
-    return token[7:].strip() if token[:7].lower() == "bearer " else None
+    key = token[7:].strip() if token[:7].lower() == "bearer " else None
+    return key if key is not None and is_accepted_key(key, accepted) else None
 
 
 class Guard:
@@ -128,7 +132,7 @@ class Guard:
         authorization = headers.get(b"authorization")
         tenant = self._tenants.get(authorization) if authorization is not None else None
         if tenant is None and authorization is not None:
-            tenant = _tenant(authorization)
+            tenant = _tenant(authorization, self.state.config.api_keys)
             remember(self._tenants, authorization, tenant)
         query = scope["query_string"]
         self.state.journal.record(

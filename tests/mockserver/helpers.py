@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_state, new_api_key
+from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_controller, mock_state, new_api_key
 from mockserver.http.instance import MockState
 
 BASE = "http://testserver/api/v1"
@@ -27,6 +27,7 @@ class Api:
         self.clock = VirtualClock()
         self.app = create_app(MockConfig(scenario=scenario, seed=seed, **config), clock=self.clock)
         self.state: MockState = mock_state(self.app)
+        self.controller = mock_controller(self.app)
         self.key = new_api_key(seed)
         self.http = httpx.Client(
             transport=SyncASGITransport(self.app), base_url=BASE, headers={"Authorization": f"Bearer {self.key}"}
