@@ -20,7 +20,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
 from mockserver.http.instance import MockState
-from mockserver.wire.auth import is_accepted_key
 from mockserver.http.vendor import (
     Headers,
     Route,
@@ -31,6 +30,7 @@ from mockserver.http.vendor import (
     send_reply,
     vendor_route,
 )
+from mockserver.wire.auth import is_accepted_key
 
 __all__ = ["Guard", "operation_of"]
 
