@@ -1,0 +1,59 @@
+"""Everything a long run accumulates is bounded: fault counters, deliveries, the ledger table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from mockserver.domain.ledger import Ledger
+from mockserver.persistence.state_file import StateFile
+from tests.mockserver.hooks import Hooks
+from tests.persistence.helpers import KEY_A, KEY_B, Mock, rows
+
+
+def test_a_retired_job_takes_its_fault_counters_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    mock = Mock(path, max_jobs=5, scenario="flaky-poll")
+    for _ in range(40):
+        job_id = mock.job_id()
+        mock.poll(job_id)
+        mock.clock.advance(3600)
+        mock.poll(job_id)
+    kept = set(mock.job_ids())
+    scopes = {scope for (scope,) in rows(path, "SELECT scope FROM counts")}
+    assert scopes <= kept and len(kept) <= 6
+    assert len(mock.state.service.store._counts) <= 2 * len(kept)  # in memory too
+    mock.stop()
+
+
+def test_finished_webhook_deliveries_are_pruned_to_max_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    hooks = Hooks("fast", state_path=str(path), max_jobs=16)
+    for _ in range(100):
+        hooks.job_id()
+        assert hooks.run(3600) == 1  # the job ends and its delivery goes out
+    assert 0 < len(hooks.state.webhooks.deliveries()) <= 16 + 1
+    hooks.close()
+    hooks.state.close()
+    assert rows(path, "SELECT COUNT(*) FROM deliveries")[0][0] <= 16 + 500
+
+
+def test_the_ledger_table_is_summarised_and_balances_survive_it(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    state_file = StateFile(path, ledger_history=20)
+    ledger = Ledger(Decimal("100"), on_entry=state_file.ledger)
+    for n in range(1200):
+        key = KEY_A if n % 3 else KEY_B
+        ledger.charge(key, f"job{n}", Decimal("0.05"), float(n))
+        if n % 7 == 0:
+            ledger.refund(key, f"job{n}", Decimal("0.05"), float(n))
+    ledger.set_balance(KEY_B, Decimal("3"), 2000.0)
+    state_file.close()
+    assert rows(path, "SELECT COUNT(*) FROM ledger")[0][0] <= 20 + 500
+    reopened = StateFile(path, ledger_history=20)
+    restored = reopened.load()
+    again = Ledger(Decimal("100"))
+    again.restore(restored.ledger, restored.carried)
+    for key in (KEY_A, KEY_B):
+        assert (again.balance(key), again.spent(key)) == (ledger.balance(key), ledger.spent(key))
+    reopened.close()
