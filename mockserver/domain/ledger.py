@@ -21,6 +21,9 @@ EntryKind = Literal["set", "charge", "refund"]
 
 _Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
 HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
+# Keys with unlimited credits whose spend is kept (least recently charged forgotten first): a run
+# with a new key per request must not grow. A balance (`--credits`, or one set) is never forgotten.
+MAX_UNLIMITED_KEYS = 10_000
 
 
 class InsufficientCredits(Exception):
@@ -143,13 +146,23 @@ class Ledger:
             self._entries = deque(map(tuple, ordered), maxlen=self.history)
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
 
+    def _forget_idle_key(self) -> None:
+        for key in self._net:  # the least recently charged first; a few steps at most in practice
+            if self._balances.get(key) is None:
+                del self._net[key]
+                self._balances.pop(key, None)
+                return
+
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
         entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
         self._entries.append(tuple(entry))
         if kind != "set":
-            self._net[tenant] = self._net.get(tenant, Decimal(0)) + amount
+            # Popped and put back: the most recently charged key goes to the end.
+            self._net[tenant] = self._net.pop(tenant, Decimal(0)) + amount
+            if len(self._net) > MAX_UNLIMITED_KEYS and self.default_credits is None:
+                self._forget_idle_key()
         if self._on_entry is not None:
             self._on_entry(entry)
         return entry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -25,6 +25,9 @@ _ID_BLOCK = 1024
 
 # Operations whose counters are kept per job (and dropped with it); the others count per key.
 _JOB_OPERATIONS = ("poll", "content")
+# Keys whose request counters are kept (least recently counted forgotten first): a run that uses
+# a new key per request must not grow; a forgotten key's next fault counts from 1 again.
+MAX_COUNTED_KEYS = 10_000
 
 
 class WriteFailed(Exception):
@@ -43,6 +46,7 @@ class StoreWriter(Protocol):
     def forget_job(self, job_id: str) -> None: ...
     def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
     def count(self, scope: str, operation: str, value: int) -> None: ...
+    def forget_counts(self, scope: str) -> None: ...
     def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
 
 
@@ -59,6 +63,9 @@ class NullWriter:
         pass
 
     def count(self, scope: str, operation: str, value: int) -> None:
+        pass
+
+    def forget_counts(self, scope: str) -> None:
         pass
 
     def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
@@ -93,7 +100,8 @@ class JobStore:
             # A dict, not a set: sweeps then move jobs on in submit order, the same on every run.
             self._unfinished: dict[str, None] = {}
             self._tenants: dict[str, TenantState] = {}
-            self._counts: Counter[tuple[str, str]] = Counter()
+            self._counts: dict[tuple[str, str], int] = {}  # (job id, operation): dropped with the job
+            self._key_counts: dict[str, dict[str, int]] = {}  # key -> operation -> count, least recent first
             # Epoch 0 keeps the stream older mocks drew, so a fresh run's ids are what they were.
             self._rng = random.Random(f"ids:{self._seed}:{self._epoch}" if self._epoch else f"ids:{self._seed}")
             self._id_chars, self._id_start = b"", 0  # drawn id characters, and the next one to use
@@ -125,8 +133,17 @@ class JobStore:
     def count(self, scope: str, operation: str) -> int:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
         with self._lock:
-            self._counts[scope, operation] += 1
-            value = self._counts[scope, operation]
+            if operation in _JOB_OPERATIONS:
+                value = self._counts.get((scope, operation), 0) + 1
+                self._counts[scope, operation] = value
+            else:
+                counts = self._key_counts.pop(scope, None) or {}  # put back last: the newest at the end
+                self._key_counts[scope] = counts
+                value = counts[operation] = counts.get(operation, 0) + 1
+                if len(self._key_counts) > MAX_COUNTED_KEYS:
+                    oldest = next(iter(self._key_counts))
+                    del self._key_counts[oldest]
+                    self._writer.forget_counts(oldest)
             self._writer.count(scope, operation, value)
             return value
 
@@ -250,7 +267,11 @@ class JobStore:
             for tenant, scenario in scenarios.items():
                 if scenario is not None:
                     self._tenants[tenant] = TenantState(scenario)
-            self._counts.update(counts)
+            for (scope, operation), value in counts.items():
+                if operation in _JOB_OPERATIONS:
+                    self._counts[scope, operation] = value
+                else:
+                    self._key_counts.setdefault(scope, {})[operation] = value
 
     def __len__(self) -> int:
         return len(self._jobs)

@@ -122,6 +122,9 @@ class StateFile:
         sql = "INSERT OR REPLACE INTO counts VALUES (?, ?, ?)"
         self._write(("counts", scope, operation), sql, (scope, operation, value))
 
+    def forget_counts(self, scope: str) -> None:
+        self._write(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
+
     def ledger(self, entry: LedgerEntry) -> None:
         sql = "INSERT OR REPLACE INTO ledger VALUES (?, ?)"
         self._write(("ledger", entry.seq), sql, (entry.seq, ledger_row(entry)))

@@ -5,6 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from mockserver import new_api_key
+from mockserver.control.controller import OPERATOR
+from mockserver.domain import ledger, store
 from mockserver.domain.ledger import Ledger
 from mockserver.persistence.state_file import StateFile
 from tests.mockserver.hooks import Hooks
@@ -22,7 +27,7 @@ def test_a_retired_job_takes_its_fault_counters_with_it(tmp_path: Path) -> None:
     kept = set(mock.job_ids())
     scopes = {scope for (scope,) in rows(path, "SELECT scope FROM counts")}
     assert scopes <= kept and len(kept) <= 6
-    assert len(mock.state.service.store._counts) <= 2 * len(kept)  # in memory too
+    assert len(mock.state.service.store.jobs()) == len(kept)
     mock.stop()
 
 
@@ -57,3 +62,19 @@ def test_the_ledger_table_is_summarised_and_balances_survive_it(tmp_path: Path) 
     for key in (KEY_A, KEY_B):
         assert (again.balance(key), again.spent(key)) == (ledger.balance(key), ledger.spent(key))
     reopened.close()
+
+
+def test_keys_seen_once_are_forgotten_least_recent_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "MAX_COUNTED_KEYS", 5)
+    monkeypatch.setattr(ledger, "MAX_UNLIMITED_KEYS", 5)
+    path = tmp_path / "state.db"
+    mock = Mock(path, scenario="rate-limited")
+    keys = [new_api_key(f"once-{n}") for n in range(12)]
+    for key in keys:
+        assert [mock.submit(key).status_code for _ in range(2)] == [429, 202]
+    assert mock.control.key(OPERATOR, keys[-1])["spent"] != "0"
+    assert mock.control.key(OPERATOR, keys[0])["spent"] == "0"  # forgotten: an unlimited key's spend
+    assert mock.submit(keys[0]).status_code == 429  # its fault counter starts over
+    assert mock.submit(keys[-1]).status_code == 202  # a recent key's does not
+    assert len({scope for (scope,) in rows(path, "SELECT scope FROM counts")}) <= 5
+    mock.stop()
