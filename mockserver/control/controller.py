@@ -191,6 +191,7 @@ class Controller:
 
     def journal(self, scope: Scope, *, since: int = 0, limit: int = 200, tail: bool = False) -> dict[str, Any]:
         """Journal entries after `since` (a seq): the oldest `limit` of them, or the newest with `tail`."""
+        self.state.sink.flush()  # what a reader saw is in the state file, should the process die next
         entries = [e for e in self.state.journal.entries() if e.seq > since and scope.key in (None, e.tenant)]
         page = entries[-limit:] if tail else entries[:limit]
         more = not tail and len(entries) > limit

@@ -131,13 +131,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # Only a served app has a lifespan; in-process tests call `state.webhooks.pump()` themselves.
     state = mock_state(app)
-    pump = asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump")
+    tasks = [
+        asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump"),
+        asyncio.create_task(_flush_forever(state), name="state-flush"),
+    ]
     try:
         yield
     finally:
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state.sink.flush()
+
+
+async def _flush_forever(state: MockState, interval: float = 0.1) -> None:
+    """Journal rows wait for a commit; in a quiet moment they must not wait longer than this."""
+    while True:
+        await asyncio.sleep(interval)
+        state.sink.flush()
 
 
 class MockApp(Starlette):

@@ -15,6 +15,7 @@ __all__ = ["NullSink", "StateSink"]
 class StateSink(Protocol):
     def clock_moved(self, clock: Clock) -> None: ...
     def clear(self) -> None: ...
+    def flush(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -25,6 +26,9 @@ class NullSink:
         pass
 
     def clear(self) -> None:
+        pass
+
+    def flush(self) -> None:
         pass
 
     def close(self) -> None:

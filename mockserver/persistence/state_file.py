@@ -18,6 +18,7 @@ developer's `kill -9` or a crashed test run needs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -57,6 +58,7 @@ _Write = tuple[str, tuple[Any, ...]]
 _Failure = Literal["raise", "keep", "drop"]
 # Trimming on every insert would double the writes; every so many rows is enough.
 _TRIM_EVERY = 500
+_JOURNAL_GROUP = 256  # journal rows that may wait for a commit
 _QUIET = 60.0  # seconds between two log lines about the same kind of failed write
 
 
@@ -99,6 +101,7 @@ class StateFile:
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
+        self._journal_rows: dict[Hashable, _Write] = {}  # waiting for the next commit (see `journal`)
         self._since_trim = 0
         self._complaints = _Complaints(self.path, clock)
         self._units = {False: _Unit(self, undo=False), True: _Unit(self, undo=True)}
@@ -130,10 +133,21 @@ class StateFile:
         self._write(("ledger", entry.seq), sql, (entry.seq, ledger_row(entry)))
 
     def journal(self, entry: Entry) -> None:
-        # Its own transaction, after the answer it describes; a failed one is only logged (the
-        # journal is a record for tests, and the request already has its answer).
+        # Written after the answer it describes, in groups: with the next operation's transaction,
+        # at `flush()` (the server calls it every 100 ms, a journal read first), or once
+        # `_JOURNAL_GROUP` rows wait. One commit per request would halve the submits a second.
         sql = "INSERT OR REPLACE INTO journal VALUES (?, ?)"
-        self._commit({("journal", entry.seq): (sql, (entry.seq, json.dumps(entry._asdict())))}, "drop")
+        row = (sql, (entry.seq, json.dumps(entry._asdict())))
+        with self._lock:
+            self._journal_rows[("journal", entry.seq)] = row
+            full = len(self._journal_rows) >= _JOURNAL_GROUP
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the journal rows that wait (a failed write drops them, with the usual log line)."""
+        if self._journal_rows:
+            self._commit({}, "drop")
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"
@@ -141,7 +155,7 @@ class StateFile:
 
     def clear(self) -> None:
         with self._lock:
-            self._retry = {}
+            self._retry, self._journal_rows = {}, {}
             tables = ("jobs", "tenants", "counts", "ledger", "ledger_carry", "journal", "deliveries")
             self._run([(f"DELETE FROM {table}", ()) for table in tables])  # fixed names, not input
 
@@ -222,6 +236,7 @@ class StateFile:
         return decoded
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             self._db.close()
             os.close(self._fd)  # last: closing it releases the lock
@@ -238,19 +253,22 @@ class StateFile:
     def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure) -> None:
         """One transaction: the writes queued by failed commits, then these."""
         with self._lock:
+            rows = self._journal_rows
             batch = {**self._retry, **writes} if self._retry else writes
             try:
-                self._run(batch.values())
+                self._run(itertools.chain(batch.values(), rows.values()))
             except sqlite3.Error as exc:
                 if on_failure == "keep":
                     self._retry = batch
+                if on_failure == "drop" or len(rows) >= _JOURNAL_GROUP:
+                    self._journal_rows = {}
                 self._complaints.failed(exc)
                 if on_failure == "raise":
                     raise WriteFailed(f"state file: {exc}") from None
                 return
-            self._retry = {}
+            self._retry, self._journal_rows = {}, {}
             self._complaints.recovered()
-            self._since_trim += len(batch)
+            self._since_trim += len(batch) + len(rows)
             if self._since_trim >= _TRIM_EVERY:
                 self._since_trim = 0
                 self._trim()

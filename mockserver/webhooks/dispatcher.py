@@ -98,7 +98,8 @@ class WebhookDispatcher:
         with self._lock:
             self._deliveries = {delivery.id: delivery for delivery in deliveries}
             self._seq = itertools.count(max(self._deliveries, default=0) + 1)
-            if any(job.request.get("callback_url") for job in jobs):
+            # The text first: parsing every job's request is a tenth of a restart with 10,000 jobs.
+            if any("callback_url" in job.request_json and job.request.get("callback_url") for job in jobs):
                 self._watch()
 
     # --- hooks on the service ------------------------------------------------------------------
