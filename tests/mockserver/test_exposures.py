@@ -29,7 +29,7 @@ def test_an_unknown_scenario_lists_no_file_another_key_loaded(make_api: Callable
     private.write_text('[[steps]]\nstatus = "pending"\nseconds = 1\n\n[[steps]]\nstatus = "completed"\n')
     other = new_api_key("other")
     api.controller.update_key(OPERATOR, other, scenario=str(private))
-    error = assert_envelope(api.submit(**{"X-Mock-Scenario": "nope"}), 400)
+    error = assert_envelope(api.http.post("/videos", json={}, headers={"X-Mock-Scenario": "nope"}), 400)
     assert str(private) not in str(error)
     assert "happy" in error["metadata"]["allowed"]
 

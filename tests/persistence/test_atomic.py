@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_failures_log_one_line_per_kind_and_one_on_recovery(tmp_path: Path, capl
 
 def test_a_transition_whose_write_failed_keeps_its_refund_and_webhook_for_the_next_write(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    config = {"credits": Decimal("10"), "webhook_allow_http_loopback": True}
+    config: dict[str, Any] = {"credits": Decimal("10"), "webhook_allow_http_loopback": True}
     mock = Mock(path, **config)
     job_id = mock.job_id(scenario="slow-then-fail", callback_url=HOOK)
     charged = mock.balance()
@@ -100,7 +101,7 @@ def test_a_submit_broken_between_its_charge_and_its_job_leaves_neither(tmp_path:
 
 def test_a_transition_broken_between_its_job_row_and_its_refund_is_redone_after_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    config = {"credits": Decimal("10"), "webhook_allow_http_loopback": True}
+    config: dict[str, Any] = {"credits": Decimal("10"), "webhook_allow_http_loopback": True}
     mock = Mock(path, **config)
     job_id = mock.job_id(scenario="slow-then-fail", callback_url=HOOK)
     disk = Disk(mock.state_file)
