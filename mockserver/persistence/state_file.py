@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import math
 import os
 import sqlite3
 import threading
@@ -36,6 +35,8 @@ from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import HISTORY, LedgerEntry
 from mockserver.domain.store import WriteFailed
+from mockserver.persistence._bounds import Write, trim_writes
+from mockserver.persistence._complaints import Complaints
 from mockserver.persistence.rows import (
     RowError,
     delivery_from_row,
@@ -54,12 +55,11 @@ __all__ = ["StateFile", "Restored"]
 log = logging.getLogger("mockserver")
 
 _T = TypeVar("_T")
-_Write = tuple[str, tuple[Any, ...]]
+_Write = Write
 _Failure = Literal["raise", "keep", "drop"]
 # Trimming on every insert would double the writes; every so many rows is enough.
 _TRIM_EVERY = 500
 _JOURNAL_GROUP = 256  # journal rows that may wait for a commit
-_QUIET = 60.0  # seconds between two log lines about the same kind of failed write
 
 
 class Restored:
@@ -103,7 +103,7 @@ class StateFile:
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
         self._journal_rows: dict[Hashable, _Write] = {}  # waiting for the next commit (see `journal`)
         self._since_trim = 0
-        self._complaints = _Complaints(self.path, clock)
+        self._complaints = Complaints(self.path, clock)
         self._units = {False: _Unit(self, undo=False), True: _Unit(self, undo=True)}
 
     # --- the writer (StoreWriter, and the ledger's, journal's and webhooks' callbacks) ----------
@@ -287,36 +287,11 @@ class StateFile:
 
     def _trim(self) -> None:
         """Down to the bounds, in a transaction of its own; a failed one waits for the next turn."""
-        db = self._db
-        newest = db.execute("SELECT MAX(seq) FROM journal").fetchone()[0] or 0
-        writes: list[_Write] = [("DELETE FROM journal WHERE seq <= ?", (newest - self._journal_size,))]
-        newest = db.execute("SELECT MAX(id) FROM deliveries").fetchone()[0] or 0
-        sql = "DELETE FROM deliveries WHERE id <= ? AND json_extract(data, '$.state') != 'pending'"
-        writes.append((sql, (newest - self._deliveries_kept,)))
-        writes += self._ledger_summary()
+        writes = trim_writes(self._db, self._journal_size, self._deliveries_kept, self._ledger_history)
         try:
             self._run(writes)
         except sqlite3.Error as exc:
             self._complaints.failed(exc)
-
-    def _ledger_summary(self) -> list[_Write]:
-        """Ledger rows older than the newest `ledger_history`, folded into each key's carry row."""
-        db = self._db
-        cut = (db.execute("SELECT MAX(seq) FROM ledger").fetchone()[0] or 0) - self._ledger_history
-        folded: dict[str, tuple[Decimal | None, Decimal]] = {}
-        for (text,) in db.execute("SELECT data FROM ledger WHERE seq <= ? ORDER BY seq", (cut,)):
-            entry = ledger_from_row(text)
-            _balance, net = folded.get(entry.tenant, (None, Decimal(0)))
-            folded[entry.tenant] = (entry.balance, net + (entry.amount if entry.kind != "set" else 0))
-        writes: list[_Write] = []
-        for key, (balance, net) in folded.items():
-            row = db.execute("SELECT net FROM ledger_carry WHERE key = ?", (key,)).fetchone()
-            total = net + (Decimal(row[0]) if row else 0)
-            carry = (key, None if balance is None else str(balance), str(total))
-            writes.append(("INSERT OR REPLACE INTO ledger_carry VALUES (?, ?, ?)", carry))
-        if folded:
-            writes.append(("DELETE FROM ledger WHERE seq <= ?", (cut,)))
-        return writes
 
 
 class _Unit:
@@ -345,32 +320,3 @@ class _Unit:
             self._file._commit(pending, "raise" if self._undo else "keep")
         elif not self._undo:
             self._file._commit(pending, "keep")  # memory changed before the error: keep the file up
-
-
-class _Complaints:
-    """At most one log line per kind of failed write per `_QUIET` seconds, and one on recovery."""
-
-    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
-        self._path, self._clock = path, clock
-        self._last: dict[str, float] = {}
-        self.failures = 0  # since writes last worked
-
-    def failed(self, exc: Exception) -> None:
-        self.failures += 1
-        kind, now = str(exc), self._clock()
-        if now - self._last.get(kind, -math.inf) < _QUIET:
-            return
-        if len(self._last) > 100:  # messages are few; this only bounds a pathological case
-            self._last.clear()
-        self._last[kind] = now
-        log.warning(
-            "state file %s: writes fail (%s); new jobs are refused with 500, other changes wait for the next write",
-            self._path,
-            kind,
-        )
-
-    def recovered(self) -> None:
-        if self.failures:
-            log.warning("state file %s: writes work again (%d failed meanwhile)", self._path, self.failures)
-            self.failures = 0
-            self._last.clear()
