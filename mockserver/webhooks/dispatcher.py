@@ -9,6 +9,7 @@ after moving the virtual clock. Every attempt is journaled (operation "webhook")
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import itertools
 import logging
@@ -26,7 +27,7 @@ from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
 from mockserver.webhooks._sending import complaint, finished, in_sending_order, keep_error
-from mockserver.webhooks.delivery import Attempt, Delivery, event_body
+from mockserver.webhooks.delivery import INTERRUPTED, Attempt, Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
 from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 
@@ -250,6 +251,11 @@ class WebhookDispatcher:
 
         now = self._clock.now()
         number = len(delivery.attempts) + 1
+        if self._on_delivery is not None:
+            # Written before it is sent: a server killed mid-attempt restarts knowing the receiver
+            # may have seen it (the record shows it as interrupted; the retry carries the same key).
+            interrupted = Attempt(number, now, None, INTERRUPTED)
+            self._on_delivery(dataclasses.replace(delivery, attempts=[*delivery.attempts, interrupted]))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "modelgates-mock-webhooks",
