@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from types import FrameType
 
 import uvicorn
 
@@ -26,7 +27,9 @@ from mockserver.http.app import create_app, mock_state
 from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
-__all__ = ["main", "build_parser", "TransitionLog"]
+__all__ = ["DRAIN_SECONDS", "main", "build_parser", "TransitionLog"]
+
+DRAIN_SECONDS = 3  # how long a stop waits for requests in flight
 
 log = logging.getLogger("mockserver.domain.jobs")
 
@@ -191,6 +194,13 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
             print("modelgates-mock stopped", flush=True)
 
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn forces only on a second SIGINT; a second SIGTERM (what process managers send)
+        # must not wait for the drain either.
+        if self.should_exit:
+            self.force_exit = True
+        super().handle_exit(sig, frame)
+
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
         await super().startup(sockets)  # type: ignore[arg-type]
         if self.started:
@@ -296,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=args.access_log,
             lifespan="on",
             ws="none",
+            # A client that stalls mid-upload must not hold a stop forever: after this, its
+            # request is cancelled and the process exits.
+            timeout_graceful_shutdown=DRAIN_SECONDS,
         ),
         config,
         key,
