@@ -23,7 +23,7 @@ from mockserver.domain.jobs import Job, Transition
 __all__ = ["AccessLog", "JsonFormatter", "TransitionLog", "configure", "log"]
 
 log = logging.getLogger("mockserver")
-_jobs = logging.getLogger("mockserver.domain.jobs")
+_jobs = logging.getLogger("mockserver.jobs")
 _access = logging.getLogger("mockserver.access")
 
 

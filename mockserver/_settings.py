@@ -51,6 +51,16 @@ def _positive(text: str) -> float:
     return number
 
 
+_MAX_SPEED = 1_000_000.0  # a vendor day in under a tenth of a second; beyond, the mock's time overflows
+
+
+def _speed(text: str) -> float:
+    number = _positive(text)
+    if number > _MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_SPEED:.0f}, not {text!r}")
+    return number
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)
@@ -124,7 +134,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("host", str, "127.0.0.1", "bind address (default: loopback only)"),
     Option("port", _port, 8000, "port; 0 picks a free one (default 8000)"),
     Option("scenario", str, "happy", "built-in name or path of a .toml file (reloaded when it changes)"),
-    Option("speed", _positive, 1.0, "vendor seconds per real second (default 1)"),
+    Option("speed", _speed, 1.0, "vendor seconds per real second (default 1)"),
     Option("seed", _integer, 0, "same seed, same ids and timelines"),
     Option(
         "key",

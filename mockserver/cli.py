@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from importlib import metadata
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -25,9 +26,12 @@ from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.cors import Cors
 from mockserver.http.protocol import http_protocol
+from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
-__all__ = ["TransitionLog", "build_parser", "main"]
+__all__ = ["DRAIN_SECONDS", "TransitionLog", "build_parser", "main"]
+
+DRAIN_SECONDS = 3  # how long a stop waits for requests in flight
 
 _SAMPLE_BODY = (
     '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'
@@ -77,6 +81,13 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
             log.info("modelgates-mock stopped")
 
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn forces only on a second SIGINT; a second SIGTERM (what process managers send)
+        # must not wait for the drain either.
+        if self.should_exit:
+            self.force_exit = True
+        super().handle_exit(sig, frame)
+
     async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
         await super().startup(sockets)  # type: ignore[arg-type]
         if self.started:
@@ -117,7 +128,16 @@ def _print_ready(url: str, config: MockConfig, key: str, app: MockApp) -> None:
         _SAMPLE_BODY,
     )
     log.info("  contract: %s/openapi.yaml   scenarios: mockserver --list-scenarios   stop: Ctrl-C", url)
-    log.info("  dashboard: %s/_mock/#token=%s", url, app.instance.admin_token)
+    admin_token = app.instance.admin_token
+    if _loopback(url):
+        log.info("  dashboard: %s/_mock/#token=%s", url, admin_token)
+    else:
+        # A URL with the token ends up in shell history, screenshots and chat; the token alone less so.
+        log.info("  dashboard: %s/_mock/  (operator token: %s)", url, admin_token)
+        log.warning(
+            "  warning: bound beyond loopback: anyone on the network reaches the API and, with the "
+            "operator token, the control API (/_mock/: every key's jobs, credits and journal)"
+        )
     if config.state_path:
         log.info("  state: %s (%s)", config.state_path, _restored(app.controller.stored_jobs()))
     if config.cors:
@@ -131,6 +151,11 @@ def _restored(kept: list[Job]) -> str:
     if not jobs and not keys:
         return "new: nothing to restore"
     return f"restored {jobs} job{'s' * (jobs != 1)} of {keys} key{'s' * (keys != 1)}, the admin token kept"
+
+
+def _loopback(url: str) -> bool:
+    host = url.split("//", 1)[1].rsplit(":", 1)[0].strip("[]")
+    return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
 def _webhooks_configured(config: MockConfig) -> bool:
@@ -196,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError) as exc:
+    except (ScenarioError, WebhookConfigError, StateFileError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     except (_sqlite_error(), OSError) as exc:
@@ -220,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             lifespan="on",
             ws="none",
             http=http_protocol(),  # a download fault may reset its connection
+            # A client that stalls mid-upload must not hold a stop forever: after this, its
+            # request is cancelled and the process exits.
+            timeout_graceful_shutdown=DRAIN_SECONDS,
         ),
         config,
         key,

@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 MAX_CLOCK_STEP = 365 * 86_400.0  # one advance moves the clock at most a year
+LATEST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last instant ISO-8601 timestamps can show
 MAX_LIMIT = 1000  # longest page of jobs or journal entries
 _HISTORY = 100  # ledger entries shown per key (newest)
 _IN_PROCESS_BASE = "http://testserver/api/v1"
@@ -106,6 +107,7 @@ class Controller:
         deliveries: DeliverySource,
         reset: Callable[[], None],
         clock_moved: Callable[[], None],
+        flush: Callable[[], None],
         errors: list[BaseException],
     ) -> None:
         self._service = service
@@ -116,6 +118,7 @@ class Controller:
         self._deliveries = deliveries
         self._reset = reset
         self._clock_moved = clock_moved
+        self._flush = flush  # what the journal holds is written out before anyone reads it
         # Unexpected exceptions inside the app (answered with a 500 envelope), for tests to re-raise.
         self.errors = errors
 
@@ -229,6 +232,8 @@ class Controller:
         advance = getattr(self._clock, "advance", None)
         if advance is None:
             raise ApiError(409, "This mock's clock cannot be moved")
+        if self._clock.now() + seconds > LATEST_TIME:
+            raise ApiError.invalid("seconds", "the clock cannot move past the year 9999")
         now = float(advance(seconds))
         self._clock_moved()  # a restart must not undo the jump
         self._service.sweep()
@@ -287,7 +292,7 @@ class Controller:
         if scenario is not UNSET:
             # Only the operator may load a scenario file by path; a key picks among known names.
             if not scope.is_operator and scenario is not None and scenario not in self._service.scenarios:
-                allowed = sorted(self._service.scenarios)
+                allowed = self._service.scenario_names(key)
                 raise ApiError.invalid("scenario", f"unknown scenario {scenario!r}", allowed=allowed)
             self._service.set_tenant_scenario(key, scenario)
         if credits is not UNSET:
@@ -298,6 +303,7 @@ class Controller:
 
     def journal(self, scope: Scope, *, since: int = 0, limit: int = 200, tail: bool = False) -> dict[str, Any]:
         """Journal entries after `since` (a seq): the oldest `limit` of them, or the newest with `tail`."""
+        self._flush()  # what a reader saw is in the state file, should the process die next
         entries = [e for e in self._journal.entries() if e.seq > since and scope.key in (None, e.tenant)]
         page = entries[-limit:] if tail else entries[:limit]
         more = not tail and len(entries) > limit

@@ -8,9 +8,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import NamedTuple
-
-from mockserver.persistence.sink import NullSink, StateSink
 
 __all__ = ["Entry", "Journal"]
 
@@ -35,9 +34,9 @@ class Entry(NamedTuple):
 class Journal:
     """A ring buffer of entries; the oldest drop off once `size` is reached."""
 
-    def __init__(self, size: int = 10_000, sink: StateSink | None = None) -> None:
+    def __init__(self, size: int = 10_000, on_record: Callable[[Entry], None] | None = None) -> None:
         self.size = size
-        self._sink = sink or NullSink()
+        self._on_record = on_record  # called with each new entry (a state file writes it)
         self._entries: deque[Entry] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -60,7 +59,8 @@ class Journal:
             seq = next(self._seq)
             entry = Entry(seq, at, method, path, query, status, tenant, job_id, operation, headers or {}, answer)
             self._entries.append(entry)
-            self._sink.journal(entry)
+            if self._on_record is not None:
+                self._on_record(entry)
             return entry
 
     def restore(self, entries: list[Entry]) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
-
-from mockserver.persistence.sink import NullSink, StateSink
 
 __all__ = ["HISTORY", "InsufficientCredits", "Ledger", "LedgerEntry"]
 
@@ -22,6 +21,9 @@ EntryKind = Literal["set", "charge", "refund"]
 
 _Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
 HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
+# Keys with unlimited credits whose spend is kept (least recently charged forgotten first): a run
+# with a new key per request must not grow. A balance (`--credits`, or one set) is never forgotten.
+MAX_UNLIMITED_KEYS = 10_000
 
 
 class InsufficientCredits(Exception):
@@ -56,11 +58,14 @@ class Ledger:
     """Balances and their history, per key. Thread-safe (the live server shares it)."""
 
     def __init__(
-        self, default_credits: Decimal | None = None, sink: StateSink | None = None, history: int = HISTORY
+        self,
+        default_credits: Decimal | None = None,
+        on_entry: Callable[[LedgerEntry], None] | None = None,
+        history: int = HISTORY,
     ) -> None:
         self.default_credits = default_credits
         self.history = history
-        self._sink = sink or NullSink()
+        self._on_entry = on_entry  # called with each new entry (a state file writes it)
         self._lock = threading.RLock()
         self.reset()
 
@@ -101,6 +106,17 @@ class Ledger:
             self._balances[tenant] = balance
             return self._append(at, tenant, "refund", cost, balance, job_id)
 
+    def cancel(self, entry: LedgerEntry) -> None:
+        """Take back a charge or refund whose write failed, as if it never happened."""
+        with self._lock:
+            balance = self._balances.get(entry.tenant, self.default_credits)
+            if balance is not None:
+                self._balances[entry.tenant] = balance - entry.amount
+            self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) - entry.amount
+            row = tuple(entry)
+            if row in self._entries:
+                self._entries.remove(row)
+
     def spent(self, tenant: str) -> Decimal:
         """Charges minus refunds: what the key has actually paid (all of it, not only the kept entries)."""
         with self._lock:
@@ -111,17 +127,31 @@ class Ledger:
         with self._lock:
             return [LedgerEntry._make(row) for row in self._entries if tenant in (None, row[2])]
 
-    def restore(self, entries: list[LedgerEntry]) -> None:
-        """Load what a state file kept; each key's balance is the one its last entry left."""
+    def restore(
+        self, entries: list[LedgerEntry], carried: dict[str, tuple[Decimal | None, Decimal]] | None = None
+    ) -> None:
+        """Load what a state file kept; each key's balance is the one its last entry left.
+
+        `carried`: per key, (balance, net) of the entries the file has summarised away.
+        """
         with self._lock:
             ordered = sorted(entries, key=lambda entry: entry.seq)
-            self._balances = {entry.tenant: entry.balance for entry in ordered}
-            self._net = {}
+            carried = carried or {}
+            self._balances = {tenant: balance for tenant, (balance, _net) in carried.items()}
+            self._balances.update((entry.tenant, entry.balance) for entry in ordered)
+            self._net = {tenant: net for tenant, (_balance, net) in carried.items()}
             for entry in ordered:
                 if entry.kind != "set":
                     self._net[entry.tenant] = self._net.get(entry.tenant, Decimal(0)) + entry.amount
             self._entries = deque(map(tuple, ordered), maxlen=self.history)
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
+
+    def _forget_idle_key(self) -> None:
+        for key in self._net:  # the least recently charged first; a few steps at most in practice
+            if self._balances.get(key) is None:
+                del self._net[key]
+                self._balances.pop(key, None)
+                return
 
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
@@ -129,6 +159,10 @@ class Ledger:
         entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
         self._entries.append(tuple(entry))
         if kind != "set":
-            self._net[tenant] = self._net.get(tenant, Decimal(0)) + amount
-        self._sink.ledger(entry)
+            # Popped and put back: the most recently charged key goes to the end.
+            self._net[tenant] = self._net.pop(tenant, Decimal(0)) + amount
+            if len(self._net) > MAX_UNLIMITED_KEYS and self.default_credits is None:
+                self._forget_idle_key()
+        if self._on_entry is not None:
+            self._on_entry(entry)
         return entry

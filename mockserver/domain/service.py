@@ -20,7 +20,7 @@ from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
 from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, ScenarioFiles, resolve_scenario
-from mockserver.domain.store import JobStore
+from mockserver.domain.store import JobStore, WriteFailed
 
 __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 
@@ -51,6 +51,7 @@ class MockService:
         self.clock = clock
         self.catalog = catalog
         self.scenarios = dict(scenarios)
+        self._builtin = frozenset(scenarios)  # names every key may see (files loaded later are not)
         self.store = store
         self.seed = seed
         self.ledger = ledger or Ledger()
@@ -99,20 +100,29 @@ class MockService:
 
         The key is what jobs remember (a built-in name, or the path a file was loaded from).
         """
-        name = requested or self.store.tenant(tenant).scenario or self.default_scenario
+        own = self.store.tenant(tenant).scenario
+        name = requested or own or self.default_scenario
         if name in self.files:
             self._refresh(name)
         if name not in self.scenarios:
-            known = sorted(self.scenarios)
-            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=known)
+            allowed = self.scenario_names(tenant)
+            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=allowed)
         return name
+
+    def scenario_names(self, tenant: str | None) -> list[str]:
+        """The scenarios an error may list to `tenant` (None: the operator, all of them): the
+        built-ins, the server's default and the key's own setting, never files other keys loaded."""
+        if tenant is None:
+            return sorted(self.scenarios)
+        own = self.store.tenant(tenant).scenario
+        return sorted(self._builtin | {self.default_scenario} | ({own} if own else set()))
 
     def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
         if name is not None:
             try:
                 self.add_scenario(name)
             except ScenarioError as exc:
-                raise ApiError.invalid("scenario", str(exc), allowed=sorted(self.scenarios)) from None
+                raise ApiError.invalid("scenario", str(exc), allowed=self.scenario_names(tenant)) from None
         self.store.set_scenario(tenant, name)
 
     # --- the four operations -------------------------------------------------------------
@@ -133,33 +143,35 @@ class MockService:
         self._throttle(tenant, now)
         cost, _sku = price_job(spec.model, spec.variant)
         job_id, generation_suffix = self.store.new_ids()
-        try:
-            self.ledger.charge(tenant, job_id, cost, now)
-        except InsufficientCredits as exc:
-            raise _payment_required(exc) from None
         timeline = timeline_of.timeline(self.seed, job_id)
         if text is None:
             text = request_text(request)
-        job = Job(  # positional (keywords to a named tuple cost ~0.4 µs); the order is Job's
-            job_id,
-            tenant,
-            spec.model.id,
-            key,
-            now,
-            timeline,
-            text,
-            spec.aspect_ratio,
-            cost,
-            generation_suffix,
-            0,
-            now,
-            0,
-            0,
-            0,
-            None,
-            base_url,
+        job = Job(
+            id=job_id,
+            tenant=tenant,
+            model=spec.model.id,
+            scenario=key,
+            created_at=now,
+            timeline=timeline,
+            request_json=text,
+            aspect_ratio=spec.aspect_ratio,
+            cost=cost,
+            generation_suffix=generation_suffix,
+            entered_at=now,
+            base_url=base_url,
         )
-        self.store.add(job)
+        charge = None
+        try:
+            with self.store.atomic(undo=True):  # the charge and the job: both written, or neither
+                charge = self.ledger.charge(tenant, job_id, cost, now)
+                self.store.add(job)
+        except InsufficientCredits as exc:
+            raise _payment_required(exc) from None
+        except WriteFailed as exc:
+            self.store.discard(job_id)
+            if charge is not None:
+                self.ledger.cancel(charge)
+            raise _not_saved(exc) from None
         self._retain()
         return job
 
@@ -215,8 +227,9 @@ class MockService:
             moved, transitions = force(job, self.clock.now(), status, error)
         except (ValueError, IndexError) as exc:
             raise ApiError.invalid("status", str(exc)) from None
-        self.store.update(job.id, lambda _old: moved)
-        self._announce(moved, transitions)
+        with self.store.atomic():  # the job, its refund and its webhook: one unit
+            self.store.update(job.id, lambda _old: moved)
+            self._announce(moved, transitions)
         return moved
 
     def sweep(self, tenant: str | None = None) -> None:
@@ -261,9 +274,10 @@ class MockService:
                 found.append((moved, transitions))
             return moved
 
-        self.store.retire_oldest(catch_up)
-        for job, transitions in found:
-            self._announce(job, transitions)
+        with self.store.atomic():
+            self.store.retire_oldest(catch_up)
+            for job, transitions in found:
+                self._announce(job, transitions)
 
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)
@@ -283,8 +297,9 @@ class MockService:
             found.extend(transitions)
             return moved
 
-        job = self.store.update(job_id, step)
-        self._announce(job, found)
+        with self.store.atomic():  # the job, its refund and its webhook: one unit
+            job = self.store.update(job_id, step)
+            self._announce(job, found)
         return job
 
     def _announce(self, job: Job, transitions: list[Transition]) -> None:
@@ -341,6 +356,11 @@ _REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED}
 def _payment_required(exc: InsufficientCredits) -> ApiError:
     metadata = {"error_type": ERROR_TYPES[402], "balance": str(exc.balance), "cost": str(exc.cost)}
     return ApiError(402, metadata=metadata)
+
+
+def _not_saved(exc: WriteFailed) -> ApiError:
+    message = f"The mock could not save the job, so it was not created and nothing was charged ({exc})"
+    return ApiError(500, message, metadata={"error_type": ERROR_TYPES[500]})
 
 
 def _count_download(job: Job) -> Job:

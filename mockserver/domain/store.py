@@ -7,14 +7,15 @@ import itertools
 import random
 import string
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.domain.jobs import Job, next_due
-from mockserver.persistence.sink import NullSink, StateSink
 
-__all__ = ["JobStore", "TenantState", "retirement_batch"]
+__all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed", "retirement_batch"]
 
 _ALNUM = string.ascii_letters + string.digits
 # Ids come from seeded random bytes mapped onto the 62 letters and digits in one C call: a byte
@@ -29,20 +30,73 @@ def retirement_batch(max_jobs: int) -> int:
     return max(1, max_jobs // 256)
 
 
-@dataclass(slots=True)
+# Operations whose counters are kept per job (and dropped with it); the others count per key.
+_JOB_OPERATIONS = ("poll", "content")
+# Keys whose request counters are kept (least recently counted forgotten first): a run that uses
+# a new key per request must not grow; a forgotten key's next fault counts from 1 again.
+MAX_COUNTED_KEYS = 10_000
+
+
+class WriteFailed(Exception):
+    """A change could not be made durable (the state file's disk is full, say); nothing was kept."""
+
+
+class StoreWriter(Protocol):
+    """Where the store's changes go besides memory: nowhere by default, a state file with `--state`.
+
+    `operation()` makes every write inside it (the ledger's and the webhooks' too) one all-or-nothing
+    unit. With `undo=True` a failed write raises `WriteFailed` and the caller rolls memory back;
+    otherwise memory stands and the writer retries the unit with its next write.
+    """
+
+    def job(self, job: Job) -> None: ...
+    def forget_job(self, job_id: str) -> None: ...
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
+    def count(self, scope: str, operation: str, value: int) -> None: ...
+    def forget_counts(self, scope: str) -> None: ...
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
+
+
+class NullWriter:
+    """In-memory mode: changes go nowhere else."""
+
+    def job(self, job: Job) -> None:
+        pass
+
+    def forget_job(self, job_id: str) -> None:
+        pass
+
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
+        pass
+
+    def count(self, scope: str, operation: str, value: int) -> None:
+        pass
+
+    def forget_counts(self, scope: str) -> None:
+        pass
+
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
+@dataclass(frozen=True, slots=True)
 class TenantState:
-    """What the mock remembers about one key besides its jobs."""
+    """What the mock remembers about one key besides its jobs (only keys with a setting have one)."""
 
     scenario: str | None = None  # overrides the server's default for this key
+
+
+_NO_SETTINGS = TenantState()
 
 
 class JobStore:
     """All jobs by id, with tenant checks on every read. Thread-safe for the live server."""
 
-    def __init__(self, seed: int = 0, max_jobs: int | None = None, sink: StateSink | None = None) -> None:
+    def __init__(self, seed: int = 0, max_jobs: int | None = None, writer: StoreWriter | None = None) -> None:
         self._seed = seed
         self.max_jobs = max_jobs  # None: keep every job
-        self._sink = sink or NullSink()
+        self._writer: StoreWriter = writer or NullWriter()
+        self._epoch = 0  # restarts of the state file: each draws ids from a stream of its own
         self._lock = threading.RLock()
         self.reset()
 
@@ -59,8 +113,10 @@ class JobStore:
             self._schedule: dict[str, list[tuple[float, int, str]]] = {}
             self._due: dict[str, float] = {}
             self._tenants: dict[str, TenantState] = {}
-            self._counts: Counter[tuple[str, str]] = Counter()
-            self._rng = random.Random(f"ids:{self._seed}")
+            self._counts: dict[tuple[str, str], int] = {}  # (job id, operation): dropped with the job
+            self._key_counts: dict[str, dict[str, int]] = {}  # key -> operation -> count, least recent first
+            # Epoch 0 keeps the stream older mocks drew, so a fresh run's ids are what they were.
+            self._rng = random.Random(f"ids:{self._seed}:{self._epoch}" if self._epoch else f"ids:{self._seed}")
             self._id_chars, self._id_start = b"", 0  # drawn id characters, and the next one to use
             self._since_retired = 0  # submits since retention last ran
 
@@ -84,31 +140,53 @@ class JobStore:
                     return job_id, chars[start + length : start + 2 * length].decode("ascii")
 
     def tenant(self, key: str) -> TenantState:
-        state = self._tenants.get(key)  # every submit asks: a known key needs no lock
-        if state is not None:
-            return state
-        with self._lock:
-            return self._tenants.setdefault(key, TenantState())
+        """The key's settings; a key without any shares one empty record (nothing kept per key)."""
+        return self._tenants.get(key, _NO_SETTINGS)
 
     def count(self, scope: str, operation: str) -> int:
         """Count one more request of this kind in `scope` (a key or a job id); 1-based."""
         with self._lock:
-            self._counts[scope, operation] += 1
-            value = self._counts[scope, operation]
-            self._sink.count(scope, operation, value)
+            if operation in _JOB_OPERATIONS:
+                value = self._counts.get((scope, operation), 0) + 1
+                self._counts[scope, operation] = value
+            else:
+                counts = self._key_counts.pop(scope, None) or {}  # put back last: the newest at the end
+                self._key_counts[scope] = counts
+                value = counts[operation] = counts.get(operation, 0) + 1
+                if len(self._key_counts) > MAX_COUNTED_KEYS:
+                    oldest = next(iter(self._key_counts))
+                    del self._key_counts[oldest]
+                    self._writer.forget_counts(oldest)
+            self._writer.count(scope, operation, value)
             return value
 
     def set_scenario(self, tenant: str, scenario: str | None) -> None:
         with self._lock:
-            self.tenant(tenant).scenario = scenario
-            self._sink.tenant_scenario(tenant, scenario)
+            if scenario is None:
+                self._tenants.pop(tenant, None)
+            else:
+                self._tenants[tenant] = TenantState(scenario)
+            self._writer.tenant_scenario(tenant, scenario)
+
+    def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
+        """One operation's writes as one unit (see `StoreWriter.operation`)."""
+        return self._writer.operation(undo=undo)
 
     def add(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.id] = job
             self._order.append(job.id)
             self._track(job)
-            self._sink.job(job)
+            self._writer.job(job)
+
+    def discard(self, job_id: str) -> None:
+        """Take back an `add` whose write failed (rare: the order queue is searched)."""
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            if job is not None:
+                self._order.remove(job_id)
+                self._unfinished.get(job.tenant, {}).pop(job_id, None)
+                self._due.pop(job_id, None)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
         """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
@@ -124,7 +202,7 @@ class JobStore:
             job = change(old)
             if job is not old:
                 self._jobs[job_id] = job
-                self._sink.job(job)
+                self._writer.job(job)
             self._track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
@@ -187,13 +265,15 @@ class JobStore:
                 if job.status.terminal:
                     del self._jobs[job_id]
                     self._track(job)
-                    self._sink.forget_job(job_id)
+                    for operation in _JOB_OPERATIONS:  # the job's fault counters go with it
+                        self._counts.pop((job_id, operation), None)
+                    self._writer.forget_job(job_id)
                     continue
                 self._order.append(job_id)
                 if job is not old:
                     self._jobs[job_id] = job
                     self._track(job)
-                    self._sink.job(job)
+                    self._writer.job(job)
 
     def _track(self, job: Job) -> None:
         """Keep the unfinished index and the schedule in step with the stored `job`."""
@@ -229,16 +309,34 @@ class JobStore:
         with self._lock:
             return [job for job in self._jobs.values() if tenant in (None, job.tenant)]
 
-    def restore(self, jobs: list[Job], scenarios: dict[str, str | None], counts: dict[tuple[str, str], int]) -> None:
-        """Load what a state file kept (the sink already has it, so nothing is written back)."""
+    def restore(
+        self,
+        jobs: list[Job],
+        scenarios: dict[str, str | None],
+        counts: dict[tuple[str, str], int],
+        epoch: int = 0,
+    ) -> None:
+        """Load what a state file kept (the writer already has it, so nothing is written back).
+
+        `epoch` (the file's restart count) picks the id stream: retention forgets old jobs, so
+        replaying the seed's stream would hand their ids out again.
+        """
         with self._lock:
+            self._epoch = epoch
+            self._rng = random.Random(f"ids:{self._seed}:{epoch}" if epoch else f"ids:{self._seed}")
+            self._id_chars, self._id_start = b"", 0
             for job in sorted(jobs, key=lambda job: job.created_at):
                 self._jobs[job.id] = job
                 self._order.append(job.id)
                 self._track(job)
             for tenant, scenario in scenarios.items():
-                self.tenant(tenant).scenario = scenario
-            self._counts.update(counts)
+                if scenario is not None:
+                    self._tenants[tenant] = TenantState(scenario)
+            for (scope, operation), value in counts.items():
+                if operation in _JOB_OPERATIONS:
+                    self._counts[scope, operation] = value
+                else:
+                    self._key_counts.setdefault(scope, {})[operation] = value
 
     def __len__(self) -> int:
         return len(self._jobs)

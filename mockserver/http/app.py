@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -32,14 +34,19 @@ from mockserver.http.guard import Guard
 from mockserver.http.instance import Instance
 from mockserver.http.vendor import vendor_route
 from mockserver.persistence.sink import NullSink
-from mockserver.persistence.state_file import StateFile
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token
 
+if TYPE_CHECKING:  # SQLite loads only with --state
+    from mockserver.persistence.state_file import StateFile
+
 __all__ = ["MockApp", "build_instance", "create_app", "mock_controller"]
+
+log = logging.getLogger("mockserver")
 
 
 def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> Instance:
+    """Wire one instance: with a state file, it is the writer of the store and each producer's callback."""
     sink = state_file or NullSink()
     document = load_document()
     service = MockService(
@@ -47,15 +54,15 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         catalog=Catalog.load(),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
-        store=JobStore(config.seed, config.max_jobs, sink),
+        store=JobStore(config.seed, config.max_jobs, state_file),
         validator=RequestValidator(document.validator("VideoGenerationRequest")),
         seed=config.seed,
-        ledger=Ledger(config.credits, sink),
+        ledger=Ledger(config.credits, state_file.ledger if state_file else None),
         limiter=RateLimiter(config.rate_limit),
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
     )
-    journal = Journal(config.journal_size, sink)
+    journal = Journal(config.journal_size, state_file.journal if state_file else None)
     state = Instance(
         config=config,
         clock=clock,
@@ -63,7 +70,14 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         journal=journal,
         document=document,
         videos=VideoLibrary.for_config(config, service.catalog),
-        webhooks=WebhookDispatcher(config=config, clock=clock, service=service, journal=journal, sink=sink),
+        webhooks=WebhookDispatcher(
+            config=config,
+            clock=clock,
+            service=service,
+            journal=journal,
+            on_delivery=state_file.delivery if state_file else None,
+            max_kept=config.max_jobs or _DELIVERIES_KEPT,
+        ),
         sink=sink,
         admin_token=_admin_token(config, state_file),
     )
@@ -80,14 +94,29 @@ def _admin_token(config: MockConfig, state_file: StateFile | None) -> str:
     return token
 
 
+# Finished webhook deliveries kept without `max_jobs` (one per job at most, so the same bound).
+_DELIVERIES_KEPT = 10_000
+
+
 def _restore(state: Instance, state_file: StateFile) -> None:
     restored = state_file.load()
     service = state.service
-    for name in {job.scenario for job in restored.jobs} | {s for s in restored.scenarios.values() if s}:
+    for name in {job.scenario for job in restored.jobs}:
         with contextlib.suppress(ScenarioError):  # a scenario file since deleted: jobs keep their timelines
             service.add_scenario(name)
-    service.store.restore(restored.jobs, restored.scenarios, restored.counts)
-    service.ledger.restore(restored.ledger)
+    scenarios = dict(restored.scenarios)
+    for key, setting in restored.scenarios.items():
+        if setting is None:
+            continue
+        try:
+            service.add_scenario(setting)
+        except ScenarioError as exc:
+            # Kept, the setting would refuse every submit of the key with 400; the server's default applies.
+            log.warning("key %s…: its scenario setting is dropped (%s)", key[:12], exc)
+            del scenarios[key]
+            state_file.tenant_scenario(key, None)
+    service.store.restore(restored.jobs, scenarios, restored.counts, restored.epoch)
+    service.ledger.restore(restored.ledger, restored.carried)
     state.journal.restore(restored.journal)
     state.webhooks.restore(restored.deliveries, restored.jobs)
 
@@ -112,13 +141,26 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # Only a served app has a lifespan; in-process tests call `instance.webhooks.pump()` themselves.
     assert isinstance(app, MockApp)
     state = app.instance
-    pump = asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump")
+    tasks = [
+        asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump"),
+        asyncio.create_task(_flush_forever(state), name="state-flush"),
+    ]
     try:
         yield
     finally:
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state.sink.flush()
+
+
+async def _flush_forever(state: Instance, interval: float = 0.1) -> None:
+    """Journal rows wait for a commit; in a quiet moment they must not wait longer than this."""
+    while True:
+        await asyncio.sleep(interval)
+        state.sink.flush()
 
 
 class MockApp(Starlette):
@@ -138,6 +180,10 @@ class MockApp(Starlette):
             await self.guard(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    def close(self) -> None:
+        """Let go of what the mock holds outside memory (the state file and its lock)."""
+        self.instance.close()
 
     def answers_at_once(self, scope: Scope) -> bool:
         """True for requests answered without awaiting anything but `receive` and `send` (the
@@ -159,7 +205,13 @@ class MockApp(Starlette):
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
     """A fresh mock. Tests pass a `VirtualClock`; the CLI uses the system clock at `config.speed`."""
     config = config or MockConfig()
-    state_file = StateFile(config.state_path, journal_size=config.journal_size) if config.state_path else None
+    state_file = None
+    if config.state_path:
+        from mockserver.persistence.state_file import StateFile
+
+        state_file = StateFile(
+            config.state_path, journal_size=config.journal_size, deliveries_kept=config.max_jobs or _DELIVERIES_KEPT
+        )
     if clock is None:
         clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
     state = build_instance(config, clock, state_file)

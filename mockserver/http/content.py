@@ -88,6 +88,11 @@ class VideoLibrary:
         return list(self._videos)
 
 
+def _number(digits: str) -> int:
+    # Past 18 digits a number lies beyond any video (and int() refuses more than 4300 digits).
+    return int(digits) if len(digits) <= 18 else 10**18
+
+
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The inclusive (start, end) of a single `bytes=` range, or None to send the whole file.
 
@@ -99,10 +104,10 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if match is None or not (match[1] or match[2]):
         return None
     if match[1]:
-        start = int(match[1])
-        end = int(match[2]) if match[2] else size - 1
+        start = _number(match[1])
+        end = _number(match[2]) if match[2] else size - 1
     else:  # a suffix: the last N bytes; the last 0 bytes can never be satisfied
-        start = max(0, size - int(match[2])) if int(match[2]) else size
+        start = max(0, size - _number(match[2])) if _number(match[2]) else size
         end = size - 1
     if start >= size:
         raise ApiError(

@@ -29,7 +29,7 @@ from mockserver.http.vendor import (
     send_reply,
     vendor_route,
 )
-from mockserver.wire.auth import token_of
+from mockserver.wire.auth import is_accepted_key, token_of
 
 __all__ = ["Guard"]
 
@@ -39,6 +39,13 @@ _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
 # A job body as `wire.render` writes it: its id comes first, its status is the only "status" key
 # (inside a JSON string a quote is escaped, so the marker cannot occur in the error text).
 _ID_MARK, _STATUS_MARK = b'{"id":"', b'"status":"'
+
+
+def _tenant(authorization: bytes, accepted: frozenset[str] | None) -> str | None:
+    """The API key the journal shows: only one the mock accepts (never a mistyped password or the
+    admin token, which would then sit in the journal and the state file)."""
+    key = token_of(authorization.decode("latin-1"))
+    return key if key is not None and is_accepted_key(key, accepted) else None
 
 
 class Guard:
@@ -114,7 +121,7 @@ class Guard:
         authorization = headers.get(b"authorization")
         tenant = self._tenants.get(authorization) if authorization is not None else None
         if tenant is None and authorization is not None:
-            tenant = token_of(authorization.decode("latin-1"))
+            tenant = _tenant(authorization, self.state.config.api_keys)
             remember(self._tenants, authorization, tenant)
         query = scope["query_string"]
         self.state.journal.record(

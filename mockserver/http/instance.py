@@ -39,6 +39,10 @@ class Instance:
     # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
     admin_token: str = field(default_factory=new_admin_token)
 
+    def close(self) -> None:
+        """Let go of the state file (its lock included); a process that ends lets go by itself."""
+        self.sink.close()
+
     def reset(self) -> None:
         """Forget every job, key setting, journal entry, webhook delivery and recorded error (per-test isolation)."""
         self.sink.clear()
@@ -61,5 +65,6 @@ class Instance:
             deliveries=self.webhooks,
             reset=self.reset,
             clock_moved=lambda: self.sink.clock_moved(self.clock),
+            flush=self.sink.flush,
             errors=self.errors,
         )

@@ -262,7 +262,12 @@ def _index(query: bytes) -> int:
         return 0
     if len(values) > 1 or not _INDEX.fullmatch(values[0]):
         raise ApiError.invalid("index", "index must be a non-negative integer", value=values)
+    if len(values[0]) > _MAX_DIGITS:  # no job has that many outputs, and int() refuses past 4,300 digits
+        raise ApiError(404, f"index has more than {_MAX_DIGITS} digits: no such output", metadata={"param": "index"})
     return int(values[0])
+
+
+_MAX_DIGITS = 1000
 
 
 def error_reply(exc: ApiError) -> Reply:

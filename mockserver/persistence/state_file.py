@@ -1,42 +1,65 @@
 """`--state PATH`: the mock's state in SQLite (standard library), written through on every change.
 
+- One owner: the file is locked for the process's lifetime (`schema.lock`); a second server on
+  it is refused at startup.
+- One operation, one transaction: the writes a domain operation makes (a submit's charge and
+  job; a transition's job row, refund and webhook delivery) are gathered per thread and
+  committed together when the operation ends, so `kill -9` never leaves half of one.
+- A failed commit (disk full): a submit's writes are dropped and `WriteFailed` makes the service
+  take the change back; any other operation's writes stay queued and go with the next commit,
+  so a transition's refund and webhook are late, never lost. One log line per kind of failure
+  a minute, and one when writes work again.
+- Bounded: the journal keeps its ring buffer's size, finished deliveries `deliveries_kept`, the
+  ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`).
+
 WAL mode with `synchronous=NORMAL` survives a killed process (not a power cut), which is what a
-developer's `kill -9` or a crashed test run needs. Rows are JSON documents: the schema is the
-dataclasses', and a file from an older mock with unknown fields still loads.
+developer's `kill -9` or a crashed test run needs.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import os
+import sqlite3
 import threading
 import time
-from dataclasses import asdict
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal, TypeVar
 
 from mockserver.domain.clock import Clock, SystemClock
-from mockserver.domain.jobs import Job, JobStatus, Phase, request_text
+from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
-from mockserver.domain.ledger import LedgerEntry
-from mockserver.webhooks.delivery import Attempt, Delivery
-
-if TYPE_CHECKING:
-    import sqlite3
+from mockserver.domain.ledger import HISTORY, LedgerEntry
+from mockserver.domain.store import WriteFailed
+from mockserver.persistence._bounds import Write, trim_writes
+from mockserver.persistence._complaints import Complaints
+from mockserver.persistence.rows import (
+    RowError,
+    delivery_from_row,
+    delivery_row,
+    entry_from_row,
+    job_from_row,
+    job_row,
+    ledger_from_row,
+    ledger_row,
+)
+from mockserver.persistence.schema import StateFileError, lock, open_database
+from mockserver.webhooks.delivery import Delivery
 
 __all__ = ["Restored", "StateFile"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tenants (key TEXT PRIMARY KEY, scenario TEXT);
-CREATE TABLE IF NOT EXISTS counts (scope TEXT, operation TEXT, value INTEGER, PRIMARY KEY (scope, operation));
-CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
-"""
-# Trimming the journal table on every insert would double the writes; every so often is enough.
+log = logging.getLogger("mockserver")
+
+_T = TypeVar("_T")
+_Write = Write
+_Failure = Literal["raise", "keep", "drop"]
+# Trimming on every insert would double the writes; every so many rows is enough.
 _TRIM_EVERY = 500
+_JOURNAL_GROUP = 256  # journal rows that may wait for a commit
 
 
 class Restored:
@@ -47,62 +70,94 @@ class Restored:
         self.scenarios: dict[str, str | None] = {}
         self.counts: dict[tuple[str, str], int] = {}
         self.ledger: list[LedgerEntry] = []
+        self.carried: dict[str, tuple[Decimal | None, Decimal]] = {}
         self.journal: list[Entry] = []
         self.deliveries: list[Delivery] = []
+        self.epoch = 0
 
 
 class StateFile:
-    """A `StateSink` backed by one SQLite file; thread-safe (the server and a test may share it)."""
+    """The writer of the store, ledger, journal and webhooks, backed by one SQLite file."""
 
-    def __init__(self, path: str | Path, *, journal_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        journal_size: int = 10_000,
+        ledger_history: int = HISTORY,
+        deliveries_kept: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = Path(path)
         self._journal_size = journal_size
-        self._since_trim = 0
+        self._ledger_history = ledger_history
+        self._deliveries_kept = deliveries_kept
+        self._fd = lock(self.path)
+        try:
+            self._db = open_database(self.path)
+        except BaseException:
+            os.close(self._fd)
+            raise
         self._lock = threading.Lock()
-        import sqlite3  # only --state needs it: ~2 ms off every other start
+        self._local = threading.local()  # per thread: the open operation's writes and its depth
+        self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
+        self._journal_rows: dict[Hashable, _Write] = {}  # waiting for the next commit (see `journal`)
+        self._since_trim = 0
+        self._complaints = Complaints(self.path, clock)
+        self._units = {False: _Unit(self, undo=False), True: _Unit(self, undo=True)}
 
-        self._db: sqlite3.Connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+    # --- the writer (StoreWriter, and the ledger's, journal's and webhooks' callbacks) ----------
 
-    # --- the sink ------------------------------------------------------------------------------
+    def operation(self, *, undo: bool = False) -> _Unit:
+        return self._units[undo]
 
     def job(self, job: Job) -> None:
-        self._write("INSERT OR REPLACE INTO jobs VALUES (?, ?)", (job.id, json.dumps(_job_to_dict(job))))
+        self._write(("jobs", job.id), "INSERT OR REPLACE INTO jobs VALUES (?, ?)", (job.id, job_row(job)))
 
     def forget_job(self, job_id: str) -> None:
-        self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
+        self._write(("counts", job_id), "DELETE FROM counts WHERE scope = ?", (job_id,))
 
     def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
-        self._write("INSERT OR REPLACE INTO tenants VALUES (?, ?)", (tenant, scenario))
+        self._write(("tenants", tenant), "INSERT OR REPLACE INTO tenants VALUES (?, ?)", (tenant, scenario))
 
     def count(self, scope: str, operation: str, value: int) -> None:
-        self._write("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", (scope, operation, value))
+        sql = "INSERT OR REPLACE INTO counts VALUES (?, ?, ?)"
+        self._write(("counts", scope, operation), sql, (scope, operation, value))
+
+    def forget_counts(self, scope: str) -> None:
+        self._write(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
 
     def ledger(self, entry: LedgerEntry) -> None:
-        data = {
-            **entry._asdict(),
-            "amount": str(entry.amount),
-            "balance": None if entry.balance is None else str(entry.balance),
-        }
-        self._write("INSERT OR REPLACE INTO ledger VALUES (?, ?)", (entry.seq, json.dumps(data)))
+        sql = "INSERT OR REPLACE INTO ledger VALUES (?, ?)"
+        self._write(("ledger", entry.seq), sql, (entry.seq, ledger_row(entry)))
 
     def journal(self, entry: Entry) -> None:
-        self._write("INSERT OR REPLACE INTO journal VALUES (?, ?)", (entry.seq, json.dumps(entry._asdict())))
-        self._since_trim += 1
-        if self._since_trim >= _TRIM_EVERY:
-            self._since_trim = 0
-            self._write("DELETE FROM journal WHERE seq <= ?", (entry.seq - self._journal_size,))
+        # Written after the answer it describes, in groups: with the next operation's transaction,
+        # at `flush()` (the server calls it every 100 ms, a journal read first), or once
+        # `_JOURNAL_GROUP` rows wait. One commit per request would halve the submits a second.
+        sql = "INSERT OR REPLACE INTO journal VALUES (?, ?)"
+        row = (sql, (entry.seq, json.dumps(entry._asdict())))
+        with self._lock:
+            self._journal_rows[("journal", entry.seq)] = row
+            full = len(self._journal_rows) >= _JOURNAL_GROUP
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the journal rows that wait (a failed write drops them, with the usual log line)."""
+        if self._journal_rows:
+            self._commit({}, "drop")
 
     def delivery(self, delivery: Delivery) -> None:
-        data = json.dumps(_delivery_to_dict(delivery))
-        self._write("INSERT OR REPLACE INTO deliveries VALUES (?, ?)", (delivery.id, data))
+        sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"
+        self._write(("deliveries", delivery.id), sql, (delivery.id, delivery_row(delivery)))
 
     def clear(self) -> None:
         with self._lock:
-            for table in ("jobs", "tenants", "counts", "ledger", "journal", "deliveries"):
-                self._db.execute(f"DELETE FROM {table}")  # fixed table names, not input
+            self._retry, self._journal_rows = {}, {}
+            tables = ("jobs", "tenants", "counts", "ledger", "ledger_carry", "journal", "deliveries")
+            self._run([(f"DELETE FROM {table}", ()) for table in tables])  # fixed names, not input
 
     # --- the clock -----------------------------------------------------------------------------
 
@@ -131,61 +186,137 @@ class StateFile:
         return None if row is None else json.loads(row[0])
 
     def set_meta(self, key: str, value: Any) -> None:
-        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        self._write(("meta", key), "INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
     # --- loading -------------------------------------------------------------------------------
 
     def load(self) -> Restored:
+        """Everything the file kept, or `StateFileError` naming the row this mock cannot read.
+
+        Each load after the first is a new epoch of the file (its job ids come from a stream of
+        their own); a fresh file is epoch 0, so its ids are those of a run without `--state`.
+        """
         restored = Restored()
         with self._lock:
-            db = self._db
-            restored.jobs = [_job_from_dict(json.loads(d)) for (d,) in db.execute("SELECT data FROM jobs")]
-            restored.scenarios = dict(db.execute("SELECT key, scenario FROM tenants").fetchall())
-            restored.counts = {(s, o): v for s, o, v in db.execute("SELECT scope, operation, value FROM counts")}
-            restored.ledger = [_ledger_from_dict(json.loads(d)) for (d,) in db.execute("SELECT data FROM ledger")]
-            rows = db.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT ?", (self._journal_size,))
-            restored.journal = [Entry(**json.loads(d)) for (d,) in reversed(rows.fetchall())]
-            rows = db.execute("SELECT data FROM deliveries ORDER BY id")
-            restored.deliveries = [_delivery_from_dict(json.loads(d)) for (d,) in rows]
+            try:
+                self._load(restored)
+            except sqlite3.DatabaseError as exc:
+                raise StateFileError(f"state file {self.path}: cannot read it ({exc})") from None
+        previous = self.get_meta("epoch")
+        if previous is not None:
+            restored.epoch = int(previous) + 1
+        elif restored.jobs or restored.ledger or restored.carried:
+            restored.epoch = 1  # a file of the first release, which kept no epoch: its ids came from 0
+        self.set_meta("epoch", restored.epoch)
         return restored
 
+    def _load(self, restored: Restored) -> None:
+        db = self._db
+        restored.jobs = self._decoded("jobs", db.execute("SELECT id, data FROM jobs"), job_from_row)
+        restored.scenarios = dict(db.execute("SELECT key, scenario FROM tenants").fetchall())
+        restored.counts = {(s, o): v for s, o, v in db.execute("SELECT scope, operation, value FROM counts")}
+        restored.ledger = self._decoded("ledger", db.execute("SELECT seq, data FROM ledger"), ledger_from_row)
+        for key, balance, net in db.execute("SELECT key, balance, net FROM ledger_carry"):
+            restored.carried[key] = (None if balance is None else Decimal(balance), Decimal(net))
+        rows = db.execute("SELECT seq, data FROM journal ORDER BY seq DESC LIMIT ?", (self._journal_size,))
+        restored.journal = self._decoded("journal", reversed(rows.fetchall()), entry_from_row)
+        rows = db.execute("SELECT id, data FROM deliveries ORDER BY id")
+        restored.deliveries = self._decoded("deliveries", rows, delivery_from_row)
+
+    def _decoded(self, table: str, rows: Iterable[tuple[Any, Any]], decode: Callable[[Any], _T]) -> list[_T]:
+        decoded = []
+        for key, data in rows:
+            try:
+                decoded.append(decode(data))
+            except RowError as exc:
+                raise StateFileError(
+                    f"state file {self.path}: {table} row {key!r}: {exc} "
+                    "(written by another mockserver version, or edited?)"
+                ) from None
+        return decoded
+
     def close(self) -> None:
+        self.flush()
         with self._lock:
             self._db.close()
+            os.close(self._fd)  # last: closing it releases the lock
 
-    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+    # --- transactions --------------------------------------------------------------------------
+
+    def _write(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
+        pending: dict[Hashable, _Write] | None = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending[key] = (sql, params)  # a later write of the same row replaces an earlier one
+        else:
+            self._commit({key: (sql, params)}, "keep")
+
+    def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure) -> None:
+        """One transaction: the writes queued by failed commits, then these."""
         with self._lock:
-            self._db.execute(sql, params)
+            rows = self._journal_rows
+            batch = {**self._retry, **writes} if self._retry else writes
+            try:
+                self._run(itertools.chain(batch.values(), rows.values()))
+            except sqlite3.Error as exc:
+                if on_failure == "keep":
+                    self._retry = batch
+                if on_failure == "drop" or len(rows) >= _JOURNAL_GROUP:
+                    self._journal_rows = {}
+                self._complaints.failed(exc)
+                if on_failure == "raise":
+                    raise WriteFailed(f"state file: {exc}") from None
+                return
+            self._retry, self._journal_rows = {}, {}
+            self._complaints.recovered()
+            self._since_trim += len(batch) + len(rows)
+            if self._since_trim >= _TRIM_EVERY:
+                self._since_trim = 0
+                self._trim()
+
+    def _run(self, writes: Iterable[_Write]) -> None:
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            for sql, params in writes:
+                db.execute(sql, params)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def _trim(self) -> None:
+        """Down to the bounds, in a transaction of its own; a failed one waits for the next turn."""
+        writes = trim_writes(self._db, self._journal_size, self._deliveries_kept, self._ledger_history)
+        try:
+            self._run(writes)
+        except sqlite3.Error as exc:
+            self._complaints.failed(exc)
 
 
-def _job_to_dict(job: Job) -> dict[str, Any]:
-    # Rows keep the request as an object (as older mocks wrote it), not as a string in a string.
-    data = job._asdict()
-    del data["request_json"]
-    timeline = [phase._asdict() for phase in job.timeline]
-    return {**data, "request": job.request, "timeline": timeline, "cost": str(job.cost)}
+class _Unit:
+    """`StateFile.operation()`: the outermost one on a thread gathers the writes and commits them."""
 
+    __slots__ = ("_file", "_undo")
 
-def _job_from_dict(data: dict[str, Any]) -> Job:
-    timeline = tuple(Phase(**{**phase, "status": JobStatus(phase["status"])}) for phase in data["timeline"])
-    request_json = request_text(data.pop("request"))
-    return Job(**{**data, "timeline": timeline, "request_json": request_json, "cost": Decimal(data["cost"])})
+    def __init__(self, state_file: StateFile, *, undo: bool) -> None:
+        self._file, self._undo = state_file, undo
 
+    def __enter__(self) -> None:
+        local = self._file._local
+        local.depth = getattr(local, "depth", 0) + 1
+        if local.depth == 1:
+            local.pending = {}
 
-def _delivery_to_dict(delivery: Delivery) -> dict[str, Any]:
-    data = asdict(delivery)
-    data["body"] = delivery.body.decode()  # the event is JSON, so UTF-8
-    del data["in_flight"]
-    return data
-
-
-def _delivery_from_dict(data: dict[str, Any]) -> Delivery:
-    attempts = [Attempt(**attempt) for attempt in data["attempts"]]
-    return Delivery(**{**data, "body": data["body"].encode(), "attempts": attempts})
-
-
-def _ledger_from_dict(data: dict[str, Any]) -> LedgerEntry:
-    balance = data["balance"]
-    return LedgerEntry(
-        **{**data, "amount": Decimal(data["amount"]), "balance": None if balance is None else Decimal(balance)}
-    )
+    def __exit__(self, kind: object, exc: object, traceback: object) -> None:
+        local = self._file._local
+        local.depth -= 1
+        if local.depth:
+            return
+        pending, local.pending = local.pending, None
+        if not pending:
+            return
+        if kind is None:
+            self._file._commit(pending, "raise" if self._undo else "keep")
+        elif not self._undo:
+            self._file._commit(pending, "keep")  # memory changed before the error: keep the file up

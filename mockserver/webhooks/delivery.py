@@ -14,10 +14,12 @@ from typing import Any, Literal
 from mockserver.domain.jobs import Job, JobStatus, Transition
 from mockserver.wire.render import content_url
 
-__all__ = ["Attempt", "Delivery", "DeliveryState", "event_body", "iso_ms", "retry_delay"]
+__all__ = ["INTERRUPTED", "Attempt", "Delivery", "DeliveryState", "event_body", "iso_ms", "retry_delay"]
 
 DeliveryState = Literal["pending", "delivered", "failed", "blocked"]
 
+# An attempt's error when the server stopped while it was in flight (it is recorded before sending).
+INTERRUPTED = "interrupted: the mock stopped during this attempt; the receiver may have seen it"
 _FIRST_RETRY = 5.0
 _MAX_RETRY = 300.0
 

@@ -9,10 +9,13 @@ after moving the virtual clock. Every attempt is journaled (operation "webhook")
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import itertools
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +26,8 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
-from mockserver.persistence.sink import NullSink, StateSink
-from mockserver.webhooks.delivery import Attempt, Delivery, event_body
+from mockserver.webhooks._sending import complaint, finished, in_sending_order, keep_error
+from mockserver.webhooks.delivery import INTERRUPTED, Attempt, Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
 from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 
@@ -34,8 +37,6 @@ if TYPE_CHECKING:  # httpx (~50 ms with what it pulls in) loads on the first del
 __all__ = ["WebhookConfigError", "WebhookDispatcher"]
 
 log = logging.getLogger("mockserver.jobs")
-
-_MAX_KEPT_ERRORS = 100  # a pump failing every 100 ms must not grow state.errors forever
 
 
 class WebhookConfigError(ValueError):
@@ -53,7 +54,8 @@ class WebhookDispatcher:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 5.0,
         max_per_pump: int = 32,
-        sink: StateSink | None = None,
+        on_delivery: Callable[[Delivery], None] | None = None,
+        max_kept: int = 10_000,
     ) -> None:
         self.policy = CallbackPolicy(config.webhook_allow_http_loopback, config.webhook_allow_hosts)
         if config.webhook_url is not None and (why := self.policy.refusal(config.webhook_url)):
@@ -68,7 +70,9 @@ class WebhookDispatcher:
         self._clock = clock
         self._service = service
         self._journal = journal
-        self._sink = sink or NullSink()
+        self._on_delivery = on_delivery  # called after each change of a delivery (a state file writes it)
+        # Finished deliveries kept (the oldest go first); pending ones always stay.
+        self.max_kept = max_kept
         self._deliveries: dict[int, Delivery] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -95,7 +99,8 @@ class WebhookDispatcher:
         with self._lock:
             self._deliveries = {delivery.id: delivery for delivery in deliveries}
             self._seq = itertools.count(max(self._deliveries, default=0) + 1)
-            if any(job.request.get("callback_url") for job in jobs):
+            # The text first: parsing every job's request is a tenth of a restart with 10,000 jobs.
+            if any("callback_url" in job.request_json and job.request.get("callback_url") for job in jobs):
                 self._watch()
 
     # --- hooks on the service ------------------------------------------------------------------
@@ -144,7 +149,19 @@ class WebhookDispatcher:
             )
         with self._lock:
             self._deliveries[delivery.id] = delivery
-        self._sink.delivery(delivery)
+            if len(self._deliveries) > self.max_kept + max(1, self.max_kept // 16):
+                self._prune()
+        self._write(delivery)
+
+    def _prune(self) -> None:
+        """Down to `max_kept`, oldest finished first: in batches, so a submit pays for it rarely."""
+        excess = len(self._deliveries) - self.max_kept
+        for delivery_id in [d.id for d in self._deliveries.values() if d.state != "pending"][:excess]:
+            del self._deliveries[delivery_id]
+
+    def _write(self, delivery: Delivery) -> None:
+        if self._on_delivery is not None:
+            self._on_delivery(delivery)
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -166,26 +183,45 @@ class WebhookDispatcher:
             return await self._send_all(transport, batches)
 
     async def run_forever(self, errors: list[BaseException], interval: float = 0.1) -> None:
-        """The live server's loop: a failing pump is logged and kept, never fatal."""
-        while True:
-            try:
-                await self.pump()
-            except Exception as exc:
-                log.exception("webhook pump failed")
-                if len(errors) < _MAX_KEPT_ERRORS:
-                    errors.append(exc)
-            await asyncio.sleep(interval)
+        """The live server's loop: each key's due deliveries go out as a task of their own, so a
+        receiver that hangs delays only its own key (whose order is the point), never another's.
+        A failure is logged and kept, never fatal."""
+        sending: dict[str, asyncio.Task[int]] = {}  # key -> its batch in flight
+        transport = self.transport
+        opened: httpx.AsyncBaseTransport | None = None
+        try:
+            while True:
+                try:
+                    if self._watching:
+                        self._service.sweep()
+                    for batch in self._take_due(self._clock.now(), busy=sending.keys()):
+                        if transport is None:
+                            import httpx
 
-    def _take_due(self, now: float) -> list[list[Delivery]]:
-        """Due deliveries grouped per API key, in sending order; marked in flight."""
+                            transport = opened = httpx.AsyncHTTPTransport(trust_env=False)
+                        tenant = batch[0].tenant
+                        sending[tenant] = asyncio.create_task(self._send_batch(transport, batch))
+                        sending[tenant].add_done_callback(functools.partial(finished, sending, tenant, errors))
+                except Exception as exc:
+                    keep_error(errors, exc)
+                await asyncio.sleep(interval)
+        finally:
+            for task in sending.values():
+                task.cancel()
+            if opened is not None:
+                await opened.aclose()
+
+    def _take_due(self, now: float, busy: Collection[str] = ()) -> list[list[Delivery]]:
+        """Due deliveries grouped per API key, in sending order; marked in flight. Keys in `busy`
+        (a batch of theirs still in flight) wait for it."""
         with self._lock:
             by_tenant: dict[str, list[Delivery]] = defaultdict(list)
             for delivery in self._deliveries.values():
-                if delivery.due(now):
+                if delivery.due(now) and delivery.tenant not in busy:
                     by_tenant[delivery.tenant].append(delivery)
             batches, budget = [], self.max_per_pump
             for group in by_tenant.values():
-                batch = _in_sending_order(group, now)[:budget]
+                batch = in_sending_order(group, now)[:budget]
                 budget -= len(batch)
                 for delivery in batch:
                     delivery.in_flight = True
@@ -215,6 +251,11 @@ class WebhookDispatcher:
 
         now = self._clock.now()
         number = len(delivery.attempts) + 1
+        if self._on_delivery is not None:
+            # Written before it is sent: a server killed mid-attempt restarts knowing the receiver
+            # may have seen it (the record shows it as interrupted; the retry carries the same key).
+            interrupted = Attempt(number, now, None, INTERRUPTED)
+            self._on_delivery(dataclasses.replace(delivery, attempts=[*delivery.attempts, interrupted]))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "modelgates-mock-webhooks",
@@ -237,14 +278,14 @@ class WebhookDispatcher:
             return Attempt(number, now, None, f"timed out after {self.timeout:g} s")
         except (httpx.TransportError, OSError) as exc:
             return Attempt(number, now, None, f"{type(exc).__name__}: {exc}")
-        return Attempt(number, now, response.status_code, _complaint(response))
+        return Attempt(number, now, response.status_code, complaint(response))
 
     def _finish(self, delivery: Delivery, attempt: Attempt, *, duplicate: bool) -> None:
         with self._lock:
             delivery.record(attempt, self.max_attempts, duplicate)
             if self._deliveries.get(delivery.id) is not delivery:
                 return  # reset while in flight: the test that owned it is over
-        self._sink.delivery(delivery)
+        self._write(delivery)
         self._journal.record(
             at=attempt.at,
             method="POST",
@@ -268,23 +309,3 @@ class WebhookDispatcher:
             outcome,
             delivery.state,
         )
-
-
-def _in_sending_order(group: list[Delivery], now: float) -> list[Delivery]:
-    """Held (out-of-order) deliveries go once a later one is due too, newest first, or after `hold`."""
-    held = [d for d in group if d.held]
-    ready = [d for d in group if not d.held]
-    if len(held) >= 2:
-        released = held[::-1]
-    else:
-        released = [d for d in held if d.next_at is not None and now >= d.next_at + d.hold]
-    return released + ready
-
-
-def _complaint(response: httpx.Response) -> str | None:
-    status = response.status_code
-    if 200 <= status < 300:
-        return None
-    if 300 <= status < 400:
-        return f"answered {status}; redirects are not followed (Location: {response.headers.get('location', '-')})"
-    return f"answered {status}"

@@ -36,7 +36,7 @@ def test_a_flood_of_transitions_is_logged_within_budget_and_the_rest_counted(
         generation_suffix="G" * 20,
     )
     step = Transition(job.id, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, 5.0)
-    with caplog.at_level("INFO", logger="mockserver.domain.jobs"):
+    with caplog.at_level("INFO", logger="mockserver.jobs"):
         for _ in range(10):
             transitions(job, step)
         assert len(caplog.messages) == 3

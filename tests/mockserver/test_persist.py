@@ -84,7 +84,8 @@ def test_a_restarted_mock_has_everything_and_continues_like_one_never_stopped(tm
     ids = drive(first)
     before = snapshot(first, ids)
     stopped_at = first.clock.now()
-    # No close(): the process is gone as if killed; only what SQLite committed survives.
+    # As if killed: only what SQLite committed survives, and the lock goes with the process.
+    first.app.close()
 
     restarted = Instance(path, VirtualClock(stopped_at))
     assert snapshot(restarted, ids) == before
@@ -102,6 +103,7 @@ def test_new_jobs_after_a_restart_get_fresh_ids_and_the_journal_carries_on(tmp_p
     first = Instance(path, VirtualClock())
     ids = drive(first)
     last_seq = first.control.journal_entries()[-1].seq
+    first.app.close()
     restarted = Instance(path, VirtualClock(first.clock.now()))
     response = restarted.call("POST", "/videos", KEYS[0], json=SEED_000_BODY)
     assert response.status_code == 202
@@ -117,6 +119,7 @@ def test_the_journal_file_stays_bounded_like_the_ring_buffer(tmp_path: Path) -> 
         instance.call("GET", "/videos/models", KEYS[0])
     rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM journal").fetchone()[0]
     assert rows <= 50 + 500
+    instance.app.close()
     restarted = Instance(path, VirtualClock(), journal_size=50)
     assert [e.seq for e in restarted.control.journal_entries()] == list(range(1151, 1201))
 
@@ -126,6 +129,7 @@ def test_reset_empties_the_file_too(tmp_path: Path) -> None:
     first = Instance(path, VirtualClock())
     drive(first)
     first.control.reset(OPERATOR)
+    first.app.close()
     restarted = Instance(path, VirtualClock())
     assert restarted.control.job_count == 0
     assert restarted.control.ledger() == []
@@ -139,6 +143,7 @@ def test_a_job_whose_scenario_file_is_gone_keeps_its_timeline(tmp_path: Path) ->
     first = Instance(path, VirtualClock(), scenario=str(scenario))
     job_id = first.call("POST", "/videos", KEYS[0], json=SEED_000_BODY).json()["id"]
     scenario.unlink()
+    first.app.close()
     restarted = Instance(path, VirtualClock(first.clock.now() + 60))
     assert restarted.call("GET", f"/videos/{job_id}", KEYS[0]).json()["status"] == "failed"
     assert not restarted.control.errors
@@ -162,7 +167,7 @@ def test_an_unusable_state_path_is_a_clear_cli_error(tmp_path: Path, capsys: pyt
     from mockserver.cli import main
 
     assert main(["--state", str(tmp_path / "missing-dir" / "state.sqlite"), "--port", "0"]) == 2
-    assert "unable to open database file" in capsys.readouterr().err
+    assert "state.sqlite: No such file or directory" in capsys.readouterr().err
 
 
 def test_an_unfinished_webhook_delivery_resumes_its_retries_after_a_restart(tmp_path: Path) -> None:
@@ -173,6 +178,7 @@ def test_an_unfinished_webhook_delivery_resumes_its_retries_after_a_restart(tmp_
     job_id = first.job_id()
     first.run(3600)  # the job ends; its first attempt fails; a retry is due 5 s later
     assert [a.status for a in first.control.delivery_records()[0].attempts] == [500]
+    first.app.close()
 
     second = Hooks(**settings)
     second.clock.advance(first.clock.now() - second.clock.now())

@@ -209,7 +209,7 @@ def test_a_receiver_that_never_answers_is_cut_off_by_the_timeout(make_hooks: Mak
 def test_a_host_that_is_not_allowed_is_never_contacted(make_hooks: MakeHooks, caplog: pytest.LogCaptureFixture) -> None:
     hooks = make_hooks()
     hooks.job_id("https://hooks.example.com/modelgates")  # accepted: the real service would deliver
-    with caplog.at_level(logging.WARNING, logger="mockserver.domain.jobs"):
+    with caplog.at_level(logging.WARNING, logger="mockserver.jobs"):
         assert hooks.run(3600) == 0
     [delivery] = hooks.control.delivery_records()
     assert delivery.state == "blocked" and delivery.attempts == []

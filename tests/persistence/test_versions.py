@@ -1,0 +1,108 @@
+"""State files of other versions: the previous release's load; anything else is refused in one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from mockserver.cli import main
+from mockserver.control.controller import OPERATOR
+from mockserver.persistence.schema import SCHEMA_VERSION, StateFileError
+from mockserver.persistence.state_file import StateFile
+from tests.persistence.helpers import KEY_A, KEY_B, Mock, rows
+
+RELEASE_0 = Path(__file__).parent / "data" / "release-0.db"  # written by the release before schema versions
+
+
+@pytest.fixture
+def old_file(tmp_path: Path) -> Path:
+    path = tmp_path / "state.db"
+    shutil.copy(RELEASE_0, path)
+    return path
+
+
+def test_a_file_of_the_previous_release_loads_and_is_upgraded(old_file: Path) -> None:
+    mock = Mock(old_file, credits=Decimal("10"), webhook_allow_http_loopback=True)
+    assert sorted(mock.job_ids()) == ["DCAfHzGYB8SAaRTmyIOa", "JTQSel2mV4niwgOc7lvy", "KeliFDFWf6N4dhSvsfgb"]
+    assert mock.balance(KEY_A) == Decimal("9.76") and mock.balance(KEY_B) == Decimal("10")
+    assert len(mock.control.deliveries(OPERATOR)) == 3
+    assert mock.control.key(OPERATOR, KEY_B)["scenario"] == "fail"
+    old_ids = set(mock.job_ids())
+    assert mock.job_id() not in old_ids
+    mock.stop()
+    assert rows(old_file, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def _corrupt(path: Path, sql: str, *params: object) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(sql, params)
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(StateFileError) as refused:
+        StateFile(path).load()
+    message = str(refused.value)
+    assert str(path) in message and "\n" not in message and message.isprintable()
+    return message
+
+
+def test_a_row_with_a_field_this_mock_does_not_know_is_refused_by_name(old_file: Path) -> None:
+    (data,) = rows(old_file, "SELECT data FROM jobs WHERE id = 'JTQSel2mV4niwgOc7lvy'")[0]
+    _corrupt(
+        old_file,
+        "UPDATE jobs SET data = ? WHERE id = 'JTQSel2mV4niwgOc7lvy'",
+        json.dumps({**json.loads(data), "colour": 1}),
+    )
+    message = _refusal(old_file)
+    assert "jobs row 'JTQSel2mV4niwgOc7lvy'" in message and "'colour'" in message
+
+
+def test_a_row_without_a_field_it_needs_is_refused_by_name(old_file: Path) -> None:
+    (data,) = rows(old_file, "SELECT data FROM ledger ORDER BY seq LIMIT 1")[0]
+    entry = json.loads(data)
+    del entry["amount"]
+    _corrupt(old_file, "UPDATE ledger SET data = ? WHERE seq = ?", json.dumps(entry), entry["seq"])
+    assert "lacks the field 'amount'" in _refusal(old_file)
+
+
+def test_a_row_that_is_not_json_is_refused(old_file: Path) -> None:
+    _corrupt(old_file, "UPDATE deliveries SET data = ? WHERE id = 1", b"\x00\xff garbage")
+    assert "deliveries row 1: the row is not JSON" in _refusal(old_file)
+
+
+def test_a_row_with_a_value_of_the_wrong_kind_is_refused(old_file: Path) -> None:
+    (data,) = rows(old_file, "SELECT data FROM jobs LIMIT 1")[0]
+    _corrupt(old_file, "UPDATE jobs SET data = ?", json.dumps({**json.loads(data), "cost": "a lot"}))
+    assert "wrong kind" in _refusal(old_file)
+
+
+def test_random_bytes_are_refused_in_one_readable_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(bytes(range(256)) * 64)
+    assert "not a mockserver state file" in _refusal_at_open(path)
+    assert main(["--state", str(path), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.rstrip("\n").isprintable()
+
+
+def test_another_programs_database_and_a_newer_schema_are_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    _corrupt(other, "CREATE TABLE photos (id INTEGER)")
+    assert "not a mockserver state file (tables photos)" in _refusal_at_open(other)
+    newer = tmp_path / "newer.db"
+    StateFile(newer).close()
+    _corrupt(newer, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    assert "written by a newer mockserver" in _refusal_at_open(newer)
+
+
+def _refusal_at_open(path: Path) -> str:
+    with pytest.raises(StateFileError) as refused:
+        StateFile(path)
+    message = str(refused.value)
+    assert str(path) in message and "\n" not in message and message.isprintable()
+    return message
