@@ -19,7 +19,9 @@ __all__ = ["Catalog", "ModelSpec", "RESOLUTION_SHORT_SIDE", "size_for", "describ
 
 # Short side in pixels of each named resolution; the long side follows from the aspect ratio.
 RESOLUTION_SHORT_SIDE: dict[str, int] = {
+    "360p": 360,  # 2026-10
     "480p": 480,
+    "768p": 768,  # 2026-10
     "720p": 720,
     "1080p": 1080,
     "1K": 1024,

@@ -66,6 +66,7 @@ class Phase(NamedTuple):
     polls: int | None = None
     error: str | None = None
     outputs: int = 1
+    expires: float | None = None  # completed: seconds its outputs stay downloadable (None: forever)
 
 
 class Transition(NamedTuple):
@@ -125,6 +126,14 @@ class Job(NamedTuple):
     @property
     def outputs(self) -> int:
         return self.current.outputs if self.status is JobStatus.COMPLETED else 0
+
+    @property
+    def expires_at(self) -> float | None:
+        """When a completed job's outputs stop being downloadable (None: never, or not completed)."""
+        current = self.timeline[self.phase]
+        if current.expires is None or current.status is not JobStatus.COMPLETED:
+            return None
+        return self.entered_at + current.expires
 
 
 def request_text(request: dict[str, Any]) -> str:

@@ -211,6 +211,8 @@ def _image_problems(body: dict[str, Any], model: ModelSpec) -> list[_Problem]:
         problems += _choice(model, "supported_frame_images", kind, f"frame_images[{index}].frame_type")
     for field in ("frame_images", "input_references"):
         for index, part in enumerate(body.get(field, [])):
+            if "image_url" not in part:  # 2026-10's audio and video references: `current_requests`
+                continue
             url = part["image_url"]["url"]
             if urlsplit(url).scheme.lower() not in ("https", "data"):
                 param = f"{field}[{index}].image_url.url"

@@ -27,6 +27,8 @@ class TenantState:
     """What the mock remembers about one key besides its jobs."""
 
     scenario: str | None = None  # overrides the server's default for this key
+    # Turned off through the control API: every vendor request of the key is refused (not persisted).
+    disabled: bool = False
 
 
 class JobStore:
@@ -89,6 +91,10 @@ class JobStore:
         with self._lock:
             self.tenant(tenant).scenario = scenario
             self._sink.tenant_scenario(tenant, scenario)
+
+    def set_disabled(self, tenant: str, disabled: bool) -> None:
+        with self._lock:
+            self.tenant(tenant).disabled = disabled
 
     def add(self, job: Job) -> None:
         with self._lock:

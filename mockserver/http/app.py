@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from mockserver._resources import catalog_path
 from mockserver.config import MockConfig
 from mockserver.control.controller import Controller
 from mockserver.control.routes import control_routes
@@ -40,10 +41,11 @@ __all__ = ["create_app", "build_state", "mock_state", "mock_controller"]
 
 def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> MockState:
     sink = state_file or NullSink()
-    document = load_document()
+    version = config.version
+    document = load_document(version.document)
     service = MockService(
         clock=clock,
-        catalog=Catalog.load(),
+        catalog=Catalog.load(catalog_path(version.catalog)),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
         store=JobStore(config.seed, config.max_jobs, sink),
@@ -53,6 +55,7 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
         limiter=RateLimiter(config.rate_limit),
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
+        version=version,
     )
     journal = Journal(config.journal_size, sink)
     state = MockState(

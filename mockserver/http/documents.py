@@ -89,6 +89,7 @@ def _store(path: Path, spec: dict[str, Any]) -> None:
 
 
 @cache
-def load_document() -> Document:
-    text = openapi_path().read_text(encoding="utf-8")
+def load_document(name: str = "modelgates.yaml") -> Document:
+    """The vendor document `name` under openapi/ (an API version's `document`), parsed once."""
+    text = openapi_path(name).read_text(encoding="utf-8")
     return Document(text, parse_document(text, cache_dir()))

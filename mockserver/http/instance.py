@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from mockserver.config import MockConfig
@@ -32,6 +33,8 @@ class MockState:
     sink: StateSink = field(default_factory=NullSink)
     # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
     admin_token: str = field(default_factory=new_admin_token)
+    # Signs 2026-10's download `urls` (per instance: a URL of one mock means nothing to another).
+    url_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     def reset(self) -> None:
         """Forget every job, key setting, journal entry, webhook delivery and recorded error (per-test isolation)."""

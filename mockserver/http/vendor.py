@@ -8,6 +8,7 @@ and journals. Everything else (`/_mock/`, the documents, unknown paths) is Starl
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -18,11 +19,14 @@ from starlette.datastructures import URL
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.domain.errors import ApiError
+from mockserver.domain.jobs import Job, JobStatus
+from mockserver.domain.pace import take_pace
 from mockserver.domain.requests import parse_json, read_body, whole_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import MockState
 from mockserver.wire.auth import bearer_token, check_api_key
-from mockserver.wire.render import job_bytes, json_bytes, submitted_bytes
+from mockserver.wire.render import job_bytes, json_bytes, render_job, submitted_bytes
+from mockserver.wire.signed import is_valid, signed_fields, signed_request
 
 __all__ = [
     "VendorApi",
@@ -35,7 +39,17 @@ __all__ = [
     "request_headers",
     "send_reply",
     "vendor_route",
+    "SIMULATED",
+    "LATENCY_HEADER",
+    "DROP_HEADER",
 ]
+
+# Set in the scope by in-process transports: latency is then reported in LATENCY_HEADER (the
+# transport turns it into the client's timeout) instead of slept. A dropped answer is marked
+# with DROP_HEADER and sent without its body: a server closes the connection, a transport raises.
+SIMULATED = "modelgates.simulated_latency"
+LATENCY_HEADER = b"x-mock-latency"
+DROP_HEADER = b"x-mock-drop"
 
 PREFIX = "/api/v1/videos"
 _GET = ("GET", "HEAD")  # uvicorn drops the body of a HEAD answer
@@ -68,31 +82,52 @@ class VendorApi:
         try:
             if scope["method"] not in allowed:
                 raise ApiError.not_allowed(scope["method"], ", ".join(allowed))
-            return await handler(self, scope, headers, job_id, receive)
+            reply = await handler(self, scope, headers, job_id, receive)
         except ApiError as exc:
-            return error_reply(exc)
+            reply = error_reply(exc)
         except _Disconnected:
+            take_pace()
             return None
+        return await _paced(reply, scope)
 
     # --- the operations ----------------------------------------------------------------------
 
     async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
         state = self.state
         tenant = self._tenant(headers)
-        raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
+        try:
+            raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
+        except ApiError as exc:  # only ever "too large": the version says with which status
+            status = state.service.version.too_large_status
+            raise exc if exc.status == status else ApiError(status, exc.message, metadata=exc.metadata) from None
         body, text = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
-        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text)
+        session = _header(headers, b"x-session-id")
+        job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text, session_id=session)
         return 202, submitted_bytes(job, base), _JSON, ()
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
         job = self.state.service.poll(tenant, job_id or "")
-        return 200, job_bytes(job, self._base(scope, headers)), _JSON, ()
+        base = self._base(scope, headers)
+        version = self.state.service.version
+        if version.signed_urls and job.status is JobStatus.COMPLETED:
+            return 200, json_bytes(self.signed_body(job, base)), _JSON, ()
+        return 200, job_bytes(job, base), _JSON, ()
+
+    def signed_body(self, job: Job, base: str) -> dict[str, object]:
+        """A completed job's body with `urls` and `expires_at` after `unsigned_urls`."""
+        lifetime = self.state.service.version.signed_url_seconds
+        signed = signed_fields(job, base, self.state.url_secret, lifetime)
+        body: dict[str, object] = {}
+        for name, value in render_job(job, base).items():
+            body[name] = value
+            if name == "unsigned_urls":
+                body.update(signed)
+        return body
 
     async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
-        tenant = self._tenant(headers)
-        index = _index(scope["query_string"])
+        tenant, index = self._download(scope, headers, job_id or "")
         job = self.state.service.content(tenant, job_id or "", index)
         video = self.state.videos.for_ratio(job.aspect_ratio)
         data, etag = video.data, video.etag
@@ -116,6 +151,23 @@ class VendorApi:
         return 200, self.state.service.models(tenant), _JSON, ()
 
     # --- request parts -----------------------------------------------------------------------
+
+    def _download(self, scope: Scope, headers: Headers, job_id: str) -> tuple[str | None, int]:
+        """(key, index) of a download: a signed URL needs no key (tenant None), until it expires."""
+        version = self.state.service.version
+        query = scope["query_string"]
+        try:
+            signed = signed_request(query) if version.signed_urls else None
+        except ValueError as exc:
+            raise ApiError(403, f"Invalid signed URL: {exc}", metadata={"error_type": "invalid_signature"}) from None
+        if signed is None:
+            return self._tenant(headers), _index(query)
+        if not is_valid(self.state.url_secret, job_id, signed):
+            raise ApiError(403, "Invalid signed URL", metadata={"error_type": "invalid_signature"})
+        if self.state.clock.now() >= signed.expires:
+            message = "This signed URL has expired; the key still downloads through unsigned_urls"
+            raise ApiError(version.gone_status, message, metadata={"expires_at": signed.expires})
+        return None, signed.output
 
     def _tenant(self, headers: Headers) -> str:
         """The caller's API key; 401 when missing, malformed or unknown."""
@@ -157,6 +209,10 @@ async def send_reply(send: Send, reply: Reply) -> None:
     status, body, content_type, extra = reply
     raw = [*extra, (b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
     await send({"type": "http.response.start", "status": status, "headers": raw})
+    if (DROP_HEADER, b"1") in extra:
+        # Never finished: a server closes the connection mid-answer, as a crashed upstream would.
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        return
     await send({"type": "http.response.body", "body": body})
 
 
@@ -233,6 +289,21 @@ def _index(query: bytes) -> int:
     if len(values) > 1 or not _INDEX.fullmatch(values[0]):
         raise ApiError.invalid("index", "index must be a non-negative integer", value=values)
     return int(values[0])
+
+
+async def _paced(reply: Reply, scope: Scope) -> Reply:
+    """The reply held back or marked as a scenario fault asked (`domain.pace`)."""
+    pace = take_pace()
+    if not pace.latency and not pace.drop:
+        return reply
+    marks: list[tuple[bytes, bytes]] = [(DROP_HEADER, b"1")] if pace.drop else []
+    if pace.latency:
+        if scope.get("extensions", {}).get(SIMULATED):
+            marks.append((LATENCY_HEADER, f"{pace.latency:g}".encode()))
+        else:
+            await asyncio.sleep(pace.latency)  # real seconds: the client's own timeout is real
+    status, body, content_type, extra = reply
+    return status, body, content_type, [*extra, *marks]
 
 
 def error_reply(exc: ApiError) -> Reply:
