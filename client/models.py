@@ -19,6 +19,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "TERMINAL_STATUSES",
+    "UpscaleFactor",
     "Usage",
     "VideoModel",
     "VideoModelsList",
@@ -128,6 +129,13 @@ class Job(_Model):
         return self.status in _KNOWN_STATUSES
 
 
+class UpscaleFactor(_Model):
+    """The upscale factors an upscaling model accepts; either bound may be null."""
+
+    min: float | None
+    max: float | None
+
+
 class VideoModel(_Model):
     """One catalog entry of `GET /videos/models`.
 
@@ -149,8 +157,8 @@ class VideoModel(_Model):
     generate_audio: bool | None
     seed: bool | None
     allowed_passthrough_parameters: list[str]
-    creativity: Any
-    upscale_factor: float | None
+    creativity: list[int] | None
+    upscale_factor: UpscaleFactor | None
     pricing_skus: dict[str, str] | None = None
 
 
