@@ -29,6 +29,8 @@ from mockserver import (
     mock_state,
 )
 from mockserver.domain.journal import Entry
+from mockserver.domain.versions import default_version_name
+from mockserver.http.transport import AsyncASGITransport
 
 __all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
 
@@ -156,9 +158,10 @@ class _Handle(JournalAssertions):
 class ModelGatesMock(_Handle):
     """An in-process mock (no socket) for one test."""
 
-    def __init__(self, *, scenario: str, seed: int, api_key: str) -> None:
+    def __init__(self, *, scenario: str, seed: int, api_key: str, api_version: str | None = None) -> None:
         clock = VirtualClock()
-        app = create_app(MockConfig(scenario=scenario, seed=seed), clock=clock)
+        config = MockConfig(scenario=scenario, seed=seed, api_version=api_version or default_version_name())
+        app = create_app(config, clock=clock)
         self.app = ExchangeRecorder(app, clock)
         super().__init__(
             control=mock_controller(app),
@@ -167,7 +170,7 @@ class ModelGatesMock(_Handle):
             api_key=api_key,
             base_url=IN_PROCESS_BASE_URL,
             inner=SyncASGITransport(self.app),
-            async_inner=httpx.ASGITransport(app=self.app),
+            async_inner=AsyncASGITransport(self.app),
         )
 
     def close(self) -> None:
@@ -199,9 +202,9 @@ class ModelGatesServer(_Handle):
 
 
 class _Live:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, version: str) -> None:
         self.clock = VirtualClock()
-        app = create_app(MockConfig(seed=seed), clock=self.clock)
+        app = create_app(MockConfig(seed=seed, api_version=version), clock=self.clock)
         self.state = mock_state(app)
         self.control = mock_controller(app)
         self.recorder = ExchangeRecorder(app, self.clock)
@@ -210,15 +213,16 @@ class _Live:
 
 
 class LiveServers:
-    """The session's live servers, one per seed, started on first use and stopped at the end."""
+    """The session's live servers, one per seed and API version, started on first use and stopped at the end."""
 
     def __init__(self) -> None:
-        self._servers: dict[int, _Live] = {}
+        self._servers: dict[tuple[int, str], _Live] = {}
 
-    def get(self, seed: int) -> _Live:
-        if seed not in self._servers:
-            self._servers[seed] = _Live(seed)
-        return self._servers[seed]
+    def get(self, seed: int, version: str | None = None) -> _Live:
+        key = (seed, version or default_version_name())
+        if key not in self._servers:
+            self._servers[key] = _Live(*key)
+        return self._servers[key]
 
     def stop(self) -> None:
         for live in self._servers.values():

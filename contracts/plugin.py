@@ -4,8 +4,9 @@
   for the app under test (`contracts.fixtures.ModelGatesMock`).
 - `modelgates_server`: a live loopback server (one per session and seed, reset for each test),
   for apps that do not use httpx or are not Python (`contracts.fixtures.ModelGatesServer`).
-- `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7)`: the scenario (a built-in name or
-  a scenario file) and seed of either fixture; defaults `happy` and 0.
+- `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7, api_version="2026-06")`: the
+  scenario (a built-in name or a scenario file), seed and API version of either fixture; defaults
+  `happy`, 0 and `$MODELGATES_API_VERSION` (else the newest, 2026-10).
 
 This module is imported by every pytest run that has the package installed, so it imports only
 pytest: the mock, httpx and friends are loaded inside the fixtures, when a test asks for one.
@@ -14,8 +15,9 @@ Errors raised inside the mock during a test are re-raised at its teardown.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -27,23 +29,37 @@ __all__ = ["modelgates_live_servers", "modelgates_mock", "modelgates_server", "p
 MARKER = "modelgates"
 DEFAULT_SCENARIO = "happy"
 DEFAULT_SEED = 0
+VERSION_ENV = "MODELGATES_API_VERSION"  # as mockserver.domain.versions (not imported: see above)
+NEWEST_VERSION = "2026-10"
+KNOWN_VERSIONS = ("2026-06", "2026-10")
+
+
+class Options(NamedTuple):
+    scenario: str
+    seed: int
+    api_version: str
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(scenario='{DEFAULT_SCENARIO}', seed={DEFAULT_SEED}): scenario (built-in name or file) "
-        "and seed of the modelgates_mock / modelgates_server fixtures",
+        f"and seed of the modelgates_mock / modelgates_server fixtures; also api_version= "
+        f"({' or '.join(KNOWN_VERSIONS)}; default ${VERSION_ENV}, else {NEWEST_VERSION})",
     )
 
 
-def _options(request: pytest.FixtureRequest) -> tuple[str, int]:
+def _options(request: pytest.FixtureRequest) -> Options:
     marker = request.node.get_closest_marker(MARKER)
     kwargs = dict(marker.kwargs) if marker is not None else {}
-    unknown = sorted(set(kwargs) - {"scenario", "seed"})
+    unknown = sorted(set(kwargs) - {"scenario", "seed", "api_version"})
     if (marker is not None and marker.args) or unknown:
-        pytest.fail(f"@pytest.mark.{MARKER} takes only scenario=... and seed=... (got {marker})", pytrace=False)
-    return str(kwargs.get("scenario", DEFAULT_SCENARIO)), int(kwargs.get("seed", DEFAULT_SEED))
+        message = f"@pytest.mark.{MARKER} takes only scenario=..., seed=... and api_version=... (got {marker})"
+        pytest.fail(message, pytrace=False)
+    version = str(kwargs.get("api_version") or os.environ.get(VERSION_ENV) or NEWEST_VERSION)
+    if version not in KNOWN_VERSIONS:
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown api_version {version!r}; known: {', '.join(KNOWN_VERSIONS)}")
+    return Options(str(kwargs.get("scenario", DEFAULT_SCENARIO)), int(kwargs.get("seed", DEFAULT_SEED)), version)
 
 
 def _api_key(request: pytest.FixtureRequest, seed: int) -> str:
@@ -57,8 +73,8 @@ def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
     """An in-process ModelGates mock for this test; see `contracts.fixtures.ModelGatesMock`."""
     from contracts.fixtures import ModelGatesMock
 
-    scenario, seed = _options(request)
-    mock = ModelGatesMock(scenario=scenario, seed=seed, api_key=_api_key(request, seed))
+    scenario, seed, version = _options(request)
+    mock = ModelGatesMock(scenario=scenario, seed=seed, api_key=_api_key(request, seed), api_version=version)
     try:
         yield mock
     finally:
@@ -68,7 +84,7 @@ def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
 
 @pytest.fixture(scope="session")
 def modelgates_live_servers() -> Iterator[LiveServers]:
-    """The session's live mock servers (started on first use, one per seed)."""
+    """The session's live mock servers (started on first use, one per seed and API version)."""
     from contracts.fixtures import LiveServers
 
     servers = LiveServers()
@@ -85,8 +101,9 @@ def modelgates_server(
     """A live loopback mock, reset for this test; see `contracts.fixtures.ModelGatesServer`."""
     from contracts.fixtures import ModelGatesServer
 
-    scenario, seed = _options(request)
-    server = ModelGatesServer(modelgates_live_servers.get(seed), scenario=scenario, api_key=_api_key(request, seed))
+    scenario, seed, version = _options(request)
+    live = modelgates_live_servers.get(seed, version)
+    server = ModelGatesServer(live, scenario=scenario, api_key=_api_key(request, seed))
     try:
         yield server
     finally:

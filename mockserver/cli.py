@@ -22,6 +22,7 @@ from mockserver.config import MockConfig
 from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
+from mockserver.domain.versions import NEWEST, VERSIONS, default_version_name
 from mockserver.http.app import create_app, mock_state
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful fake of the ModelGates video API.")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
+    parser.add_argument(
+        "--api-version",
+        choices=list(VERSIONS),
+        default=None,
+        help=f"which version of the vendor API to be (default: $MODELGATES_API_VERSION, else {NEWEST})",
+    )
     parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
     parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
@@ -193,7 +200,7 @@ class _Server(uvicorn.Server):
 
 def _print_ready(url: str, config: MockConfig, key: str, admin_token: str) -> None:
     print(
-        f"modelgates-mock ready at {url}/api/v1  (scenario {config.scenario}, "
+        f"modelgates-mock ready at {url}/api/v1  (API {config.api_version}, scenario {config.scenario}, "
         f"speed {config.speed:g}x, seed {config.seed})",
         flush=True,
     )
@@ -226,6 +233,7 @@ def _describe_webhooks(config: MockConfig) -> str:
 
 def _config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
+        api_version=args.api_version or default_version_name(),
         scenario=args.scenario,
         seed=args.seed,
         speed=args.speed,

@@ -156,6 +156,7 @@ class Controller:
         return {
             "key": key,
             "scenario": self.service.store.tenant(key).scenario,
+            "disabled": self.service.store.tenant(key).disabled,
             "credits": None if balance is None else str(balance),
             "spent": str(ledger.spent(key)),
             "jobs": len(self.service.store.jobs(key)),
@@ -169,9 +170,16 @@ class Controller:
         *,
         scenario: str | None | _Unset = UNSET,
         credits: Decimal | None | _Unset = UNSET,
+        disabled: bool | _Unset = UNSET,
     ) -> dict[str, Any]:
-        """Set a key's scenario (None: the server's) and/or credits (None: unlimited)."""
+        """Set a key's scenario (None: the server's), credits (None: unlimited) and/or whether it is
+        disabled (its vendor requests then answer 403 in 2026-10, 401 in 2026-06; operator only)."""
         self._own_key(scope, key)
+        if disabled is not UNSET:
+            _operator(scope)  # a key cannot switch itself back on
+            if not isinstance(disabled, bool):
+                raise ApiError.invalid("disabled", "disabled must be true or false")
+            self.service.store.set_disabled(key, disabled)
         if isinstance(credits, Decimal) and (not credits.is_finite() or credits < 0):
             raise ApiError.invalid("credits", "credits must be a non-negative amount or null")
         if scenario is not UNSET:

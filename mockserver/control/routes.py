@@ -98,8 +98,11 @@ async def key(request: Request) -> Response:
     scope, key = _scope(request), request.path_params["key"]
     if request.method == "GET":
         return JSONResponse(_controller(request).key(scope, key))
-    body = params.fields(await params.json_object(request), {"scenario": (str, type(None)), "credits": object})
+    allowed: dict[str, type | tuple[type, ...]] = {"scenario": (str, type(None)), "credits": object, "disabled": bool}
+    body = params.fields(await params.json_object(request), allowed)
     changes: dict[str, Any] = {}
+    if "disabled" in body:
+        changes["disabled"] = body["disabled"]
     if "scenario" in body:
         changes["scenario"] = body["scenario"]
     if "credits" in body:
