@@ -81,14 +81,24 @@ class ModelSpec:
 class Catalog:
     """The models, newest first, as the endpoint lists them."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], capabilities: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self._rows = rows
         self._by_id = {str(row["id"]): ModelSpec(row) for row in rows}
+        # Request rules the wire format has no field for (never served): `<stem>.capabilities.json`.
+        self.capabilities: Mapping[str, Mapping[str, Any]] = capabilities or {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:
-        with (path or catalog_path()).open(encoding="utf-8") as handle:
-            return cls(json.load(handle)["data"])
+        path = path or catalog_path()
+        with path.open(encoding="utf-8") as handle:
+            rows = json.load(handle)["data"]
+        sidecar = path.with_name(f"{path.stem}.capabilities.json")
+        capabilities = json.loads(sidecar.read_text(encoding="utf-8"))["models"] if sidecar.is_file() else None
+        return cls(rows, capabilities)
+
+    def capability(self, model_id: str) -> Mapping[str, Any]:
+        """A model's mock-only request rules ({} when the catalog has none)."""
+        return self.capabilities.get(model_id, {})
 
     def get(self, model_id: str) -> ModelSpec | None:
         return self._by_id.get(model_id)

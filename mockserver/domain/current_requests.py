@@ -2,12 +2,15 @@
 
 The schema checks shapes; these check what depends on the model or on other jobs: a prompt-less
 request, audio/video references, the upscaling fields, `previous_job_id`, and `session_id` from
-the `x-session-id` header. Each problem is an `ApiError` with the status the facts give it.
+the `x-session-id` header. Each problem is an `ApiError` with the status DECISIONS.md gives it.
+A model's rules come from the catalog's capabilities sidecar (`2026-10.capabilities.json`:
+`prompt_required`, `input_reference_types`, `upscaling`); a catalog without one gets the
+defaults below, read from the row itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,35 +26,43 @@ TRACE_FIELDS = ("trace_id", "trace_name", "span_name", "generation_name", "paren
 JobLookup = Callable[[str], "Job | None"]  # a job of the submitting key, by id
 
 
-def is_upscaler(model: ModelSpec) -> bool:
-    """Upscaling models list `creativity` or `upscale_factor` (both null for every other model)."""
-    return model.row.get("creativity") is not None or model.row.get("upscale_factor") is not None
+Capability = Mapping[str, Any]
 
 
-def reference_kinds(model: ModelSpec) -> frozenset[str]:
-    """The `input_references[].type`s a model takes: its row's `supported_input_references` if
-    the catalog says (DECISIONS.md); else images, and videos for upscalers (what they upscale)."""
-    listed = model.row.get("supported_input_references")
+def is_upscaler(model: ModelSpec, capability: Capability) -> bool:
+    """The sidecar's `upscaling`; else: the row's `upscale_factor` is not null (DECISIONS.md)."""
+    flag = capability.get("upscaling")
+    return bool(flag) if flag is not None else model.row.get("upscale_factor") is not None
+
+
+def reference_kinds(model: ModelSpec, capability: Capability) -> frozenset[str]:
+    """The `input_references[].type`s a model takes: the sidecar's `input_reference_types`; else
+    images, or for an upscaler only videos (what it upscales)."""
+    listed = capability.get("input_reference_types")
     if isinstance(listed, list):
         return frozenset(str(kind) for kind in listed)
-    return frozenset({"image_url", "video_url"} if is_upscaler(model) else {"image_url"})
+    return frozenset({"video_url"} if is_upscaler(model, capability) else {"image_url"})
 
 
 def check_current_request(
-    body: dict[str, Any], model: ModelSpec, previous: JobLookup, session_header: str | None
+    body: dict[str, Any],
+    model: ModelSpec,
+    capability: Capability,
+    previous: JobLookup,
+    session_header: str | None,
 ) -> None:
     """Raise the first problem of a schema-valid, catalog-valid 2026-10 body; None if it has none."""
-    _check_references(body, model)
-    _check_prompt(body, model)
-    _check_upscaling(body, model)
+    _check_references(body, model, capability)
+    _check_prompt(body, model, capability)
+    _check_upscaling(body, model, capability)
     _check_trace(body.get("trace"))
     _check_session(body, session_header)
     if "previous_job_id" in body:
         _check_previous(str(body["previous_job_id"]), model, previous)
 
 
-def _check_references(body: dict[str, Any], model: ModelSpec) -> None:
-    kinds = reference_kinds(model)
+def _check_references(body: dict[str, Any], model: ModelSpec, capability: Capability) -> None:
+    kinds = reference_kinds(model, capability)
     for index, part in enumerate(body.get("input_references") or []):
         kind = part.get("type")
         if kind not in kinds:
@@ -66,23 +77,30 @@ def _check_references(body: dict[str, Any], model: ModelSpec) -> None:
             raise ApiError.invalid(param, "reference URLs must be https: or data:", value=url)
 
 
-def _check_prompt(body: dict[str, Any], model: ModelSpec) -> None:
-    """A prompt may be left out when the input alone says what to make: an image (frame or
-    reference) to animate, or a video for an upscaler to upscale (DECISIONS.md)."""
+def _check_prompt(body: dict[str, Any], model: ModelSpec, capability: Capability) -> None:
+    """A prompt may be left out for models that make a video from input alone (the sidecar's
+    `prompt_required: false`; without a sidecar, those taking a first frame and upscalers), and
+    only when there is input: frame images, references or a previous job (DECISIONS.md)."""
     if body.get("prompt") is not None:
         return
-    kinds = {part.get("type") for part in body.get("input_references") or []}
-    if body.get("frame_images") or "image_url" in kinds or (is_upscaler(model) and "video_url" in kinds):
-        return
-    message = f"prompt is required unless the request carries an image (or, for an upscaler, a video); {model.id}"
-    raise ApiError.invalid("prompt", message)
+    required = capability.get("prompt_required")
+    if required is None:
+        frames = model.allowed("supported_frame_images") or []
+        required = "first_frame" not in frames and not is_upscaler(model, capability)
+    if required:
+        raise ApiError.invalid("prompt", f"prompt is required by {model.id}")
+    if not (body.get("frame_images") or body.get("input_references") or body.get("previous_job_id")):
+        message = (
+            "prompt is required unless the request carries input (frame_images, input_references or previous_job_id)"
+        )
+        raise ApiError.invalid("prompt", message)
 
 
-def _check_upscaling(body: dict[str, Any], model: ModelSpec) -> None:
+def _check_upscaling(body: dict[str, Any], model: ModelSpec, capability: Capability) -> None:
     creativity, factor = body.get("creativity"), body.get("upscale_factor")
     if creativity is None and factor is None:
         return
-    if not is_upscaler(model):
+    if not is_upscaler(model, capability):
         param = "creativity" if creativity is not None else "upscale_factor"
         raise ApiError.invalid(param, f"{param} is only for upscaling models, not {model.id}; omit it")
     allowed = model.row.get("creativity")

@@ -127,14 +127,6 @@ class Job(NamedTuple):
     def outputs(self) -> int:
         return self.current.outputs if self.status is JobStatus.COMPLETED else 0
 
-    @property
-    def expires_at(self) -> float | None:
-        """When a completed job's outputs stop being downloadable (None: never, or not completed)."""
-        current = self.timeline[self.phase]
-        if current.expires is None or current.status is not JobStatus.COMPLETED:
-            return None
-        return self.entered_at + current.expires
-
 
 def request_text(request: dict[str, Any]) -> str:
     """A request as a job keeps it (`Job.request_json`) when it did not arrive as text."""

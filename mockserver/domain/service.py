@@ -113,7 +113,9 @@ class MockService:
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
         if self.version.current_fields:
-            check_current_request(request, spec.model, lambda job_id: self._kept(tenant, job_id), session_id)
+            capability = self.catalog.capability(spec.model.id)
+            previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
+            check_current_request(request, spec.model, capability, previous, session_id)
         for check in self.submit_checks:
             check(request)
         after_commit = self._inject_faults(scenario, "submit", tenant)
@@ -165,10 +167,9 @@ class MockService:
         if tenant is not None:
             self._check_enabled(tenant)
         job = self.completed(tenant, job_id)
-        expires_at = job.expires_at
+        expires_at = self.expires_at(job)
         if expires_at is not None and self.clock.now() >= expires_at:
-            message = f"The outputs of job {job.id} have expired"
-            raise ApiError(self.version.gone_status, message, metadata={"expires_at": int(expires_at)})
+            raise ApiError(self.version.gone_status, "Video has expired", metadata={"expires_at": expires_at})
         if index >= job.outputs:
             message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
             raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
@@ -189,6 +190,16 @@ class MockService:
             message = f"Video is not available: job {job.id} is {job.status.value}"
             raise ApiError(self.version.not_ready_status, message, metadata={"status": job.status.value})
         return job
+
+    def expires_at(self, job: Job) -> int | None:
+        """When a completed job's outputs (and their signed URLs) stop, in whole seconds: its
+        step's `expires`, else the version's lifetime; None: never (or not completed)."""
+        if job.status is not JobStatus.COMPLETED:
+            return None
+        lifetime = job.current.expires
+        if lifetime is None:
+            lifetime = self.version.output_seconds
+        return None if lifetime is None else math.floor(job.entered_at + lifetime)
 
     def inspect(self, tenant: str | None, job_id: str) -> Job:
         """The job as it stands now, without counting a poll."""
@@ -235,8 +246,9 @@ class MockService:
 
     def _check_enabled(self, tenant: str) -> None:
         if self.store.tenant(tenant).disabled:
-            status = self.version.disabled_key_status
-            raise ApiError(status, "This API key is disabled", metadata={"error_type": "key_disabled"})
+            if self.version.disabled_key_status == 401:  # no 403 in the version: an unknown key
+                raise ApiError(401, "Invalid API key")
+            raise ApiError(403, "API key is disabled", metadata={"error_type": "forbidden"})
 
     def _kept(self, tenant: str, job_id: str) -> Job | None:
         """A job of `tenant` as it stands now, or None."""

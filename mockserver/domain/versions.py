@@ -43,7 +43,8 @@ class ApiVersion:
     disabled_key_status: int  # a key disabled through the control API: 401 (seeds: no 403) or 403
     job_id_format: IdFormat  # "plain": 20 alphanumerics; "gen-vid": gen-vid-<unix s>-<20 alnum>
     signed_urls: bool  # completed jobs carry `urls` + `expires_at` beside `unsigned_urls`
-    signed_url_seconds: int  # a signed URL's lifetime from the job's completion
+    # How long a completed job's outputs (and their signed URLs) last; None: as long as the job is kept.
+    output_seconds: int | None
     current_fields: bool  # previous_job_id, session_id, trace, references, upscaling: checked
     # Statuses a scenario fault may answer, per operation (the document's, plus 429/503 anywhere).
     fault_statuses: Mapping[str, frozenset[int]]
@@ -61,15 +62,15 @@ _SEED_STATUSES = {
     "models": frozenset({400, 500}),
 }
 
-# 2026-10: what the SDKs map, plus 429 and 503 anywhere: what real services answer under load
-# (the facts' failure mode 4), documented for the operation or not.
+# 2026-10: what the SDKs map, plus the document's `x-undocumented-responses` (409 on submit, 429
+# and 503 on poll: failure mode 4) and 429/503 on content, which real CDNs answer under load.
 _ANYWHERE = frozenset({429, 503})
 
 _CURRENT_STATUSES = {
-    "submit": frozenset({400, 401, 402, 403, 404, 413, 429, 500, 503}),
+    "submit": frozenset({400, 401, 402, 403, 404, 409, 413, 429, 500, 503}),
     "poll": frozenset({401, 403, 404, 500}) | _ANYWHERE,
     "content": frozenset({400, 401, 403, 404, 409, 410, 500, 502}) | _ANYWHERE,
-    "models": frozenset({400, 500}) | _ANYWHERE,
+    "models": frozenset({400, 500}),
 }
 
 VERSIONS: dict[str, ApiVersion] = {
@@ -84,7 +85,7 @@ VERSIONS: dict[str, ApiVersion] = {
         disabled_key_status=401,
         job_id_format="plain",
         signed_urls=False,
-        signed_url_seconds=0,
+        output_seconds=None,
         current_fields=False,
         fault_statuses=_SEED_STATUSES,
     ),
@@ -99,7 +100,7 @@ VERSIONS: dict[str, ApiVersion] = {
         disabled_key_status=403,
         job_id_format="gen-vid",
         signed_urls=True,
-        signed_url_seconds=3600,
+        output_seconds=3600,
         current_fields=True,
         fault_statuses=_CURRENT_STATUSES,
     ),

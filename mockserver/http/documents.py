@@ -38,6 +38,14 @@ class Document:
         return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
 
     @cached_property
+    def open_request_fields(self) -> frozenset[str] | None:
+        """The submit body's known fields when the document accepts others too (2026-10), else None."""
+        schema = self.spec["components"]["schemas"]["VideoGenerationRequest"]
+        if schema.get("additionalProperties", True) is False:
+            return None
+        return frozenset(schema.get("properties", {}))
+
+    @cached_property
     def json_bytes(self) -> bytes:
         return json.dumps(self.spec).encode()
 

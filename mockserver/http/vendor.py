@@ -99,12 +99,15 @@ class VendorApi:
             raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
         except ApiError as exc:  # only ever "too large": the version says with which status
             status = state.service.version.too_large_status
-            raise exc if exc.status == status else ApiError(status, exc.message, metadata=exc.metadata) from None
+            if exc.status == status:
+                raise
+            metadata = {"error_type": "payload_too_large", "limit": state.config.max_body_bytes}
+            raise ApiError(status, exc.message, metadata=metadata) from None
         body, text = parse_json(raw, _header(headers, b"content-type"))
         base = self._base(scope, headers)
         session = _header(headers, b"x-session-id")
         job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text, session_id=session)
-        return 202, submitted_bytes(job, base), _JSON, ()
+        return 202, submitted_bytes(job, base), _JSON, _ignored(body, state.document.open_request_fields)
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -117,8 +120,8 @@ class VendorApi:
 
     def signed_body(self, job: Job, base: str) -> dict[str, object]:
         """A completed job's body with `urls` and `expires_at` after `unsigned_urls`."""
-        lifetime = self.state.service.version.signed_url_seconds
-        signed = signed_fields(job, base, self.state.url_secret, lifetime)
+        expires = self.state.service.expires_at(job)
+        signed = signed_fields(job, base, self.state.url_secret, expires) if expires is not None else {}
         body: dict[str, object] = {}
         for name, value in render_job(job, base).items():
             body[name] = value
@@ -165,8 +168,7 @@ class VendorApi:
         if not is_valid(self.state.url_secret, job_id, signed):
             raise ApiError(403, "Invalid signed URL", metadata={"error_type": "invalid_signature"})
         if self.state.clock.now() >= signed.expires:
-            message = "This signed URL has expired; the key still downloads through unsigned_urls"
-            raise ApiError(version.gone_status, message, metadata={"expires_at": signed.expires})
+            raise ApiError(version.gone_status, "Video has expired", metadata={"expires_at": signed.expires})
         return None, signed.output
 
     def _tenant(self, headers: Headers) -> str:
@@ -304,6 +306,15 @@ async def _paced(reply: Reply, scope: Scope) -> Reply:
             await asyncio.sleep(pace.latency)  # real seconds: the client's own timeout is real
     status, body, content_type, extra = reply
     return status, body, content_type, [*extra, *marks]
+
+
+def _ignored(body: object, known: frozenset[str] | None) -> tuple[tuple[bytes, bytes], ...]:
+    """`X-Mock-Ignored-Fields` naming a body's unknown top-level fields, where the document lets
+    them through (2026-10; `known` None: a closed request schema, nothing is ever ignored)."""
+    if known is None or not isinstance(body, dict) or known.issuperset(body):
+        return ()
+    names = ",".join(name for name in body if name not in known)
+    return ((b"x-mock-ignored-fields", names.encode("utf-8", "replace")),)
 
 
 def error_reply(exc: ApiError) -> Reply:
