@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from contracts.journal import JournalAssertions, Timeline
+from contracts.money import MoneyAssertions
 from contracts.recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
 from mockserver import (
     OPERATOR,
@@ -37,7 +38,7 @@ __all__ = ["LiveServers", "ModelGatesMock", "ModelGatesServer"]
 IN_PROCESS_BASE_URL = "http://testserver/api/v1"
 
 
-class _Handle(JournalAssertions):
+class _Handle(JournalAssertions, MoneyAssertions):
     """Shared by both fixtures: the mock's state, its clock, the key, and the records."""
 
     def __init__(
@@ -115,6 +116,15 @@ class _Handle(JournalAssertions):
     def balance(self) -> Decimal | None:
         """This test's key's balance in USD now (None: unlimited)."""
         return self.state.service.ledger.balance(self.api_key)
+
+    def ledger_history(self) -> list[dict[str, Any]]:
+        """This test's key's newest ledger entries (charges, refunds), oldest first."""
+        history: list[dict[str, Any]] = self.control.key(OPERATOR, self.api_key)["history"]
+        return history
+
+    def disable_key(self, disabled: bool = True) -> None:
+        """Revoke (or restore) this test's key: its requests answer 403 (2026-10) or 401 (2026-06)."""
+        self.control.update_key(OPERATOR, self.api_key, disabled=disabled)
 
     def jobs(self) -> list[Job]:
         """Every job of this test, oldest first, as it stands at the current virtual time."""

@@ -27,6 +27,7 @@ from mockserver.domain.versions import VERSIONS, api_version, default_version_na
 __all__ = [
     "Step",
     "Fault",
+    "Answers",
     "Scenario",
     "ScenarioError",
     "load_scenario",
@@ -91,7 +92,8 @@ class Step:
 class Fault:
     """A request that fails on purpose: the first `times`, every `every`-th, or at random.
 
-    Counted per API key for submit and models, per job for poll and content. `latency` holds
+    Counted per API key for submit and models, per job for poll and content; the first `after`
+    requests are spared (a key revoked mid-job: `after = 2, every = 1`). `latency` holds
     the answer back that many real seconds; `after_commit` (submit) creates and charges the job
     first; `drop` closes the connection instead of answering. `status` None: the normal answer.
     """
@@ -106,9 +108,13 @@ class Fault:
     latency: float | None = None
     after_commit: bool = False
     drop: bool = False
+    after: int = 0
 
     def hits(self, count: int, key: str, seed: int) -> bool:
         """Whether the `count`-th request (1-based) of this kind fails."""
+        if count <= self.after:
+            return False
+        count -= self.after
         if self.times is not None:
             return count <= self.times
         if self.every is not None:
@@ -134,6 +140,24 @@ class WebhookFaults:
 
 
 @dataclass(frozen=True, slots=True)
+class Answers:
+    """How job bodies look under the scenario (top-level flags); all off by default.
+
+    - `relative_polling_url`: `/api/v1/videos/{id}` instead of an absolute URL.
+    - `byok`: `usage` reads `{"cost": null, "is_byok": true}` (bring-your-own-key billing).
+    - `extra_fields`: job bodies carry fields no document names (strict decoders break on them).
+    """
+
+    relative_polling_url: bool = False
+    byok: bool = False
+    extra_fields: bool = False
+
+    @property
+    def plain(self) -> bool:
+        return not (self.relative_polling_url or self.byok or self.extra_fields)
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     steps: tuple[Step, ...]
@@ -141,6 +165,7 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     webhook: WebhookFaults = WebhookFaults()
     refund: bool = True  # False: jobs that fail, are cancelled or expire keep their charge
+    answers: Answers = Answers()
     # How many steps draw their seconds (each job then needs that many numbers).
     ranged: int = field(init=False, repr=False, compare=False)
 
@@ -230,7 +255,7 @@ def _seconds(table: Table) -> float | tuple[float, float] | None:
 
 def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> Fault | None:
     fields = ("on", "status", "times", "every", "probability", "retry_after", "message", "latency")
-    table = Table(raw, where, (*fields, "after_commit", "drop"), problems)
+    table = Table(raw, where, (*fields, "after_commit", "drop", "after"), problems)
     before = len(problems)
     on = table.choice("on", _OPERATIONS)
     status = table.whole("status")
@@ -238,7 +263,7 @@ def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> F
     probability = table.real("probability", above=0, maximum=1)
     retry_after, message = table.whole("retry_after", minimum=0), table.text("message")
     latency = table.real("latency", None, above=0, maximum=MAX_LATENCY) if "latency" in table.data else None
-    after_commit, drop = table.flag("after_commit"), table.flag("drop")
+    after_commit, drop, after = table.flag("after_commit"), table.flag("drop"), table.whole("after", 0, minimum=0)
     if sum(key in table.data for key in ("times", "every", "probability")) != 1:
         problems.add(where, "a fault needs exactly one of times, every or probability")
     if status is None and "status" not in table.data and latency is None and not drop:
@@ -252,7 +277,7 @@ def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> F
         problems.add(table.at("status"), "after a commit the answer is a 5xx, a drop or a latency, not a 4xx")
     if len(problems) > before or on is None:
         return None
-    return Fault(on, status, times, every, probability, retry_after, message, latency, after_commit, drop)
+    return Fault(on, status, times, every, probability, retry_after, message, latency, after_commit, drop, after)
 
 
 def _webhook(raw: object, problems: Problems) -> WebhookFaults:
@@ -289,7 +314,8 @@ def parse_scenario(name: str, data: Mapping[str, Any], statuses: Statuses | None
     `statuses`: what faults may answer per operation (default: the default API version's)."""
     problems = Problems()
     allowed = _statuses(statuses)
-    table = Table(dict(data), "", ("name", "description", "steps", "faults", "webhook", "refund"), problems)
+    flags = ("refund", "relative_polling_url", "byok", "extra_fields")
+    table = Table(dict(data), "", ("name", "description", "steps", "faults", "webhook", *flags), problems)
     raw_steps, raw_faults = table.array("steps"), table.array("faults") or []
     if "steps" not in table.data:
         problems.add("steps", "required: at least 2 [[steps]] tables, pending first and terminal last")
@@ -304,6 +330,7 @@ def parse_scenario(name: str, data: Mapping[str, Any], statuses: Statuses | None
         faults=tuple(fault for fault in faults if fault is not None),
         webhook=_webhook(table.data.get("webhook", {}), problems),
         refund=table.flag("refund", True),
+        answers=Answers(table.flag("relative_polling_url"), table.flag("byok"), table.flag("extra_fields")),
     )
     if not problems and (problem := _lifecycle_problem(scenario.steps)):
         problems.add(*problem)

@@ -20,7 +20,7 @@ from mockserver.domain.pace import set_pace
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioError, resolve_scenario
+from mockserver.domain.scenarios import Answers, Fault, Operation, Scenario, ScenarioError, resolve_scenario
 from mockserver.domain.store import JobStore
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
@@ -308,6 +308,11 @@ class MockService:
         metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
         return ApiError(429, metadata=metadata, headers=headers)
 
+    def answers(self, job: Job) -> Answers:
+        """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
+        scenario = self._scenario_of(job)
+        return scenario.answers if scenario is not None else _PLAIN
+
     def _refunds(self, job: Job) -> bool:
         scenario = self._scenario_of(job)
         return scenario is None or scenario.refund
@@ -330,6 +335,8 @@ class MockService:
                     set_pace(fault.latency, False)
         return deferred
 
+
+_PLAIN = Answers()
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).
 _REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})

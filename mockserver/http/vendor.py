@@ -26,6 +26,7 @@ from mockserver.http.content import byte_range
 from mockserver.http.instance import MockState
 from mockserver.wire.auth import bearer_token, check_api_key
 from mockserver.wire.render import job_bytes, json_bytes, render_job, submitted_bytes
+from mockserver.wire.shaped import shaped
 from mockserver.wire.signed import is_valid, signed_fields, signed_request
 
 __all__ = [
@@ -107,15 +108,20 @@ class VendorApi:
         base = self._base(scope, headers)
         session = _header(headers, b"x-session-id")
         job = state.service.submit(tenant, body, _header(headers, b"x-mock-scenario"), base, text, session_id=session)
-        return 202, submitted_bytes(job, base), _JSON, _ignored(body, state.document.open_request_fields)
+        answers = state.service.answers(job)
+        sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
+        return 202, sent, _JSON, _ignored(body, state.document.open_request_fields)
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
         job = self.state.service.poll(tenant, job_id or "")
         base = self._base(scope, headers)
-        version = self.state.service.version
-        if version.signed_urls and job.status is JobStatus.COMPLETED:
-            return 200, json_bytes(self.signed_body(job, base)), _JSON, ()
+        service = self.state.service
+        answers = service.answers(job)
+        if service.version.signed_urls and job.status is JobStatus.COMPLETED:
+            return 200, json_bytes(shaped(self.signed_body(job, base), answers)), _JSON, ()
+        if not answers.plain:
+            return 200, json_bytes(shaped(render_job(job, base), answers)), _JSON, ()
         return 200, job_bytes(job, base), _JSON, ()
 
     def signed_body(self, job: Job, base: str) -> dict[str, object]:
