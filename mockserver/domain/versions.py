@@ -63,13 +63,13 @@ _SEED_STATUSES = {
 }
 
 # 2026-10: what the SDKs map, plus the document's `x-undocumented-responses` (409 on submit, 429
-# and 503 on poll: failure mode 4) and 429/503 on content, which real CDNs answer under load.
+# and 503 on poll: failure mode 4).
 _ANYWHERE = frozenset({429, 503})
 
 _CURRENT_STATUSES = {
     "submit": frozenset({400, 401, 402, 403, 404, 409, 413, 429, 500, 503}),
     "poll": frozenset({401, 403, 404, 500}) | _ANYWHERE,
-    "content": frozenset({400, 401, 403, 404, 409, 410, 500, 502}) | _ANYWHERE,
+    "content": frozenset({400, 401, 403, 404, 409, 410, 500, 502}),
     "models": frozenset({400, 500}),
 }
 

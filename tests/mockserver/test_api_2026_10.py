@@ -146,3 +146,13 @@ def test_unknown_top_level_fields_are_ignored_and_named(new: Api) -> None:
     assert response.status_code == 202
     assert response.headers["x-mock-ignored-fields"] == "brand_new_field"
     assert "x-mock-ignored-fields" not in new.submit(_body()).headers
+
+
+def test_the_cli_takes_api_version_and_refuses_an_unknown_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from mockserver.cli import _config, build_parser
+
+    assert _config(build_parser().parse_args(["--api-version", OLD])).api_version == OLD
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(["--api-version", "2099-01"])
+    assert caught.value.code == 2
+    assert "invalid choice: '2099-01'" in capsys.readouterr().err
