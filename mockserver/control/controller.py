@@ -153,15 +153,17 @@ class Controller:
         self.service.sweep(key)  # jobs that ended since are refunded before the balance is read
         ledger = self.service.ledger
         balance = ledger.balance(key)
-        return {
+        summary = {
             "key": key,
             "scenario": self.service.store.tenant(key).scenario,
-            "disabled": self.service.store.tenant(key).disabled,
             "credits": None if balance is None else str(balance),
             "spent": str(ledger.spent(key)),
             "jobs": len(self.service.store.jobs(key)),
             "history": [entry.summary() for entry in ledger.entries(key)[-_HISTORY:]],
         }
+        if self.service.store.tenant(key).disabled:  # shown only when set: the summary is unchanged otherwise
+            summary["disabled"] = True
+        return summary
 
     def update_key(
         self,

@@ -59,4 +59,5 @@ def signed_request(query: bytes) -> SignedRequest | None:
 
 def is_valid(secret: bytes, job_id: str, request: SignedRequest) -> bool:
     expected = sign(secret, job_id, request.output, request.expires)
-    return hmac.compare_digest(expected, request.signature)
+    # As bytes: a fuzzed `sig` may hold any character, and compare_digest takes only ASCII strs.
+    return hmac.compare_digest(expected.encode(), request.signature.encode("utf-8", "surrogateescape"))

@@ -80,6 +80,9 @@ def test_2026_10_ids_409_before_completion_and_signed_urls_without_the_key(new: 
         assert anonymous.get(body["unsigned_urls"][0]).status_code == 401
         forged = url.replace(f"exp={body['expires_at']}", f"exp={body['expires_at'] + 3600}")
         assert_envelope(anonymous.get(forged), 403)
+        assert_envelope(
+            anonymous.get(f"http://testserver/api/v1/videos/{job_id}/content?exp=1&index=0&sig=%5C%F1%99%91%82"), 403
+        )
         new.clock.advance(body["expires_at"] - new.clock.now())
         assert assert_envelope(anonymous.get(url), 410)["message"] == "Video has expired"
     assert_envelope(new.http.get(body["unsigned_urls"][0]), 410)
