@@ -168,7 +168,7 @@ class VendorApi:
         try:
             signed = signed_request(query) if version.signed_urls else None
         except ValueError as exc:
-            raise ApiError(403, f"Invalid signed URL: {exc}", metadata={"error_type": "invalid_signature"}) from None
+            raise ApiError.invalid("exp", str(exc)) from None
         if signed is None:
             return self._tenant(headers), _index(query)
         if not is_valid(self.state.url_secret, job_id, signed):

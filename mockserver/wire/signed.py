@@ -44,17 +44,19 @@ def signed_fields(job: Job, base: str, secret: bytes, expires: int) -> dict[str,
 def signed_request(query: bytes) -> SignedRequest | None:
     """The signed parts of a content query; None when it carries no `sig` (a keyed request).
 
-    Raises ValueError for a signature with a missing or malformed `index`/`exp`.
+    Raises ValueError for an `exp` that is not a whole number (a `sig` without one never verifies).
     """
-    if b"sig=" not in query:
+    if b"sig=" not in query and b"exp=" not in query:
         return None
     values = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    expires = values.get("exp")
+    if expires is not None and not (expires.isascii() and expires.isdigit()):
+        raise ValueError(f"exp must be a whole number of unix seconds, not {expires[:20]!r}")
     if "sig" not in values:
         return None
-    index, expires = values.get("index", "0"), values.get("exp", "")
-    if not (index.isdigit() and expires.isdigit()):
-        raise ValueError("a signed URL needs index and exp as whole numbers")
-    return SignedRequest(int(index), int(expires), values["sig"])
+    index = values.get("index", "0")
+    output = int(index) if index.isascii() and index.isdigit() else -1  # a bad index never verifies
+    return SignedRequest(output, int(expires or -1), values["sig"])  # no exp: never verifies
 
 
 def is_valid(secret: bytes, job_id: str, request: SignedRequest) -> bool:
