@@ -24,6 +24,7 @@ from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.domain.versions import NEWEST, VERSIONS, default_version_name
 from mockserver.http.app import create_app, mock_state
+from mockserver.http.catalogs import CatalogError
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
 __all__ = ["main", "build_parser", "TransitionLog"]
@@ -71,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"which version of the vendor API to be (default: $MODELGATES_API_VERSION, else {NEWEST})",
     )
     parser.add_argument("--scenario", default="happy", help="built-in name or path of a .toml file")
+    parser.add_argument(
+        "--catalog",
+        metavar="PATH",
+        help="serve this catalog (GET /videos/models format; `mockserver catalog save URL FILE` makes one)",
+    )
+    parser.add_argument(
+        "--remove-model",
+        action="append",
+        dest="removed",
+        default=[],
+        metavar="ID",
+        help="take a model out of the catalog: submits naming it get 400 'Model ID does not exist' (repeatable)",
+    )
     parser.add_argument("--speed", type=_positive, default=1.0, help="vendor seconds per real second")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and timelines")
     parser.add_argument(
@@ -234,6 +248,8 @@ def _describe_webhooks(config: MockConfig) -> str:
 def _config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
         api_version=args.api_version or default_version_name(),
+        catalog=args.catalog,
+        removed_models=frozenset(args.removed),
         scenario=args.scenario,
         seed=args.seed,
         speed=args.speed,
@@ -261,13 +277,18 @@ def _sqlite_error() -> type[Exception]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["catalog"]:
+        from mockserver.catalog_save import main as catalog_main
+
+        return catalog_main(given[1:])
+    args = build_parser().parse_args(given)
     if args.list_scenarios:
         return _list_scenarios()
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, _sqlite_error(), OSError) as exc:
+    except (ScenarioError, WebhookConfigError, CatalogError, _sqlite_error(), OSError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)

@@ -21,6 +21,10 @@ class MockConfig:
     - `api_version`: which version of the vendor API to be (`2026-06`, the seeds', or `2026-10`);
       by default `$MODELGATES_API_VERSION`, else the newest. `version` is its profile.
     - `scenario`: a built-in name or the path of a scenario file; the default for every job.
+    - `catalog`: path of a catalog file in the wire format of `GET /videos/models` (validated at
+      startup); None serves the version's built-in catalog.
+    - `removed_models`: model ids taken out of the catalog; a submit naming one gets the vendor's
+      `400 Model <id> does not exist`.
     - `seed`: job ids, timelines and random faults follow from it (same seed, same run).
     - `speed`: with the system clock, how many vendor seconds pass per real second.
     - `public_base_url`: base of `polling_url` / `unsigned_urls`; by default the request's own
@@ -47,6 +51,8 @@ class MockConfig:
 
     api_version: str = field(default_factory=default_version_name)
     scenario: str = "happy"
+    catalog: str | None = None
+    removed_models: frozenset[str] = field(default_factory=frozenset)
     seed: int = 0
     speed: float = 1.0
     public_base_url: str | None = None

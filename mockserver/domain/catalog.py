@@ -81,11 +81,18 @@ class ModelSpec:
 class Catalog:
     """The models, newest first, as the endpoint lists them."""
 
-    def __init__(self, rows: list[dict[str, Any]], capabilities: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        rows: list[dict[str, Any]],
+        capabilities: Mapping[str, Mapping[str, Any]] | None = None,
+        removed: frozenset[str] = frozenset(),
+    ) -> None:
         self._rows = rows
         self._by_id = {str(row["id"]): ModelSpec(row) for row in rows}
         # Request rules the wire format has no field for (never served): `<stem>.capabilities.json`.
         self.capabilities: Mapping[str, Mapping[str, Any]] = capabilities or {}
+        # Ids the vendor took away: a submit naming one gets its exact "does not exist" answer.
+        self.removed = removed - set(self._by_id)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:
@@ -93,8 +100,13 @@ class Catalog:
         with path.open(encoding="utf-8") as handle:
             rows = json.load(handle)["data"]
         sidecar = path.with_name(f"{path.stem}.capabilities.json")
-        capabilities = json.loads(sidecar.read_text(encoding="utf-8"))["models"] if sidecar.is_file() else None
-        return cls(rows, capabilities)
+        extra = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+        return cls(rows, extra.get("models"), frozenset(extra.get("removed", ())))
+
+    def without(self, removed: frozenset[str]) -> Catalog:
+        """This catalog with `removed` taken out (rows dropped, submits naming them refused)."""
+        rows = [row for row in self._rows if row["id"] not in removed]
+        return Catalog(rows, self.capabilities, self.removed | removed)
 
     def capability(self, model_id: str) -> Mapping[str, Any]:
         """A model's mock-only request rules ({} when the catalog has none)."""

@@ -244,6 +244,8 @@ def _default(model: ModelSpec, key: str, preferred: Any) -> Any:
 def check_capabilities(body: dict[str, Any], catalog: Catalog) -> VideoSpec:
     """Resolve a schema-valid body against its model's catalog row, or raise 400 listing all problems."""
     model = catalog.get(body["model"])
+    if model is None and body["model"] in catalog.removed:  # the vendor's own answer, word for word
+        raise ApiError(400, f"Model {body['model']} does not exist")
     if model is None:
         allowed = catalog.ids
         message = f"model {body['model']!r} does not exist; allowed: {', '.join(allowed)}"

@@ -12,11 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from mockserver._resources import catalog_path
 from mockserver.config import MockConfig
 from mockserver.control.controller import Controller
 from mockserver.control.routes import control_routes
-from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock, SystemClock
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
 from mockserver.domain.journal import Journal
@@ -26,6 +24,7 @@ from mockserver.domain.requests import RequestValidator
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.domain.service import MockService
 from mockserver.domain.store import JobStore
+from mockserver.http.catalogs import load_catalog
 from mockserver.http.content import VideoLibrary
 from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
@@ -45,7 +44,7 @@ def build_state(config: MockConfig, clock: Clock, state_file: StateFile | None =
     document = load_document(version.document)
     service = MockService(
         clock=clock,
-        catalog=Catalog.load(catalog_path(version.catalog)),
+        catalog=load_catalog(config, document),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
         store=JobStore(config.seed, config.max_jobs, sink),
