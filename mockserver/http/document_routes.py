@@ -17,11 +17,11 @@ def _state(request: Request) -> MockState:
 
 
 async def document_yaml(request: Request) -> Response:
-    return Response(_state(request).document.text, media_type="application/yaml")
+    return Response(_state(request).served_document().text, media_type="application/yaml")
 
 
 async def document_json(request: Request) -> Response:
-    return Response(_state(request).document.json_bytes, media_type="application/json")
+    return Response(_state(request).served_document().json_bytes, media_type="application/json")
 
 
 def document_routes() -> list[Route]:

@@ -21,7 +21,7 @@ import jsonschema_rs
 
 from mockserver._resources import openapi_path
 
-__all__ = ["Document", "load_document", "parse_document", "cache_dir"]
+__all__ = ["Document", "dump_document", "load_document", "parse_document", "cache_dir"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,14 @@ def _store(path: Path, spec: dict[str, Any]) -> None:
     except OSError:  # a read-only home: every start parses the YAML, as before
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def dump_document(spec: dict[str, Any]) -> Document:
+    """A document made in code (`constrained.py`), with its YAML text."""
+    import yaml
+
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return Document(yaml.dump(spec, Dumper=dumper, sort_keys=False, allow_unicode=True), spec)
 
 
 @cache

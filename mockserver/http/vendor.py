@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.datastructures import URL
 from starlette.types import Message, Receive, Scope, Send
@@ -319,8 +319,9 @@ def _ignored(body: object, known: frozenset[str] | None) -> tuple[tuple[bytes, b
     them through (2026-10; `known` None: a closed request schema, nothing is ever ignored)."""
     if known is None or not isinstance(body, dict) or known.issuperset(body):
         return ()
-    names = ",".join(name for name in body if name not in known)
-    return ((b"x-mock-ignored-fields", names.encode("utf-8", "replace")),)
+    # Percent-encoded: a field name may hold any character, a header value only visible ASCII.
+    names = ",".join(quote(name, safe="-_.~") for name in body if name not in known)
+    return ((b"x-mock-ignored-fields", names.encode("ascii")),)
 
 
 def error_reply(exc: ApiError) -> Reply:
