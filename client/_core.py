@@ -24,6 +24,7 @@ from client.errors import (
     APIStatusError,
     APITimeoutError,
     MissingAPIKeyError,
+    NoOutputsError,
 )
 from client.models import Job, VideoModel, VideoModelsList, VideoRequest
 
@@ -111,13 +112,22 @@ class Core:
         return RequestSpec("GET", url, self.headers_for(url))
 
     def download_spec(self, job: Job | str, index: int) -> RequestSpec:
-        """`unsigned_urls[index]` if the job has it, else the content endpoint.
+        """The signed `urls[index]` if the job has it (sent without the key: it needs none), else
+        `unsigned_urls[index]`, else the content endpoint. A completed job with no outputs raises
+        `NoOutputsError` before anything is sent.
 
         Redirects are followed: httpx drops the Authorization header when a redirect leaves the
         API's origin, which keeps the key-host rule.
         """
         if index < 0:
             raise ValueError(f"index must be >= 0, got {index}")
+        listed = isinstance(job, Job) and (job.urls is not None or job.unsigned_urls is not None)
+        if isinstance(job, Job) and listed and job.is_completed and not (job.urls or job.unsigned_urls):
+            raise NoOutputsError(job)
+        signed = job.urls if isinstance(job, Job) else None
+        if signed and index < len(signed):
+            url = self.resolve(signed[index])
+            return RequestSpec("GET", url, {"User-Agent": USER_AGENT}, follow_redirects=True)
         urls = job.unsigned_urls if isinstance(job, Job) else None
         if urls is not None and index < len(urls):
             url = self.resolve(urls[index])

@@ -9,15 +9,21 @@ ModelGatesError
 │   ├── BadRequestError             400
 │   ├── AuthenticationError         401
 │   ├── PaymentRequiredError        402
+│   ├── PermissionDeniedError       403 (2026-10: a disabled key, a bad signed URL)
 │   ├── NotFoundError               404
+│   ├── ConflictError               409 (2026-10: the output is not ready; a previous_job_id not completed)
+│   ├── GoneError                   410 (2026-10: the output has expired)
+│   ├── PayloadTooLargeError        413 (2026-10: a body above 50 MiB)
 │   ├── RateLimitError              429 (.retry_after)
 │   ├── InternalServerError         500
-│   └── BadGatewayError             502
+│   ├── BadGatewayError             502
+│   └── ServiceUnavailableError     503 (.retry_after)
 ├── APIResponseValidationError      a 2xx answer that breaks the document's schema
 ├── JobError                        the job reached a terminal status other than completed
 │   ├── JobFailed
 │   ├── JobCancelled
 │   └── JobExpired
+├── NoOutputsError                  the job completed with no outputs (nothing to download)
 ├── PollTimeout                     wait() gave up before the job finished
 └── images.ImagePreflightError      an image URL a provider could not fetch (client.images)
 ```
@@ -47,6 +53,8 @@ __all__ = [
     "AuthenticationError",
     "BadGatewayError",
     "BadRequestError",
+    "ConflictError",
+    "GoneError",
     "InternalServerError",
     "JobCancelled",
     "JobError",
@@ -54,10 +62,14 @@ __all__ = [
     "JobFailed",
     "MissingAPIKeyError",
     "ModelGatesError",
+    "NoOutputsError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PaymentRequiredError",
+    "PermissionDeniedError",
     "PollTimeout",
     "RateLimitError",
+    "ServiceUnavailableError",
 ]
 
 
@@ -142,6 +154,41 @@ class BadGatewayError(APIStatusError):
     """502: the upstream provider failed (content download)."""
 
 
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this (disabled), or a signed URL does not verify."""
+
+
+class ConflictError(APIStatusError):
+    """409: the output is not ready yet (the job has not completed), or `previous_job_id` names a
+    job that has not completed."""
+
+
+class GoneError(APIStatusError):
+    """410: the output has expired; the job cannot be downloaded any more (submit again to get
+    a new video, knowing that it is billed again)."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request body is above the service's limit (50 MiB)."""
+
+
+class ServiceUnavailableError(APIStatusError):
+    """503: the service is overloaded; `retry_after` is the server's hint, if any."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return parse_retry_after(self.response.headers.get("retry-after"), self.response.headers.get("date"))
+
+
+class NoOutputsError(ModelGatesError):
+    """The job completed but has no outputs (e.g. filtered by the provider): there is nothing to
+    download. Not retried: the job is finished and was billed."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(f"Job {job.id} completed with no outputs; there is nothing to download.")
+        self.job = job
+
+
 class APIResponseValidationError(ModelGatesError):
     """A successful answer whose body is not what the document promises (not JSON, a required
     field missing or of the wrong type)."""
@@ -186,10 +233,15 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     402: PaymentRequiredError,
+    403: PermissionDeniedError,
     404: NotFoundError,
+    409: ConflictError,
+    410: GoneError,
+    413: PayloadTooLargeError,
     429: RateLimitError,
     500: InternalServerError,
     502: BadGatewayError,
+    503: ServiceUnavailableError,
 }
 
 JOB_ERRORS: dict[str, type[JobError]] = {

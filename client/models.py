@@ -15,15 +15,21 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "TERMINAL_STATUSES",
+    "AudioUrl",
+    "ContentPartAudio",
     "ContentPartImage",
+    "ContentPartVideo",
     "FrameImage",
     "ImageUrl",
     "Job",
     "JobStatus",
+    "Trace",
+    "UpscaleFactor",
     "Usage",
     "VideoModel",
     "VideoModelsList",
     "VideoRequest",
+    "VideoUrl",
 ]
 
 
@@ -76,11 +82,45 @@ class ContentPartImage(_Request):
     type: Literal["image_url"] = "image_url"
 
 
+class AudioUrl(_Request):
+    url: str
+
+
+class VideoUrl(_Request):
+    url: str
+
+
+class ContentPartAudio(_Request):
+    """An audio reference (2026-10; only models that take one, e.g. Seedance 2.x)."""
+
+    audio_url: AudioUrl
+    type: Literal["audio_url"] = "audio_url"
+
+
+class ContentPartVideo(_Request):
+    """A video reference (2026-10; Seedance 2.x, and the input of upscaling models)."""
+
+    video_url: VideoUrl
+    type: Literal["video_url"] = "video_url"
+
+
+class Trace(_Model):
+    """Observability passthrough (2026-10); extra keys are kept."""
+
+    trace_id: str | None = None
+    trace_name: str | None = None
+    span_name: str | None = None
+    generation_name: str | None = None
+    parent_span_id: str | None = None
+
+
 class VideoRequest(_Request):
-    """The body of `POST /videos`. Only `model` and `prompt` are required."""
+    """The body of `POST /videos`. Only `model` is required: 2026-10 lets models that work from
+    input alone (frame images, references, a previous job) go without a `prompt`; 2026-06 servers
+    require it. Fields added in 2026-10 are refused by 2026-06 servers (400): set them only there."""
 
     model: str
-    prompt: str
+    prompt: str | None = None
     duration: int | None = None
     resolution: str | None = None
     aspect_ratio: str | None = None
@@ -88,9 +128,15 @@ class VideoRequest(_Request):
     generate_audio: bool | None = None
     seed: int | None = None
     frame_images: list[FrameImage] | None = None
-    input_references: list[ContentPartImage] | None = None
+    input_references: list[ContentPartImage | ContentPartAudio | ContentPartVideo] | None = None
     callback_url: str | None = None
     provider: dict[str, Any] | None = None
+    previous_job_id: str | None = None
+    session_id: str | None = None
+    user: str | None = None
+    trace: Trace | None = None
+    creativity: int | None = None
+    upscale_factor: float | None = None
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body to send: absent fields are omitted, because the API rejects `null`.
@@ -98,7 +144,10 @@ class VideoRequest(_Request):
         Only top-level `None`s are dropped; values inside `provider` are passed through as given.
         """
         dumped = self.model_dump(mode="json")
-        return {key: value for key, value in dumped.items() if value is not None}
+        body = {key: value for key, value in dumped.items() if value is not None}
+        if "trace" in body:  # the trace's own unset fields are left out too
+            body["trace"] = {key: value for key, value in body["trace"].items() if value is not None}
+        return body
 
 
 class Usage(_Model):
@@ -116,6 +165,9 @@ class Job(_Model):
     status: str
     generation_id: str | None = None
     unsigned_urls: list[str] | None = None
+    # 2026-10: signed download URLs, usable without the key until `expires_at` (unix seconds).
+    urls: list[str] | None = None
+    expires_at: int | None = None
     usage: Usage | None = None
     error: str | None = None
 
@@ -132,6 +184,13 @@ class Job(_Model):
     def is_known_status(self) -> bool:
         """False for a status this client version does not know (treated as still running)."""
         return self.status in _KNOWN_STATUSES
+
+
+class UpscaleFactor(_Model):
+    """The upscale factors an upscaling model accepts; either bound may be null."""
+
+    min: float | None
+    max: float | None
 
 
 class VideoModel(_Model):
@@ -155,8 +214,8 @@ class VideoModel(_Model):
     generate_audio: bool | None
     seed: bool | None
     allowed_passthrough_parameters: list[str]
-    creativity: Any
-    upscale_factor: float | None
+    creativity: list[int] | None
+    upscale_factor: UpscaleFactor | None
     pricing_skus: dict[str, str] | None = None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
 
-from client.models import VideoModel, VideoRequest
+from client.models import ContentPartImage, FrameImage, VideoModel, VideoRequest
 
 __all__ = [
     "PRIORITY_PROFILES",
@@ -257,11 +257,16 @@ def _check_frames(request: VideoRequest, model: VideoModel) -> list[Mismatch]:
 def _check_image_urls(request: VideoRequest) -> list[Mismatch]:
     # Providers fetch images themselves, over https only; data: URLs travel inside the body.
     parts = {"frame_images": request.frame_images, "input_references": request.input_references}
-    return [
-        Mismatch(name, part.image_url.url, ("https:", "data:"), "not an https: or data: URL")
+    urls = [
+        (name, part.image_url.url)
         for name, given in parts.items()
         for part in given or ()
-        if urlsplit(part.image_url.url).scheme.lower() not in ("https", "data")
+        if isinstance(part, FrameImage | ContentPartImage)  # audio and video references are not images
+    ]
+    return [
+        Mismatch(name, url, ("https:", "data:"), "not an https: or data: URL")
+        for name, url in urls
+        if urlsplit(url).scheme.lower() not in ("https", "data")
     ]
 
 

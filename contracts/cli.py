@@ -15,13 +15,21 @@ __all__ = ["main"]
 
 KEY_ENV = "MODELGATES_API_KEY"
 EXTRA = "pip install 'modelgates-mock[contracts]'"
+VERSION_ENV = "MODELGATES_API_VERSION"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m contracts",
-        description="Check a live ModelGates API (or a fake of it) against openapi/modelgates.yaml: "
+        description="Check a live ModelGates API (or a fake of it) against its version's document "
+        "(openapi/modelgates-2026-10.yaml or openapi/modelgates.yaml for 2026-06): "
         "Schemathesis with every check, the stateful links, and one real job end to end.",
+    )
+    parser.add_argument(
+        "--api-version",
+        choices=("2026-06", "2026-10"),
+        default=None,
+        help=f"which version's document to check against (default: ${VERSION_ENV}, else 2026-10)",
     )
     parser.add_argument("url", help="base URL, e.g. http://127.0.0.1:8000/api/v1")
     parser.add_argument("--key", help=f"API key (default: ${KEY_ENV}); never printed")
@@ -58,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("schemathesis") is None:  # the plugin needs only pytest; this needs more
         print(f"error: python -m contracts needs Schemathesis, which comes with an extra: {EXTRA}", file=sys.stderr)
         return 2
+    if args.api_version:  # read by contracts.document wherever the suite loads the document
+        os.environ[VERSION_ENV] = args.api_version
     key = args.key or os.environ.get(KEY_ENV)
     if not key:
         print(f"error: give --key or set {KEY_ENV}", file=sys.stderr)

@@ -1,4 +1,8 @@
-"""The contract every suite checks against: `openapi/modelgates.yaml`, and names for its operations.
+"""The contract every suite checks against, and names for its operations.
+
+The document is the API version's (`openapi/modelgates.yaml` for 2026-06,
+`openapi/modelgates-2026-10.yaml` for 2026-10): `$MODELGATES_API_VERSION`, else the newest
+(`python -m contracts --api-version` sets it).
 
 Operation labels are Schemathesis's (`METHOD /path-template`, without the server's base path).
 """
@@ -36,15 +40,21 @@ def status_rank(status: str) -> int | None:
     return _RANKS.get(status)
 
 
+def _document_name() -> str:
+    from mockserver.domain.versions import api_version, default_version_name
+
+    return api_version(default_version_name()).document
+
+
 def document_path() -> Path:
-    """The OpenAPI document shipped with the package (checkout or wheel)."""
+    """The OpenAPI document of the API version under test, shipped with the package (checkout or wheel)."""
     from mockserver._resources import openapi_path
 
-    return openapi_path()
+    return openapi_path(_document_name())
 
 
 def load_document() -> dict[str, Any]:
     """A private copy of the parsed document (callers may mutate it)."""
     from mockserver.http.documents import load_document as load
 
-    return copy.deepcopy(load().spec)
+    return copy.deepcopy(load(_document_name()).spec)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from contracts.journal import JournalAssertions, Timeline
+from contracts.money import MoneyAssertions
 from contracts.recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
 from mockserver import (
     OPERATOR,
@@ -31,6 +32,7 @@ from mockserver import (
 )
 from mockserver.domain.clock import PacedClock
 from mockserver.domain.journal import Entry
+from mockserver.domain.versions import default_version_name
 
 __all__ = ["DEFAULT_SPEED", "LiveServers", "ModelGatesMock", "ModelGatesServer"]
 
@@ -40,7 +42,7 @@ IN_PROCESS_BASE_URL = "http://testserver/api/v1"
 DEFAULT_SPEED = 10.0
 
 
-class _Handle(JournalAssertions):
+class _Handle(JournalAssertions, MoneyAssertions):
     """Shared by both fixtures: the mock's state, its clock, the key, and the records."""
 
     def __init__(
@@ -124,6 +126,15 @@ class _Handle(JournalAssertions):
         unpolled included (the controls bring the key's jobs up to now first)."""
         return self.control.balance(self.api_key)
 
+    def ledger_history(self) -> list[dict[str, Any]]:
+        """This test's key's newest ledger entries (charges, refunds), oldest first."""
+        history: list[dict[str, Any]] = self.control.key(OPERATOR, self.api_key)["history"]
+        return history
+
+    def disable_key(self, disabled: bool = True) -> None:
+        """Revoke (or restore) this test's key: its requests answer 403 (2026-10) or 401 (2026-06)."""
+        self.control.update_key(OPERATOR, self.api_key, disabled=disabled)
+
     def jobs(self) -> list[Job]:
         """Every job of this test, oldest first, as it stands at the current virtual time."""
         return self.control.jobs(OPERATOR, newest_first=False)
@@ -166,9 +177,10 @@ class _Handle(JournalAssertions):
 class ModelGatesMock(_Handle):
     """An in-process mock (no socket) for one test."""
 
-    def __init__(self, *, scenario: str, seed: int, api_key: str) -> None:
+    def __init__(self, *, scenario: str, seed: int, api_key: str, api_version: str | None = None) -> None:
         clock = VirtualClock()
-        app = create_app(MockConfig(scenario=scenario, seed=seed), clock=clock)
+        config = MockConfig(scenario=scenario, seed=seed, api_version=api_version or default_version_name())
+        app = create_app(config, clock=clock)
         self.app = ExchangeRecorder(app, clock)
         super().__init__(
             control=mock_controller(app),
@@ -215,9 +227,9 @@ class ModelGatesServer(_Handle):
 
 
 class _Live:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, version: str) -> None:
         self.clock = PacedClock(speed=DEFAULT_SPEED)
-        app = create_app(MockConfig(seed=seed), clock=self.clock)
+        app = create_app(MockConfig(seed=seed, api_version=version), clock=self.clock)
         self.control = mock_controller(app)
         self.recorder = ExchangeRecorder(app, self.clock)
         recorder: Any = self.recorder  # MockServer serves any ASGI app
@@ -225,15 +237,16 @@ class _Live:
 
 
 class LiveServers:
-    """The session's live servers, one per seed, started on first use and stopped at the end."""
+    """The session's live servers, one per seed and API version, started on first use and stopped at the end."""
 
     def __init__(self) -> None:
-        self._servers: dict[int, _Live] = {}
+        self._servers: dict[tuple[int, str], _Live] = {}
 
-    def get(self, seed: int) -> _Live:
-        if seed not in self._servers:
-            self._servers[seed] = _Live(seed)
-        return self._servers[seed]
+    def get(self, seed: int, version: str | None = None) -> _Live:
+        key = (seed, version or default_version_name())
+        if key not in self._servers:
+            self._servers[key] = _Live(*key)
+        return self._servers[key]
 
     def stop(self) -> None:
         for live in self._servers.values():

@@ -31,8 +31,9 @@ def data_root() -> Path:
     raise FileNotFoundError("modelgates-mock data not found: reinstall the package (pip install modelgates-mock)")
 
 
-def openapi_path() -> Path:
-    return data_root() / "openapi" / "modelgates.yaml"
+def openapi_path(name: str = "modelgates.yaml") -> Path:
+    """The vendor document `name` (each API version has its own) under openapi/."""
+    return data_root() / "openapi" / name
 
 
 def control_document_path() -> Path:
@@ -43,8 +44,9 @@ def dashboard_path() -> Path:
     return _PACKAGE / "dashboard.html"  # inside the package, so every install has it
 
 
-def catalog_path() -> Path:
-    return data_root() / "fixtures" / "models.json"
+def catalog_path(relative: str = "fixtures/models.json") -> Path:
+    """A built-in catalog (each API version has its own) under the data root."""
+    return data_root() / relative
 
 
 def scenarios_dir() -> Path:

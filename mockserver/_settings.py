@@ -84,6 +84,14 @@ def _money(text: str) -> Decimal:
     return amount
 
 
+def _api_version(text: str) -> str:
+    from mockserver.domain.versions import VERSIONS
+
+    if text not in VERSIONS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(VERSIONS)}, not {text!r}")
+    return text
+
+
 def _render(text: str) -> str:
     if text not in ("on", "off"):
         raise argparse.ArgumentTypeError(f"must be on or off, not {text!r}")
@@ -133,6 +141,22 @@ _VIDEOS = "videos"
 OPTIONS: tuple[Option, ...] = (
     Option("host", str, "127.0.0.1", "bind address (default: loopback only)"),
     Option("port", _port, 8000, "port; 0 picks a free one (default 8000)"),
+    Option(
+        "api-version",
+        _api_version,
+        None,
+        "which version of the vendor API to be: 2026-06 or 2026-10 (default: $MODELGATES_API_VERSION, else 2026-10)",
+    ),
+    Option("catalog", str, None, "serve this catalog (GET /videos/models format; `mockserver catalog save URL FILE`)"),
+    Option(
+        "remove-model",
+        str,
+        None,
+        "take a model out of the catalog: its submits get 400 'Model ID does not exist'",
+        many=True,
+        dest="removed",
+        metavar="ID",
+    ),
     Option("scenario", str, "happy", "built-in name or path of a .toml file (reloaded when it changes)"),
     Option("speed", _speed, 1.0, "vendor seconds per real second (default 1)"),
     Option("seed", _integer, 0, "same seed, same ids and timelines"),

@@ -23,7 +23,9 @@ from mockserver.config import MockConfig
 from mockserver.domain.jobs import Job
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
+from mockserver.domain.versions import default_version_name
 from mockserver.http.app import MockApp, create_app
+from mockserver.http.catalogs import CatalogError
 from mockserver.http.cors import Cors
 from mockserver.http.protocol import http_protocol
 from mockserver.persistence.schema import StateFileError
@@ -114,8 +116,9 @@ class _Server(uvicorn.Server):
 
 def _print_ready(url: str, config: MockConfig, key: str, app: MockApp) -> None:
     log.info(
-        "modelgates-mock ready at %s/api/v1  (scenario %s, speed %gx, seed %s)",
+        "modelgates-mock ready at %s/api/v1  (API %s, scenario %s, speed %gx, seed %s)",
         url,
+        config.api_version,
         config.scenario,
         config.speed,
         config.seed,
@@ -176,6 +179,9 @@ def _describe_webhooks(config: MockConfig) -> str:
 
 def _config(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
+        api_version=args.api_version or default_version_name(),
+        catalog=args.catalog,
+        removed_models=frozenset(args.removed or ()),
         scenario=args.scenario,
         seed=args.seed,
         speed=args.speed,
@@ -208,8 +214,13 @@ def _sqlite_error() -> type[Exception]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["catalog"]:
+        from mockserver.catalog_save import main as catalog_main
+
+        return catalog_main(given[1:])
     try:
-        args = resolve(argv, os.environ)
+        args = resolve(given, os.environ)
     except SettingsError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -221,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = _config(args)
     try:
         app = create_app(config)  # the system clock at --speed, resumed from --state if given
-    except (ScenarioError, WebhookConfigError, StateFileError) as exc:
+    except (ScenarioError, WebhookConfigError, StateFileError, CatalogError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     except (_sqlite_error(), OSError) as exc:

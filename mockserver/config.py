@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mockserver.domain.versions import ApiVersion, api_version, default_version_name
+
 __all__ = ["SCENARIO_HEADER", "MockConfig"]
 
 # A submit carrying this header runs under the named scenario (the job keeps it).
@@ -16,13 +18,20 @@ class MockConfig:
     """How the mock behaves.
 
     Core:
+    - `api_version`: which version of the vendor API to be (`2026-06`, the seeds', or `2026-10`);
+      by default `$MODELGATES_API_VERSION`, else the newest. `version` is its profile.
     - `scenario`: a built-in name or the path of a scenario file; the default for every job.
+    - `catalog`: path of a catalog file in the wire format of `GET /videos/models` (validated at
+      startup); None serves the version's built-in catalog.
+    - `removed_models`: model ids taken out of the catalog; a submit naming one gets the vendor's
+      `400 Model <id> does not exist`.
     - `seed`: job ids, timelines and random faults follow from it (same seed, same run).
     - `speed`: with the system clock, how many vendor seconds pass per real second.
     - `public_base_url`: base of `polling_url` / `unsigned_urls`; by default the request's own
       scheme and host plus `/api/v1`.
     - `api_keys`: the only keys accepted; None accepts any key of the vendor's shape.
-    - `max_body_bytes`: larger request bodies are refused with 400.
+    - `max_body_bytes`: larger request bodies are refused (400 in 2026-06, 413 in 2026-10); 0 means
+      the version's own limit (10 MiB in 2026-06, 50 MiB in 2026-10).
     - `journal_size`: how many requests the journal keeps (a ring buffer).
     - `max_jobs`: jobs kept in memory; beyond it the oldest *finished* jobs are forgotten (then
       404, like an expired resource). None keeps every job.
@@ -48,12 +57,15 @@ class MockConfig:
     - `cors`: the browser origin the CLI answers (preflights included); None = no CORS headers.
     """
 
+    api_version: str = field(default_factory=default_version_name)
     scenario: str = "happy"
+    catalog: str | None = None
+    removed_models: frozenset[str] = field(default_factory=frozenset)
     seed: int = 0
     speed: float = 1.0
     public_base_url: str | None = None
     api_keys: frozenset[str] | None = None
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 0
     journal_size: int = 10_000
     max_jobs: int | None = 10_000
     credits: Decimal | None = None
@@ -71,3 +83,12 @@ class MockConfig:
     render_cache_bytes: int = 256 * 1024 * 1024
     render_cache_dir: str | None = None
     cors: str | None = None
+
+    def __post_init__(self) -> None:
+        version = api_version(self.api_version)  # ValueError for an unknown one
+        if not self.max_body_bytes:
+            object.__setattr__(self, "max_body_bytes", version.max_body_bytes)
+
+    @property
+    def version(self) -> ApiVersion:
+        return api_version(self.api_version)

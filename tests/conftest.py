@@ -1,9 +1,18 @@
-"""The coverage gate and report count only a run of the whole suite: a file or a `-k`/`-m`
-selection cannot fail on a total it never meant to reach (nor print eighty lines about it)."""
+"""Suite-wide settings.
+
+- The suite was written against the seeds' API (2026-06): it pins that version for every config,
+  fixture and spawned server that names none (`MODELGATES_API_VERSION`). Tests of 2026-10 name it.
+- The coverage gate and report count only a run of the whole suite: a file or a `-k`/`-m`
+  selection cannot fail on a total it never meant to reach (nor print eighty lines about it).
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+os.environ.setdefault("MODELGATES_API_VERSION", "2026-06")
 
 
 @pytest.hookimpl(trylast=True)

@@ -268,7 +268,7 @@ class Controller:
         self._service.sweep(key)  # jobs that ended since are refunded before the balance is read
         ledger = self._service.ledger
         balance = ledger.balance(key)
-        return {
+        summary = {
             "key": key,
             "scenario": self._service.store.tenant(key).scenario,
             "credits": None if balance is None else str(balance),
@@ -276,6 +276,9 @@ class Controller:
             "jobs": len(self._service.store.jobs(key)),
             "history": [entry.summary() for entry in ledger.entries(key)[-_HISTORY:]],
         }
+        if self._service.store.tenant(key).disabled:  # shown only when set: the summary is unchanged otherwise
+            summary["disabled"] = True
+        return summary
 
     def update_key(
         self,
@@ -284,9 +287,16 @@ class Controller:
         *,
         scenario: str | None | _Unset = UNSET,
         credits: Decimal | None | _Unset = UNSET,
+        disabled: bool | _Unset = UNSET,
     ) -> dict[str, Any]:
-        """Set a key's scenario (None: the server's) and/or credits (None: unlimited)."""
+        """Set a key's scenario (None: the server's), credits (None: unlimited) and/or whether it is
+        disabled (its vendor requests then answer 403 in 2026-10, 401 in 2026-06; operator only)."""
         self._own_key(scope, key)
+        if disabled is not UNSET:
+            _operator(scope)  # a key cannot switch itself back on
+            if not isinstance(disabled, bool):
+                raise ApiError.invalid("disabled", "disabled must be true or false")
+            self._service.store.set_disabled(key, disabled)
         if isinstance(credits, Decimal) and (not credits.is_finite() or credits < 0):
             raise ApiError.invalid("credits", "credits must be a non-negative amount or null")
         if scenario is not UNSET:

@@ -92,8 +92,15 @@ class ControlApi:
         scope, key = self._scope(request), request.path_params["key"]
         if request.method == "GET":
             return JSONResponse(self.controller.key(scope, key))
-        body = params.fields(await params.json_object(request), {"scenario": (str, type(None)), "credits": object})
+        allowed: dict[str, type | tuple[type, ...]] = {
+            "scenario": (str, type(None)),
+            "credits": object,
+            "disabled": bool,
+        }
+        body = params.fields(await params.json_object(request), allowed)
         changes: dict[str, Any] = {}
+        if "disabled" in body:
+            changes["disabled"] = body["disabled"]
         if "scenario" in body:
             changes["scenario"] = body["scenario"]
         if "credits" in body:

@@ -19,7 +19,9 @@ __all__ = ["RESOLUTION_SHORT_SIDE", "Catalog", "ModelSpec", "describe_size", "si
 
 # Short side in pixels of each named resolution; the long side follows from the aspect ratio.
 RESOLUTION_SHORT_SIDE: dict[str, int] = {
+    "360p": 360,  # 2026-10
     "480p": 480,
+    "768p": 768,  # 2026-10
     "720p": 720,
     "1080p": 1080,
     "1K": 1024,
@@ -79,14 +81,36 @@ class ModelSpec:
 class Catalog:
     """The models, newest first, as the endpoint lists them."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        rows: list[dict[str, Any]],
+        capabilities: Mapping[str, Mapping[str, Any]] | None = None,
+        removed: frozenset[str] = frozenset(),
+    ) -> None:
         self._rows = rows
         self._by_id = {str(row["id"]): ModelSpec(row) for row in rows}
+        # Request rules the wire format has no field for (never served): `<stem>.capabilities.json`.
+        self.capabilities: Mapping[str, Mapping[str, Any]] = capabilities or {}
+        # Ids the vendor took away: a submit naming one gets its exact "does not exist" answer.
+        self.removed = removed - set(self._by_id)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:
-        with (path or catalog_path()).open(encoding="utf-8") as handle:
-            return cls(json.load(handle)["data"])
+        path = path or catalog_path()
+        with path.open(encoding="utf-8") as handle:
+            rows = json.load(handle)["data"]
+        sidecar = path.with_name(f"{path.stem}.capabilities.json")
+        extra = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+        return cls(rows, extra.get("models"), frozenset(extra.get("removed", ())))
+
+    def without(self, removed: frozenset[str]) -> Catalog:
+        """This catalog with `removed` taken out (rows dropped, submits naming them refused)."""
+        rows = [row for row in self._rows if row["id"] not in removed]
+        return Catalog(rows, self.capabilities, self.removed | removed)
+
+    def capability(self, model_id: str) -> Mapping[str, Any]:
+        """A model's mock-only request rules ({} when the catalog has none)."""
+        return self.capabilities.get(model_id, {})
 
     def get(self, model_id: str) -> ModelSpec | None:
         return self._by_id.get(model_id)

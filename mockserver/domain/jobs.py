@@ -68,6 +68,7 @@ class Phase(NamedTuple):
     polls: int | None = None
     error: str | None = None
     outputs: int = 1
+    expires: float | None = None  # completed: seconds its outputs stay downloadable (None: forever)
 
 
 class Transition(NamedTuple):

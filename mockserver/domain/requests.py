@@ -30,7 +30,6 @@ __all__ = [
     "decode_json",
     "param_name",
     "parse_json",
-    "parse_json",
     "read_body",
     "whole_body",
 ]
@@ -205,6 +204,8 @@ def _image_problems(body: dict[str, Any], model: ModelSpec) -> list[_Problem]:
         problems += _choice(model, "supported_frame_images", kind, f"frame_images[{index}].frame_type")
     for field in ("frame_images", "input_references"):
         for index, part in enumerate(body.get(field, [])):
+            if "image_url" not in part:  # 2026-10's audio and video references: `current_requests`
+                continue
             url = part["image_url"]["url"]
             if urlsplit(url).scheme.lower() not in ("https", "data"):
                 param = f"{field}[{index}].image_url.url"
@@ -236,6 +237,8 @@ def _default(model: ModelSpec, key: str, preferred: Any) -> Any:
 def check_capabilities(body: dict[str, Any], catalog: Catalog) -> VideoSpec:
     """Resolve a schema-valid body against its model's catalog row, or raise 400 listing all problems."""
     model = catalog.get(body["model"])
+    if model is None and body["model"] in catalog.removed:  # the vendor's own answer, word for word
+        raise ApiError(400, f"Model {body['model']} does not exist")
     if model is None:
         allowed = catalog.ids
         message = f"model {body['model']!r} does not exist; allowed: {', '.join(allowed)}"

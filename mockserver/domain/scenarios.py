@@ -23,14 +23,15 @@ from mockserver._resources import scenarios_dir
 from mockserver.domain._scenario_schema import Problems, Table, show
 from mockserver.domain.body_faults import BodyFault, parse_body_faults
 from mockserver.domain.jobs import DEFAULT_ERRORS, JobStatus, Phase
+from mockserver.domain.versions import VERSIONS, api_version, default_version_name
 
 __all__ = [
+    "Answers",
     "Fault",
     "Operation",
     "Scenario",
     "ScenarioError",
     "ScenarioFiles",
-    "Step",
     "Step",
     "WebhookFaults",
     "builtin_scenarios",
@@ -40,13 +41,14 @@ __all__ = [
 
 Operation = Literal["submit", "poll", "content", "models"]
 
-# A fault may only produce a status the document lists for that operation.
+# A fault may only produce a status the running version documents for that operation
+# (`ApiVersion.fault_statuses`); the built-in files may use any version's (the union).
+Statuses = Mapping[str, frozenset[int]]
 DOCUMENTED_STATUSES: dict[str, frozenset[int]] = {
-    "submit": frozenset({400, 402, 404, 429, 500}),
-    "poll": frozenset({404, 500}),
-    "content": frozenset({400, 404, 500, 502}),
-    "models": frozenset({400, 500}),
+    operation: frozenset().union(*(version.fault_statuses[operation] for version in VERSIONS.values()))
+    for operation in ("submit", "poll", "content", "models")
 }
+MAX_LATENCY = 600.0  # real seconds a fault may hold an answer back
 _OPERATIONS: dict[str, Operation] = {"submit": "submit", "poll": "poll", "content": "content", "models": "models"}
 _STATUSES = {status.value: status for status in JobStatus}
 
@@ -60,6 +62,7 @@ class Step:
     polls: int | None = None
     error: str | None = None
     outputs: int = 1
+    expires: float | None = None  # completed: seconds the outputs stay downloadable (None: forever)
 
     # Steps that draw nothing give every job the same (immutable) phase.
     fixed: Phase | None = field(init=False, repr=False, compare=False)
@@ -73,7 +76,7 @@ class Step:
             low_ms = round(self.seconds[0] * 1000)
             choices = round(self.seconds[1] * 1000) - low_ms + 1
         else:
-            fixed = Phase(self.status, self.seconds, self.polls, self.error, self.outputs)
+            fixed = Phase(self.status, self.seconds, self.polls, self.error, self.outputs, self.expires)
         object.__setattr__(self, "fixed", fixed)
         object.__setattr__(self, "_low_ms", low_ms)
         object.__setattr__(self, "_choices", choices)
@@ -84,26 +87,36 @@ class Step:
         if self.fixed is not None:
             return self.fixed
         seconds = (self._low_ms + ((word >> 11) * self._choices >> 53)) / 1000
-        return Phase(self.status, seconds, self.polls, self.error, self.outputs)
+        return Phase(self.status, seconds, self.polls, self.error, self.outputs, self.expires)
 
 
 @dataclass(frozen=True, slots=True)
 class Fault:
     """A request that fails on purpose: the first `times`, every `every`-th, or at random.
 
-    Counted per API key for submit and models, per job for poll and content.
+    Counted per API key for submit and models, per job for poll and content; the first `after`
+    requests are spared (a key revoked mid-job: `after = 2, every = 1`). `latency` holds
+    the answer back that many real seconds; `after_commit` (submit) creates and charges the job
+    first; `drop` closes the connection instead of answering. `status` None: the normal answer.
     """
 
     on: Operation
-    status: int
+    status: int | None
     times: int | None = None
     every: int | None = None
     probability: float | None = None
     retry_after: int | None = None
     message: str | None = None
+    latency: float | None = None
+    after_commit: bool = False
+    drop: bool = False
+    after: int = 0
 
     def hits(self, count: int, key: str, seed: int) -> bool:
         """Whether the `count`-th request (1-based) of this kind fails."""
+        if count <= self.after:
+            return False
+        count -= self.after
         if self.times is not None:
             return count <= self.times
         if self.every is not None:
@@ -129,6 +142,24 @@ class WebhookFaults:
 
 
 @dataclass(frozen=True, slots=True)
+class Answers:
+    """How job bodies look under the scenario (top-level flags); all off by default.
+
+    - `relative_polling_url`: `/api/v1/videos/{id}` instead of an absolute URL.
+    - `byok`: `usage` reads `{"cost": null, "is_byok": true}` (bring-your-own-key billing).
+    - `extra_fields`: job bodies carry fields no document names (strict decoders break on them).
+    """
+
+    relative_polling_url: bool = False
+    byok: bool = False
+    extra_fields: bool = False
+
+    @property
+    def plain(self) -> bool:
+        return not (self.relative_polling_url or self.byok or self.extra_fields)
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     steps: tuple[Step, ...]
@@ -136,6 +167,8 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     webhook: WebhookFaults = WebhookFaults()
     download_faults: tuple[BodyFault, ...] = ()  # bodies that break on the wire (body_faults.py)
+    refund: bool = True  # False: jobs that fail, are cancelled or expire keep their charge
+    answers: Answers = Answers()
     # How many steps draw their seconds (each job then needs that many numbers).
     ranged: int = field(init=False, repr=False, compare=False)
 
@@ -189,18 +222,21 @@ class ScenarioError(ValueError):
 
 
 def _step(raw: object, where: str, problems: Problems) -> Step | None:
-    table = Table(raw, where, ("status", "seconds", "polls", "error", "outputs"), problems)
+    table = Table(raw, where, ("status", "seconds", "polls", "error", "outputs", "expires"), problems)
     before = len(problems)
     status = table.choice("status", _STATUSES)
     seconds = _seconds(table)
     polls = table.whole("polls", minimum=0)
     error = table.text("error")
-    outputs = table.whole("outputs", 1, minimum=1, maximum=8)
+    outputs = table.whole("outputs", 1, minimum=0, maximum=8)  # 0: completed with no outputs
+    expires = table.real("expires", None, minimum=0) if "expires" in table.data else None
+    if expires is not None and status is not None and status is not JobStatus.COMPLETED:
+        problems.add(table.at("expires"), f"only completed outputs expire, not {status}")
     if error is not None and status is not None and status not in DEFAULT_ERRORS:
         problems.add(table.at("error"), f"error text only fits failed, cancelled or expired, not {status}")
     if len(problems) > before or status is None:
         return None
-    return Step(status, seconds, polls, error, outputs)
+    return Step(status, seconds, polls, error, outputs, expires)
 
 
 def _seconds(table: Table) -> float | tuple[float, float] | None:
@@ -220,25 +256,31 @@ def _seconds(table: Table) -> float | tuple[float, float] | None:
     return (low, high)
 
 
-def _fault(raw: object, where: str, problems: Problems) -> Fault | None:
-    fields = ("on", "status", "times", "every", "probability", "retry_after", "message")
-    table = Table(raw, where, fields, problems)
+def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> Fault | None:
+    fields = ("on", "status", "times", "every", "probability", "retry_after", "message", "latency")
+    table = Table(raw, where, (*fields, "after_commit", "drop", "after"), problems)
     before = len(problems)
     on = table.choice("on", _OPERATIONS)
     status = table.whole("status")
     times, every = table.whole("times", minimum=1), table.whole("every", minimum=1)
     probability = table.real("probability", above=0, maximum=1)
     retry_after, message = table.whole("retry_after", minimum=0), table.text("message")
+    latency = table.real("latency", None, above=0, maximum=MAX_LATENCY) if "latency" in table.data else None
+    after_commit, drop, after = table.flag("after_commit"), table.flag("drop"), table.whole("after", 0, minimum=0)
     if sum(key in table.data for key in ("times", "every", "probability")) != 1:
         problems.add(where, "a fault needs exactly one of times, every or probability")
-    if status is None and "status" not in table.data:
-        problems.add(table.at("status"), "required (an HTTP status the operation documents)")
-    elif status is not None and on is not None and status not in DOCUMENTED_STATUSES[on]:
-        allowed = ", ".join(str(code) for code in sorted(DOCUMENTED_STATUSES[on]))
+    if status is None and "status" not in table.data and latency is None and not drop:
+        problems.add(table.at("status"), "required (an HTTP status the operation documents), unless latency or drop")
+    elif status is not None and on is not None and status not in statuses[on]:
+        allowed = ", ".join(str(code) for code in sorted(statuses[on]))
         problems.add(table.at("status"), f"{on} does not answer {status} (documented: {allowed})")
-    if len(problems) > before or on is None or status is None:
+    if after_commit and on is not None and on != "submit":
+        problems.add(table.at("after_commit"), "only a submit commits (creates and charges a job)")
+    if after_commit and status is not None and status < 500:
+        problems.add(table.at("status"), "after a commit the answer is a 5xx, a drop or a latency, not a 4xx")
+    if len(problems) > before or on is None:
         return None
-    return Fault(on, status, times, every, probability, retry_after, message)
+    return Fault(on, status, times, every, probability, retry_after, message, latency, after_commit, drop, after)
 
 
 def _webhook(raw: object, problems: Problems) -> WebhookFaults:
@@ -265,10 +307,18 @@ def _lifecycle_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
     return None
 
 
-def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
-    """A scenario from a parsed file; ScenarioError lists every problem (without the file name)."""
+def _statuses(statuses: Statuses | None) -> Statuses:
+    return statuses if statuses is not None else api_version(default_version_name()).fault_statuses
+
+
+def parse_scenario(name: str, data: Mapping[str, Any], statuses: Statuses | None = None) -> Scenario:
+    """A scenario from a parsed file; ScenarioError lists every problem (without the file name).
+
+    `statuses`: what faults may answer per operation (default: the default API version's)."""
     problems = Problems()
-    fields = ("name", "description", "steps", "faults", "webhook", "download_faults")
+    allowed = _statuses(statuses)
+    flags = ("refund", "relative_polling_url", "byok", "extra_fields")
+    fields = ("name", "description", "steps", "faults", "webhook", "download_faults", *flags)
     table = Table(dict(data), "", fields, problems)
     raw_steps, raw_faults = table.array("steps"), table.array("faults") or []
     if "steps" not in table.data:
@@ -276,7 +326,7 @@ def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
     elif raw_steps is not None and len(raw_steps) < 2:
         problems.add("steps", f"a scenario needs at least 2 steps, got {len(raw_steps)}")
     steps = [_step(raw, f"steps.{index}", problems) for index, raw in enumerate(raw_steps or [])]
-    faults = [_fault(raw, f"faults.{index}", problems) for index, raw in enumerate(raw_faults)]
+    faults = [_fault(raw, f"faults.{index}", problems, allowed) for index, raw in enumerate(raw_faults)]
     scenario = Scenario(
         name=table.text("name", name) or name,
         description=table.text("description", "") or "",
@@ -284,6 +334,8 @@ def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
         faults=tuple(fault for fault in faults if fault is not None),
         webhook=_webhook(table.data.get("webhook", {}), problems),
         download_faults=parse_body_faults(table.data.get("download_faults"), problems),
+        refund=table.flag("refund", True),
+        answers=Answers(table.flag("relative_polling_url"), table.flag("byok"), table.flag("extra_fields")),
     )
     if not problems and (problem := _lifecycle_problem(scenario.steps)):
         problems.add(*problem)
@@ -292,11 +344,11 @@ def parse_scenario(name: str, data: Mapping[str, Any]) -> Scenario:
     return scenario
 
 
-def load_scenario(path: Path) -> Scenario:
+def load_scenario(path: Path, statuses: Statuses | None = None) -> Scenario:
     """Read and validate one scenario file; its name is the file's stem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return parse_scenario(path.stem, data)
+        return parse_scenario(path.stem, data, statuses)
     except (OSError, tomllib.TOMLDecodeError, ScenarioError) as exc:
         raise ScenarioError(f"{path}: {exc}") from exc
 
@@ -304,7 +356,7 @@ def load_scenario(path: Path) -> Scenario:
 @lru_cache(maxsize=256)
 def _load_unchanged(path: Path, mtime_ns: int, size: int) -> Scenario:
     """Each file is parsed once per version (scenarios are frozen, so sharing them is safe)."""
-    return load_scenario(path)
+    return load_scenario(path, DOCUMENTED_STATUSES)
 
 
 def builtin_scenarios(directory: Path | None = None) -> dict[str, Scenario]:
@@ -315,19 +367,19 @@ def builtin_scenarios(directory: Path | None = None) -> dict[str, Scenario]:
         try:
             stat = path.stat()
         except OSError:  # gone since the glob: load_scenario names the file and the error
-            found[path.stem] = load_scenario(path)
+            found[path.stem] = load_scenario(path, DOCUMENTED_STATUSES)
             continue
         found[path.stem] = _load_unchanged(path, stat.st_mtime_ns, stat.st_size)
     return found
 
 
-def resolve_scenario(name_or_path: str, known: Mapping[str, Scenario]) -> Scenario:
+def resolve_scenario(name_or_path: str, known: Mapping[str, Scenario], statuses: Statuses | None = None) -> Scenario:
     """A built-in by name, or a file by path (`--scenario ./my-flow.toml`)."""
     if name_or_path in known:
         return known[name_or_path]
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
-        return load_scenario(path)
+        return load_scenario(path, statuses)
     raise ScenarioError(
         f"unknown scenario {name_or_path!r}; built-ins: {', '.join(sorted(known))} (or give the path of a .toml file)"
     )

@@ -13,14 +13,25 @@ from typing import Any
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
+from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
 from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, finishes_at, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger
+from mockserver.domain.pace import set_pace
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import Operation, Scenario, ScenarioError, ScenarioFiles, resolve_scenario
+from mockserver.domain.scenarios import (
+    Answers,
+    Fault,
+    Operation,
+    Scenario,
+    ScenarioError,
+    ScenarioFiles,
+    resolve_scenario,
+)
 from mockserver.domain.store import JobStore, WriteFailed
+from mockserver.domain.versions import VERSIONS, ApiVersion
 
 __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 
@@ -47,8 +58,10 @@ class MockService:
         limiter: RateLimiter | None = None,
         max_concurrent_jobs: int | None = None,
         speed: float = 1.0,
+        version: ApiVersion = VERSIONS["2026-06"],
     ) -> None:
         self.clock = clock
+        self.version = version  # every rule that differs between API versions is read from it
         self.catalog = catalog
         self.scenarios = dict(scenarios)
         self._builtin = frozenset(scenarios)  # names every key may see (files loaded later are not)
@@ -75,7 +88,8 @@ class MockService:
     def add_scenario(self, name_or_path: str) -> str:
         """Make a built-in or a scenario file usable by name; returns the name to use."""
         if name_or_path not in self.scenarios:
-            self.scenarios[name_or_path] = resolve_scenario(name_or_path, self.scenarios)
+            found = resolve_scenario(name_or_path, self.scenarios, self.version.fault_statuses)
+            self.scenarios[name_or_path] = found
             self.files.watch(name_or_path)
         return name_or_path
 
@@ -128,21 +142,35 @@ class MockService:
     # --- the four operations -------------------------------------------------------------
 
     def submit(
-        self, tenant: str, body: Any, *, scenario: str | None = None, base_url: str = "", text: str | None = None
+        self,
+        tenant: str,
+        body: Any,
+        *,
+        scenario: str | None = None,
+        base_url: str = "",
+        text: str | None = None,
+        session_id: str | None = None,
     ) -> Job:
         """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
-        read from, if the caller has it; the job keeps that text, or `body` written out."""
+        read from, if the caller has it; the job keeps that text, or `body` written out.
+        `session_id`: the `x-session-id` header, if any."""
+        self._check_enabled(tenant)
         key = self.scenario_key(tenant, scenario)
         timeline_of = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
+        if self.version.current_fields:
+            capability = self.catalog.capability(spec.model.id)
+            previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
+            check_current_request(request, spec.model, capability, previous, session_id)
         for check in self.submit_checks:
             check(request)
-        self._inject_faults(timeline_of, "submit", tenant)
+        after_commit = self._inject_faults(timeline_of, "submit", tenant)
         now = self.clock.now()
         self._throttle(tenant, now)
         cost, _sku = price_job(spec.model, spec.variant)
-        job_id, generation_suffix = self.store.new_ids()
+        drawn, generation_suffix = self.store.new_ids()
+        job_id = self.version.job_id(drawn, now)
         timeline = timeline_of.timeline(self.seed, job_id)
         if text is None:
             text = request_text(request)
@@ -173,15 +201,24 @@ class MockService:
                 self.ledger.cancel(charge)
             raise _not_saved(exc) from None
         self._retain()
+        if after_commit is not None:  # created and charged: now the answer goes wrong
+            _fail(after_commit, self.clock.now(), self.speed)
         return job
 
     def poll(self, tenant: str, job_id: str) -> Job:
+        self._check_enabled(tenant)
         job = self._owned(tenant, job_id)
         self._inject_faults(self._scenario_of(job), "poll", job.id)
         return self._advance(job.id, polled=True)
 
-    def content(self, tenant: str, job_id: str, index: int) -> Job:
+    def content(self, tenant: str | None, job_id: str, index: int) -> Job:
+        """A download (`tenant` None: through a signed URL, checked by the shell)."""
+        if tenant is not None:
+            self._check_enabled(tenant)
         job = self.completed(tenant, job_id)
+        expires_at = self.expires_at(job)
+        if expires_at is not None and self.clock.now() >= expires_at:
+            raise ApiError(self.version.gone_status, "Video has expired", metadata={"expires_at": expires_at})
         if index >= job.outputs:
             message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
             raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
@@ -214,8 +251,18 @@ class MockService:
         job = self._advance(self._owned(tenant, job_id).id)
         if job.status is not JobStatus.COMPLETED:
             message = f"Video is not available: job {job.id} is {job.status.value}"
-            raise ApiError(404, message, metadata={"status": job.status.value})
+            raise ApiError(self.version.not_ready_status, message, metadata={"status": job.status.value})
         return job
+
+    def expires_at(self, job: Job) -> int | None:
+        """When a completed job's outputs (and their signed URLs) stop, in whole seconds: its
+        step's `expires`, else the version's lifetime; None: never (or not completed)."""
+        if job.status is not JobStatus.COMPLETED:
+            return None
+        lifetime = job.current.expires
+        if lifetime is None:
+            lifetime = self.version.output_seconds
+        return None if lifetime is None else math.floor(job.entered_at + lifetime)
 
     def inspect(self, tenant: str | None, job_id: str) -> Job:
         """The job as it stands now, without counting a poll."""
@@ -279,6 +326,17 @@ class MockService:
             for job, transitions in found:
                 self._announce(job, transitions)
 
+    def _check_enabled(self, tenant: str) -> None:
+        if self.store.tenant(tenant).disabled:
+            if self.version.disabled_key_status == 401:  # no 403 in the version: an unknown key
+                raise ApiError(401, "Invalid API key")
+            raise ApiError(403, "API key is disabled", metadata={"error_type": "forbidden"})
+
+    def _kept(self, tenant: str, job_id: str) -> Job | None:
+        """A job of `tenant` as it stands now, or None."""
+        job = self.store.get(tenant, job_id)
+        return None if job is None else self._advance(job.id)
+
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)
         if job is None:
@@ -304,7 +362,7 @@ class MockService:
 
     def _announce(self, job: Job, transitions: list[Transition]) -> None:
         for transition in transitions:
-            if transition.new in _REFUNDED:
+            if transition.new in _REFUNDED and self._refunds(job):
                 self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
             for listener in self._listeners:
                 listener(job, transition)
@@ -333,21 +391,41 @@ class MockService:
         metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
         return ApiError(429, metadata=metadata, headers=headers)
 
-    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> None:
+    def answers(self, job: Job) -> Answers:
+        """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
+        scenario = self._scenario_of(job)
+        return scenario.answers if scenario is not None else _PLAIN
+
+    def _refunds(self, job: Job) -> bool:
+        scenario = self._scenario_of(job)
+        return scenario is None or scenario.refund
+
+    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
+        """Raise the fault this request hits; a latency-only one just sets the pace. Returns the
+        first `after_commit` fault hit, for `submit` to answer once the job exists."""
         faults = scenario.faults_for(operation) if scenario is not None else None
         if not faults:
-            return
+            return None
         now = self.clock.now()
         wait = self.limiter.held(scope, operation, now)
         if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
             raise _fault_error(429, None, math.ceil(wait / self.speed), now, self.speed)
         count = self.store.count(scope, operation)
+        deferred = None
         for fault in faults:
             if fault.hits(count, scope, self.seed):
-                if fault.status == 429:  # held on the mock's clock: Retry-After real seconds × speed
-                    self.limiter.hold(scope, operation, now + (fault.retry_after or 1) * self.speed)
-                raise _fault_error(fault.status, fault.message, fault.retry_after, now, self.speed)
+                if fault.after_commit:
+                    deferred = deferred or fault
+                elif fault.status is not None or fault.drop:
+                    if fault.status == 429:  # held on the mock's clock: Retry-After real seconds × speed
+                        self.limiter.hold(scope, operation, now + (fault.retry_after or 1) * self.speed)
+                    _fail(fault, now, self.speed)
+                else:
+                    set_pace(fault.latency, False)
+        return deferred
 
+
+_PLAIN = Answers()
 
 # Jobs that end without a video give their charge back (DECISIONS.md: refunds).
 _REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
@@ -365,6 +443,12 @@ def _not_saved(exc: WriteFailed) -> ApiError:
 
 def _count_download(job: Job) -> Job:
     return counted(job, downloads=1)
+
+
+def _fail(fault: Fault, now: float, speed: float) -> None:
+    """Raise the fault's answer (a drop sets the pace and raises a 500 the shell never sends)."""
+    set_pace(fault.latency, fault.drop)
+    raise _fault_error(fault.status or 500, fault.message, fault.retry_after, now, speed)
 
 
 def _fault_error(status: int, message: str | None, retry_after: int | None, now: float, speed: float) -> ApiError:

@@ -10,7 +10,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from mockserver.domain.jobs import Job, next_due
@@ -84,6 +84,8 @@ class TenantState:
     """What the mock remembers about one key besides its jobs (only keys with a setting have one)."""
 
     scenario: str | None = None  # overrides the server's default for this key
+    # Turned off through the control API: every vendor request of the key is refused (not persisted).
+    disabled: bool = False
 
 
 _NO_SETTINGS = TenantState()
@@ -162,15 +164,23 @@ class JobStore:
 
     def set_scenario(self, tenant: str, scenario: str | None) -> None:
         with self._lock:
-            if scenario is None:
-                self._tenants.pop(tenant, None)
-            else:
-                self._tenants[tenant] = TenantState(scenario)
+            self._settle(tenant, replace(self.tenant(tenant), scenario=scenario))
             self._writer.tenant_scenario(tenant, scenario)
 
     def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
         """One operation's writes as one unit (see `StoreWriter.operation`)."""
         return self._writer.operation(undo=undo)
+
+    def set_disabled(self, tenant: str, disabled: bool) -> None:
+        with self._lock:
+            self._settle(tenant, replace(self.tenant(tenant), disabled=disabled))
+
+    def _settle(self, tenant: str, settings: TenantState) -> None:
+        # A key back at every default keeps no record (a run with a key per request must not grow).
+        if settings == _NO_SETTINGS:
+            self._tenants.pop(tenant, None)
+        else:
+            self._tenants[tenant] = settings
 
     def add(self, job: Job) -> None:
         with self._lock:

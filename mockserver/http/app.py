@@ -17,7 +17,6 @@ from starlette.types import Receive, Scope, Send
 from mockserver.config import MockConfig
 from mockserver.control.controller import Controller
 from mockserver.control.routes import control_routes
-from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock, SystemClock
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
 from mockserver.domain.journal import Journal
@@ -27,6 +26,7 @@ from mockserver.domain.requests import RequestValidator
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
 from mockserver.domain.service import MockService
 from mockserver.domain.store import JobStore
+from mockserver.http.catalogs import load_catalog
 from mockserver.http.content import VideoLibrary
 from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
@@ -48,10 +48,11 @@ log = logging.getLogger("mockserver")
 def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | None = None) -> Instance:
     """Wire one instance: with a state file, it is the writer of the store and each producer's callback."""
     sink = state_file or NullSink()
-    document = load_document()
+    version = config.version
+    document = load_document(version.document)
     service = MockService(
         clock=clock,
-        catalog=Catalog.load(),
+        catalog=load_catalog(config, document),
         scenarios=builtin_scenarios(),
         default_scenario=config.scenario,
         store=JobStore(config.seed, config.max_jobs, state_file),
@@ -61,6 +62,7 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         limiter=RateLimiter(config.rate_limit),
         max_concurrent_jobs=config.max_concurrent_jobs,
         speed=clock.speed if isinstance(clock, SystemClock) else 1.0,
+        version=version,
     )
     journal = Journal(config.journal_size, state_file.journal if state_file else None)
     state = Instance(
@@ -218,7 +220,7 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
     controller = state.controller
     app = MockApp(
         routes=[
-            *document_routes(state.document),
+            *document_routes(state.served_document),
             *control_routes(controller, admin_token=state.admin_token, api_keys=config.api_keys),
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},

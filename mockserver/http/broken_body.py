@@ -52,10 +52,12 @@ class Broken:
 
 @dataclass
 class Simulation:
-    """One in-process request: its read timeout (None: none) and, once noted, how its body broke."""
+    """One in-process request: its read timeout (None: none) and, once noted, how long a fault held
+    its answer back and how its body broke."""
 
     read_timeout: float | None
     broken: Broken | None = None
+    latency: float = 0.0  # real seconds a fault held the answer back (not slept in-process)
 
 
 SIMULATION: ContextVar[Simulation | None] = ContextVar("mockserver_simulation", default=None)

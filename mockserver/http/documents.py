@@ -21,7 +21,7 @@ import jsonschema_rs
 
 from mockserver._resources import openapi_path
 
-__all__ = ["Document", "cache_dir", "load_document", "parse_document"]
+__all__ = ["Document", "cache_dir", "dump_document", "load_document", "parse_document"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,14 @@ class Document:
             "components": self.spec["components"],
         }
         return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+    @cached_property
+    def open_request_fields(self) -> frozenset[str] | None:
+        """The submit body's known fields when the document accepts others too (2026-10), else None."""
+        schema = self.spec["components"]["schemas"]["VideoGenerationRequest"]
+        if schema.get("additionalProperties", True) is False:
+            return None
+        return frozenset(schema.get("properties", {}))
 
     @cached_property
     def json_bytes(self) -> bytes:
@@ -88,7 +96,16 @@ def _store(path: Path, spec: dict[str, Any]) -> None:
             temporary.unlink()
 
 
+def dump_document(spec: dict[str, Any]) -> Document:
+    """A document made in code (`constrained.py`), with its YAML text."""
+    import yaml
+
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return Document(yaml.dump(spec, Dumper=dumper, sort_keys=False, allow_unicode=True), spec)
+
+
 @cache
-def load_document() -> Document:
-    text = openapi_path().read_text(encoding="utf-8")
+def load_document(name: str = "modelgates.yaml") -> Document:
+    """The vendor document `name` under openapi/ (an API version's `document`), parsed once."""
+    text = openapi_path(name).read_text(encoding="utf-8")
     return Document(text, parse_document(text, cache_dir()))

@@ -6,6 +6,7 @@ through `instance.controller` (`mockserver.mock_controller(app)`).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,6 +39,21 @@ class Instance:
     sink: StateSink = field(default_factory=NullSink)
     # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
     admin_token: str = field(default_factory=new_admin_token)
+    # Signs 2026-10's download `urls` (per instance: a URL of one mock means nothing to another).
+    url_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    _served: Document | None = field(default=None, repr=False)
+
+    def served_document(self) -> Document:
+        """What `/openapi.yaml` serves: the version's document, made exact for the running catalog
+        where the version says so (built on first use: startup does not pay for it)."""
+        if self._served is None:
+            self._served = self.document
+            if self.service.version.constrained_document:
+                from mockserver.http.constrained import constrained_spec
+                from mockserver.http.documents import dump_document
+
+                self._served = dump_document(constrained_spec(self.document.spec, self.service.catalog))
+        return self._served
 
     def close(self) -> None:
         """Let go of the state file (its lock included); a process that ends lets go by itself."""

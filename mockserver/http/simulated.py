@@ -8,7 +8,8 @@ waiting or closing a connection. `simulated_response` then answers with the stat
 - a cut: `httpx.RemoteProtocolError` (httpcore's "peer closed connection without sending
   complete message body");
 - a reset: `httpx.ReadError` ("connection reset by peer");
-- a stall or a dribble slower than the read timeout: `httpx.ReadTimeout`, without waiting.
+- a stall or a dribble slower than the read timeout: `httpx.ReadTimeout`, without waiting;
+- a scenario fault's latency beyond the read timeout: `httpx.ReadTimeout` before any answer.
 
 Both of `transport`'s in-process transports do this.
 """
@@ -52,6 +53,11 @@ def simulated_response(
     A video arrives in pieces of `READ_SIZE`, as httpcore reads a socket, so a streaming client
     sees its download progress and keeps what came before a break.
     """
+    timeout = simulation.read_timeout
+    if simulation.latency and timeout is not None and simulation.latency > timeout:
+        # The job may exist: a client that gave up cannot tell (a submit's `after_commit` latency).
+        message = f"the mock answers after {simulation.latency:g} s (read timeout {timeout:g} s)"
+        raise httpx.ReadTimeout(message, request=request)
     if simulation.broken is None and len(content) <= READ_SIZE:
         return httpx.Response(status, headers=headers, content=content, request=request)
     error = None if simulation.broken is None else _error(simulation.broken, request)

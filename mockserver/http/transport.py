@@ -16,7 +16,8 @@
 Both give the app the whole body in one `http.request` message, then `http.disconnect` once the
 answer is complete; an exception escaping the app propagates to the caller, and an app that
 returns without answering is an `httpx.RemoteProtocolError`. A download a scenario breaks on
-purpose breaks as it would from a socket (`simulated`: a cut, a reset, a read timeout).
+purpose breaks as it would from a socket (`simulated`: a cut, a reset, a read timeout), and a
+fault's latency is not slept: beyond the request's read timeout it is an `httpx.ReadTimeout`.
 """
 
 from __future__ import annotations

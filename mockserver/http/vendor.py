@@ -8,23 +8,28 @@ and journals. Everything else (`/_mock/`, the documents, unknown paths) is Starl
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import NamedTuple, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.datastructures import URL
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.errors import ApiError
+from mockserver.domain.jobs import Job, JobStatus
+from mockserver.domain.pace import take_pace
 from mockserver.domain.requests import check_content_type, parse_json, read_body, whole_body
-from mockserver.http.broken_body import send_broken_body
+from mockserver.http.broken_body import SIMULATION, send_broken_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
 from mockserver.wire.auth import bearer_token, check_api_key
-from mockserver.wire.render import job_bytes, json_bytes, submitted_bytes
+from mockserver.wire.render import job_bytes, json_bytes, render_job, submitted_bytes
+from mockserver.wire.shaped import shaped
+from mockserver.wire.signed import is_valid, signed_fields, signed_request
 
 __all__ = [
     "MEMO_SIZE",
@@ -79,11 +84,13 @@ class VendorApi:
         try:
             if scope["method"] not in route.methods:
                 raise ApiError.not_allowed(scope["method"], ", ".join(route.methods))
-            return await route.handler(self, scope, headers, route.job_id, receive)
+            reply = await route.handler(self, scope, headers, route.job_id, receive)
         except ApiError as exc:
-            return error_reply(exc)
+            reply = error_reply(exc)
         except _Disconnected:
+            take_pace()
             return None
+        return await _paced(reply)
 
     # --- the operations ----------------------------------------------------------------------
 
@@ -92,22 +99,53 @@ class VendorApi:
         tenant = self._tenant(headers)
         content_type = _header(headers, b"content-type")
         check_content_type(content_type)  # before the body: a wrong type needs none of it read
-        raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
+        try:
+            raw = await _body(receive, state.config.max_body_bytes, _header(headers, b"content-length"))
+        except ApiError as exc:  # only ever "too large": the version says with which status
+            status = state.service.version.too_large_status
+            if exc.status == status:
+                raise
+            metadata = {"error_type": "payload_too_large", "limit": state.config.max_body_bytes}
+            raise ApiError(status, exc.message, metadata=metadata) from None
         body, text = parse_json(raw, content_type)
         base = self._base(scope, headers)
         job = state.service.submit(
-            tenant, body, scenario=_header(headers, b"x-mock-scenario"), base_url=base, text=text
+            tenant,
+            body,
+            scenario=_header(headers, b"x-mock-scenario"),
+            base_url=base,
+            text=text,
+            session_id=_header(headers, b"x-session-id"),
         )
-        return Reply(202, submitted_bytes(job, base), _JSON)
+        answers = state.service.answers(job)
+        sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
+        return Reply(202, sent, _JSON, _ignored(body, state.document.open_request_fields))
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
         job = self.state.service.poll(tenant, job_id or "")
-        return Reply(200, job_bytes(job, self._base(scope, headers)), _JSON)
+        base = self._base(scope, headers)
+        service = self.state.service
+        answers = service.answers(job)
+        if service.version.signed_urls and job.status is JobStatus.COMPLETED:
+            return Reply(200, json_bytes(shaped(self.signed_body(job, base), answers)), _JSON)
+        if not answers.plain:
+            return Reply(200, json_bytes(shaped(render_job(job, base), answers)), _JSON)
+        return Reply(200, job_bytes(job, base), _JSON)
+
+    def signed_body(self, job: Job, base: str) -> dict[str, object]:
+        """A completed job's body with `urls` and `expires_at` after `unsigned_urls`."""
+        expires = self.state.service.expires_at(job)
+        signed = signed_fields(job, base, self.state.url_secret, expires) if expires is not None else {}
+        body: dict[str, object] = {}
+        for name, value in render_job(job, base).items():
+            body[name] = value
+            if name == "unsigned_urls":
+                body.update(signed)
+        return body
 
     async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
-        tenant = self._tenant(headers)
-        index = _index(scope["query_string"])
+        tenant, index = self._download(scope, headers, job_id or "")
         job = self.state.service.content(tenant, job_id or "", index)
         video = await self.state.videos.for_job(job)  # a dict lookup once rendered (issue 14)
         data, etag = video.data, video.etag
@@ -132,6 +170,22 @@ class VendorApi:
         return Reply(200, self.state.service.models(tenant), _JSON)
 
     # --- request parts -----------------------------------------------------------------------
+
+    def _download(self, scope: Scope, headers: Headers, job_id: str) -> tuple[str | None, int]:
+        """(key, index) of a download: a signed URL needs no key (tenant None), until it expires."""
+        version = self.state.service.version
+        query = scope["query_string"]
+        try:
+            signed = signed_request(query) if version.signed_urls else None
+        except ValueError as exc:
+            raise ApiError.invalid("exp", str(exc)) from None
+        if signed is None:
+            return self._tenant(headers), _index(query)
+        if not is_valid(self.state.url_secret, job_id, signed):
+            raise ApiError(403, "Invalid signed URL", metadata={"error_type": "invalid_signature"})
+        if self.state.clock.now() >= signed.expires:
+            raise ApiError(version.gone_status, "Video has expired", metadata={"expires_at": signed.expires})
+        return None, signed.output
 
     def _tenant(self, headers: Headers) -> str:
         """The caller's API key; 401 when missing, malformed or unknown."""
@@ -268,6 +322,33 @@ def _index(query: bytes) -> int:
 
 
 _MAX_DIGITS = 1000
+
+
+# A connection dropped before the first byte of the answer: a cut at 0 (live, the server closes
+# it; in-process, the transport raises what httpx raises for a closed connection).
+_DROPPED = BodyFault(kind="cut", after=0)
+
+
+async def _paced(reply: Reply) -> Reply:
+    """The reply held back or dropped as a scenario fault asked (`domain.pace`)."""
+    pace = take_pace()
+    if pace.latency:
+        simulation = SIMULATION.get()
+        if simulation is not None:  # in-process: not slept; the transport compares it with the timeout
+            simulation.latency = max(simulation.latency, pace.latency)
+        else:
+            await asyncio.sleep(pace.latency)  # real seconds: the client's own timeout is real
+    return reply._replace(fault=_DROPPED) if pace.drop else reply
+
+
+def _ignored(body: object, known: frozenset[str] | None) -> tuple[tuple[bytes, bytes], ...]:
+    """`X-Mock-Ignored-Fields` naming a body's unknown top-level fields, where the document lets
+    them through (2026-10; `known` None: a closed request schema, nothing is ever ignored)."""
+    if known is None or not isinstance(body, dict) or known.issuperset(body):
+        return ()
+    # Percent-encoded: a field name may hold any character, a header value only visible ASCII.
+    names = ",".join(quote(name, safe="-_.~") for name in body if name not in known)
+    return ((b"x-mock-ignored-fields", names.encode("ascii")),)
 
 
 def error_reply(exc: ApiError) -> Reply:

@@ -20,6 +20,8 @@ from client.errors import (
     AuthenticationError,
     BadGatewayError,
     BadRequestError,
+    ConflictError,
+    GoneError,
     InternalServerError,
     JobCancelled,
     JobError,
@@ -27,10 +29,14 @@ from client.errors import (
     JobFailed,
     MissingAPIKeyError,
     ModelGatesError,
+    NoOutputsError,
     NotFoundError,
+    PayloadTooLargeError,
     PaymentRequiredError,
+    PermissionDeniedError,
     PollTimeout,
     RateLimitError,
+    ServiceUnavailableError,
 )
 from client.models import Job
 from tests.client.fakes import BASE, KEY, FakeAPI, error_reply, job_body
@@ -51,6 +57,7 @@ RAISED_DIRECTLY = {
     APIResponseValidationError: "core._validate() / Core.check_video()",
     JobError: "base class of JOB_ERRORS",
     PollTimeout: "_polling.next_poll()",
+    NoOutputsError: "Core.download_spec()",
 }
 
 
@@ -87,9 +94,13 @@ def test_the_docstring_tree_names_every_class() -> None:
         (429, RateLimitError),
         (500, InternalServerError),
         (502, BadGatewayError),
-        (403, APIStatusError),
-        (409, APIStatusError),
-        (503, APIStatusError),
+        # 2026-10's statuses have their own classes (still APIStatusError subclasses).
+        (403, PermissionDeniedError),
+        (409, ConflictError),
+        (410, GoneError),
+        (413, PayloadTooLargeError),
+        (503, ServiceUnavailableError),
+        (418, APIStatusError),
     ],
 )
 def test_each_status_maps_to_its_class_with_the_envelope(status: int, cls: type) -> None:

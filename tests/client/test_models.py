@@ -24,7 +24,10 @@ from client.models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "modelgates.yaml").read_text())["components"]["schemas"]
+# The client speaks the newest version (2026-10); its fields are a superset of 2026-06's.
+SCHEMAS: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "modelgates-2026-10.yaml").read_text())["components"][
+    "schemas"
+]
 
 
 def sent_always(model: type[BaseModel]) -> set[str]:

@@ -69,7 +69,7 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
 
 def test_marker_and_fixtures_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*PLUGIN, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.modelgates(scenario='happy', seed=0, speed=10)*"])
+    result.stdout.fnmatch_lines(["@pytest.mark.modelgates(scenario='happy', seed=0, speed=10, api_version='2026-10')*"])
     result = pytester.runpytest(*PLUGIN, "--fixtures")
     for fixture in ("modelgates_mock", "modelgates_server"):  # in whatever order pytest lists them
         result.stdout.fnmatch_lines([f"{fixture} -- *"])

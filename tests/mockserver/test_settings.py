@@ -72,7 +72,9 @@ def test_every_option_has_an_environment_variable() -> None:
         value = (
             "true"
             if option.parse is None
-            else {"port": "1234", "key": KEY, "cors": "*", "render": "off"}.get(option.flag, "7")
+            else {"port": "1234", "key": KEY, "cors": "*", "render": "off", "api-version": "2026-10"}.get(
+                option.flag, "7"
+            )
         )
         if option.flag == "log-format":
             value = "json"
