@@ -2,7 +2,7 @@
 
 Three ways to answer the same client code, measured side by side in one run:
 
-- `modelgates_mock`: the plugin's in-process mock (`contracts.fixtures.ModelGatesMock`) through
+- `modelgates_mock`: the plugin's in-process mock (`contracts.pytest_plugin.fixtures.ModelGatesMock`) through
   its `transport` / `async_transport`, journaling and recording as in a test;
 - `httpx.MockTransport` answering fixed bytes (the floor: httpx's own client cost);
 - `respx` routes answering the same fixed bytes (what a downstream suite would write by hand).
@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from contracts.fixtures import ModelGatesMock
+from contracts.pytest_plugin.fixtures import ModelGatesMock
 from mockserver import new_api_key
 
 __all__ = ["Canned", "figures", "main", "poll_round", "workflow_round"]

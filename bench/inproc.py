@@ -9,7 +9,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from contracts.fixtures import ModelGatesMock
+from contracts.pytest_plugin.fixtures import ModelGatesMock
 from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, new_api_key
 from mockserver.domain.requests import parse_json
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from contracts.cli import main
+from .url_check.cli import main
 
 sys.exit(main())

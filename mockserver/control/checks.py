@@ -1,7 +1,7 @@
 """The good-API-citizen rules over recorded traffic, as pure functions: stated once, used twice.
 
 `GET /_mock/checks` runs them over the mock's journal (so an app in any language can be checked
-over HTTP), and the pytest plugin's `assert_*` methods (`contracts.journal`) over the exchanges
+over HTTP), and the pytest plugin's `assert_*` methods (`contracts.pytest_plugin.journal`) over the exchanges
 its fixtures recorded. Each rule takes the requests in the order the mock answered them and
 returns its findings: a sentence and the offending requests. Semantics, all per job:
 

@@ -17,7 +17,7 @@ import pytest
 
 from client import APIConnectionError, APIResponseValidationError, AsyncModelGates, ModelGates
 from client._download import MAX_RESUMES
-from contracts.fixtures import ModelGatesMock
+from contracts.pytest_plugin.fixtures import ModelGatesMock
 from mockserver import OPERATOR, MockConfig, MockServer, VirtualClock, new_api_key
 from tests.client.fakes import CONTENT_URL, JOB_ID, KEY, MP4, FakeAPI
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts.cli import main
+from contracts.url_check.cli import main
 from mockserver import MockConfig, MockServer, new_api_key
 from tests.contracts.broken_app import KEY, broken_app
 

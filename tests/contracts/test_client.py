@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from client import APIResponseValidationError, APIStatusError, AsyncModelGates, ModelGates, ModelGatesError
 from client.errors import STATUS_ERRORS
 from client.models import VideoRequest
-from contracts.mirror import ResponseKey, component_validator, request_bodies, response_bodies, response_keys
+from contracts.suites.mirror import ResponseKey, component_validator, request_bodies, response_bodies, response_keys
 
 pytestmark = pytest.mark.slow  # generated bodies for every documented answer, sync and async
 

@@ -15,9 +15,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from client import AsyncModelGates, JobFailed, ModelGates
-from contracts.fixtures import LiveServers, ModelGatesMock, ModelGatesServer
-from contracts.schema import load_schema
-from contracts.settings import SuiteSettings
+from contracts.pytest_plugin.fixtures import LiveServers, ModelGatesMock, ModelGatesServer
+from contracts.suites.schema import load_schema
+from contracts.suites.settings import SuiteSettings
 from mockserver import OPERATOR, JobStatus, new_api_key
 from tests.contracts.broken_app import broken_app
 
@@ -152,9 +152,9 @@ def test_the_suite_fails_a_server_that_answers_401_to_everything() -> None:
 
 
 def test_lifecycle_probe_in_virtual_time() -> None:
-    from contracts.checks import ModelGatesReachability
-    from contracts.lifecycle import Lifecycle
-    from contracts.violations import RunResult
+    from contracts.suites.checks import ModelGatesReachability
+    from contracts.suites.lifecycle import Lifecycle
+    from contracts.url_check.violations import RunResult
     from mockserver import MockConfig, MockServer, VirtualClock
 
     clock = VirtualClock()
@@ -185,7 +185,7 @@ def test_lifecycle_probe_in_virtual_time() -> None:
 )
 @pytest.mark.slow
 def test_the_in_process_workflow_runs_the_custom_checks(defect: str, named: str) -> None:
-    from contracts.inprocess import InProcessSuite, workflow
+    from contracts.suites.inprocess import InProcessSuite, workflow
     from mockserver import VirtualClock
 
     settings_ = SuiteSettings(api_key="sk-mg-v1-" + "5e" * 32)

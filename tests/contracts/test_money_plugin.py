@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import client  # noqa: F401  (imported before pytester runs: see test_plugin.py)
-import contracts.fixtures  # noqa: F401
+import contracts.pytest_plugin.fixtures  # noqa: F401
 from mockserver import OPERATOR, MockConfig, MockServer, VirtualClock, mock_controller, new_api_key
 from tests.contracts.test_plugin import PLUGIN
 

@@ -16,7 +16,7 @@ import pytest
 # Imported here, before any in-process pytester run: `runpytest` restores `sys.modules` after each
 # run, and re-importing PyYAML's C loader (and so the mock) in the next run breaks it.
 import client  # noqa: F401
-import contracts.fixtures  # noqa: F401
+import contracts.pytest_plugin.fixtures  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -271,9 +271,9 @@ def test_live_server_for_apps_without_httpx(pytester: pytest.Pytester) -> None:
 
 def test_importing_the_plugin_imports_nothing_heavy() -> None:
     code = (
-        "import sys, contracts.plugin\n"
+        "import sys, contracts.pytest_plugin\n"
         "heavy = {'mockserver', 'schemathesis', 'httpx', 'starlette', 'uvicorn', 'hypothesis', 'pydantic',\n"
-        "         'jsonschema_rs', 'client', 'contracts.fixtures'}\n"
+        "         'jsonschema_rs', 'client', 'contracts.pytest_plugin.fixtures'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
@@ -318,3 +318,22 @@ def test_bad_speed(modelgates_server):
     result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*speed must be a finite number >= 0 (got -1.0)*"])
+
+
+def test_the_plugin_loads_in_an_app_with_its_own_contracts_and_client_packages(pytester: pytest.Pytester) -> None:
+    # `python -m pytest` puts the app's folder first on sys.path: its own top-level `contracts`
+    # and `client` shadow ours, and an entry point `contracts.plugin` used to die on import.
+    pytester.mkpydir("contracts").joinpath("__init__.py").write_text("APP_OWN = True\n")
+    pytester.mkpydir("client").joinpath("__init__.py").write_text("APP_OWN = True\n")
+    pytester.makepyfile(
+        test_app="""
+        import contracts, client
+
+        def test_both(modelgates_mock):
+            assert contracts.APP_OWN and client.APP_OWN  # the app still gets its own packages
+            answer = modelgates_mock.client.get("/videos/models")
+            assert answer.status_code == 200
+        """
+    )
+    result = pytester.runpytest_subprocess(*PLUGIN)
+    result.assert_outcomes(passed=1)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from contracts import journal
-from contracts.recording import Exchange, SentRequest
-from contracts.rules import envelope_problem, mp4_problem, same_url, status_order_problem
+from contracts.pytest_plugin.recording import Exchange, SentRequest
+from contracts.suites.rules import envelope_problem, mp4_problem, same_url, status_order_problem
 
 MP4 = b"\x00\x00\x00\x18ftypisom" + bytes(32)
 T = journal.Timeline(t0=1000.0)

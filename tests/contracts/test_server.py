@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from contracts.inprocess import in_process_suite, pinned_job_schema, workflow
+from contracts.suites.inprocess import in_process_suite, pinned_job_schema, workflow
 
 pytestmark = pytest.mark.slow  # ~90 s of Schemathesis: `-m "not slow"` skips it locally
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import client  # noqa: F401  (imported before pytester runs: see test_plugin)
-import contracts.fixtures  # noqa: F401
+import contracts.pytest_plugin.fixtures  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

@@ -16,8 +16,8 @@ import pytest
 
 from client import ModelGates
 from contracts import journal
-from contracts.fixtures import ModelGatesMock
-from contracts.recording import Exchange
+from contracts.pytest_plugin.fixtures import ModelGatesMock
+from contracts.pytest_plugin.recording import Exchange
 from mockserver import new_api_key
 
 BODY: dict[str, Any] = {"model": "google/veo-3.1-lite", "prompt": "a greenhouse at dawn", "duration": 4}

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.fixtures import ModelGatesMock
+from contracts.pytest_plugin.fixtures import ModelGatesMock
 from mockserver import AsyncASGITransport, SyncASGITransport, new_api_key
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}

@@ -1,8 +1,8 @@
 """The server suite against a live base URL, driven through Schemathesis's engine.
 
 Runs every phase (examples, coverage, fuzzing, stateful over the document's links), every
-built-in check and the custom ones (`contracts.checks`), then the bounded lifecycle probe
-(`contracts.lifecycle`), and checks that every operation answered 2xx at least once.
+built-in check and the custom ones (`contracts.suites.checks`), then the bounded lifecycle probe
+(`contracts.suites.lifecycle`), and checks that every operation answered 2xx at least once.
 No network beyond `settings.base_url`.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.checks import ModelGatesReachability
-from contracts.deviations import known_deviation
-from contracts.lifecycle import Lifecycle
-from contracts.schema import load_schema
-from contracts.settings import SuiteSettings
-from contracts.violations import RunResult, Violation, redact
+from ..suites.checks import ModelGatesReachability
+from ..suites.deviations import known_deviation
+from ..suites.lifecycle import Lifecycle
+from ..suites.schema import load_schema
+from ..suites.settings import SuiteSettings
+from .violations import RunResult, Violation, redact
 
 __all__ = ["run_contract"]
 

@@ -16,7 +16,7 @@ import jsonschema_rs
 import schemathesis
 from hypothesis import strategies as st
 
-from contracts.document import load_document
+from .document import load_document
 
 __all__ = [
     "ResponseKey",

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import jsonschema_rs
 
-from contracts.checks import ModelGatesReachability
-from contracts.document import CONTENT, POLL, SUBMIT, TERMINAL_STATUSES, load_document
-from contracts.rules import envelope_problem, mp4_problem, polling_url_problem, same_url, status_order_problem
-from contracts.settings import SuiteSettings
-from contracts.violations import RunResult, Violation
+from ..url_check.violations import RunResult, Violation
+from .checks import ModelGatesReachability
+from .document import CONTENT, POLL, SUBMIT, TERMINAL_STATUSES, load_document
+from .rules import envelope_problem, mp4_problem, polling_url_problem, same_url, status_order_problem
+from .settings import SuiteSettings
 
 __all__ = ["Lifecycle", "curl_for"]
 

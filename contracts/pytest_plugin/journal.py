@@ -31,8 +31,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Protocol
 
-from contracts.recording import Exchange, SentRequest, origin
 from mockserver.control import checks
+
+from .recording import Exchange, SentRequest, origin
 
 __all__ = [
     "JournalAssertions",

@@ -66,16 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("schemathesis") is None:  # the plugin needs only pytest; this needs more
         print(f"error: python -m contracts needs Schemathesis, which comes with an extra: {EXTRA}", file=sys.stderr)
         return 2
-    if args.api_version:  # read by contracts.document wherever the suite loads the document
+    if args.api_version:  # read by contracts.suites.document wherever the suite loads the document
         os.environ[VERSION_ENV] = args.api_version
     key = args.key or os.environ.get(KEY_ENV)
     if not key:
         print(f"error: give --key or set {KEY_ENV}", file=sys.stderr)
         return 2
     try:
-        from contracts.report import text_report, write_junit
-        from contracts.runner import run_contract
-        from contracts.settings import DEFAULT_SEED, PHASES, SuiteSettings
+        from ..suites.settings import DEFAULT_SEED, PHASES, SuiteSettings
+        from .report import text_report, write_junit
+        from .runner import run_contract
     except ImportError as exc:  # a broken install: say what is missing and how to get it
         print(f"error: {exc.name or exc} is missing; {EXTRA}", file=sys.stderr)
         return 2

@@ -1,9 +1,9 @@
 """pytest plugin `modelgates` (entry point `pytest11`): the ModelGates mock as fixtures.
 
 - `modelgates_mock`: an in-process mock on a virtual clock, with httpx transports and a client
-  for the app under test (`contracts.fixtures.ModelGatesMock`).
+  for the app under test (`contracts.pytest_plugin.fixtures.ModelGatesMock`).
 - `modelgates_server`: a live loopback server (one per session and seed, reset for each test),
-  for apps that do not use httpx or are not Python (`contracts.fixtures.ModelGatesServer`).
+  for apps that do not use httpx or are not Python (`contracts.pytest_plugin.fixtures.ModelGatesServer`).
 - `@pytest.mark.modelgates(scenario="slow-then-fail", seed=7, speed=10, api_version="2026-06")`: the
   scenario (a built-in name, or a scenario file relative to the test file), seed and API version of
   either fixture, and the speed of the live server's clock (mock seconds per real second, 0: only
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import pytest
 
 if TYPE_CHECKING:
-    from contracts.fixtures import LiveServers, ModelGatesMock, ModelGatesServer
+    from .fixtures import LiveServers, ModelGatesMock, ModelGatesServer
 
 __all__ = ["modelgates_live_servers", "modelgates_mock", "modelgates_server", "pytest_configure"]
 
 MARKER = "modelgates"
 DEFAULT_SCENARIO = "happy"
 DEFAULT_SEED = 0
-DEFAULT_SPEED = 10.0  # contracts.fixtures.DEFAULT_SPEED (not imported here: this module stays light)
+DEFAULT_SPEED = 10.0  # contracts.pytest_plugin.fixtures.DEFAULT_SPEED (not imported here: this module stays light)
 VERSION_ENV = "MODELGATES_API_VERSION"  # as mockserver.domain.versions (not imported: see above)
 NEWEST_VERSION = "2026-10"
 KNOWN_VERSIONS = ("2026-06", "2026-10")
@@ -90,8 +90,8 @@ def _api_key(request: pytest.FixtureRequest, seed: int) -> str:
 
 @pytest.fixture
 def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
-    """An in-process ModelGates mock for this test; see `contracts.fixtures.ModelGatesMock`."""
-    from contracts.fixtures import ModelGatesMock
+    """An in-process ModelGates mock for this test; see `contracts.pytest_plugin.fixtures.ModelGatesMock`."""
+    from .fixtures import ModelGatesMock
 
     scenario, seed, _speed, version = _options(request)  # in-process, time moves only by `advance`
     mock = ModelGatesMock(scenario=scenario, seed=seed, api_key=_api_key(request, seed), api_version=version)
@@ -105,7 +105,7 @@ def modelgates_mock(request: pytest.FixtureRequest) -> Iterator[ModelGatesMock]:
 @pytest.fixture(scope="session")
 def modelgates_live_servers() -> Iterator[LiveServers]:
     """The session's live mock servers (started on first use, one per seed and API version)."""
-    from contracts.fixtures import LiveServers
+    from .fixtures import LiveServers
 
     servers = LiveServers()
     try:
@@ -118,8 +118,8 @@ def modelgates_live_servers() -> Iterator[LiveServers]:
 def modelgates_server(
     request: pytest.FixtureRequest, modelgates_live_servers: LiveServers
 ) -> Iterator[ModelGatesServer]:
-    """A live loopback mock, reset for this test; see `contracts.fixtures.ModelGatesServer`."""
-    from contracts.fixtures import ModelGatesServer
+    """A live loopback mock, reset for this test; see `contracts.pytest_plugin.fixtures.ModelGatesServer`."""
+    from .fixtures import ModelGatesServer
 
     scenario, seed, speed, version = _options(request)
     live = modelgates_live_servers.get(seed, version)

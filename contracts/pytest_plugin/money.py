@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contracts.journal import Timeline, _fail, _kind
-from contracts.recording import Exchange
+from .journal import Timeline, _fail, _kind
+from .recording import Exchange
 
 __all__ = ["MoneyAssertions", "extra_charges", "gone_retried"]
 

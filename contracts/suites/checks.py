@@ -25,8 +25,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import schemathesis
 
-from contracts.document import ALL_OPERATIONS, CONTENT, POLL, SUBMIT
-from contracts.rules import envelope_problem, mp4_problem, polling_url_problem, status_order_problem
+from .document import ALL_OPERATIONS, CONTENT, POLL, SUBMIT
+from .rules import envelope_problem, mp4_problem, polling_url_problem, status_order_problem
 
 __all__ = [
     "ModelGatesReachability",

@@ -2,7 +2,7 @@
 
 Both are a mock on a virtual clock with a fresh API key, handles to drive it (`advance`,
 `force`, `set_scenario`), what it recorded (`journal`, `exchanges()`, `sent`, `jobs()`) and the
-journal assertions (`contracts.journal`). `ModelGatesMock` runs in-process behind httpx
+journal assertions (`contracts.pytest_plugin.journal`). `ModelGatesMock` runs in-process behind httpx
 transports; `ModelGatesServer` is a live loopback server, shared by the session and reset per test.
 """
 
@@ -14,9 +14,6 @@ from typing import Any
 
 import httpx
 
-from contracts.journal import JournalAssertions, Timeline
-from contracts.money import MoneyAssertions
-from contracts.recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
 from mockserver import (
     OPERATOR,
     AsyncASGITransport,
@@ -33,6 +30,10 @@ from mockserver import (
 from mockserver.domain.clock import PacedClock
 from mockserver.domain.journal import Entry
 from mockserver.domain.versions import default_version_name
+
+from .journal import JournalAssertions, Timeline
+from .money import MoneyAssertions
+from .recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
 
 __all__ = ["DEFAULT_SPEED", "LiveServers", "ModelGatesMock", "ModelGatesServer"]
 

@@ -6,8 +6,8 @@ import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from contracts.document import ALL_OPERATIONS
-from contracts.violations import RunResult, Violation
+from ..suites.document import ALL_OPERATIONS
+from .violations import RunResult, Violation
 
 __all__ = ["text_report", "write_junit"]
 

@@ -1,7 +1,7 @@
 """The domain rules behind the custom checks, as pure functions: each returns a problem or None.
 
-Schemathesis checks (`contracts.checks`) and the URL runner's lifecycle probe
-(`contracts.lifecycle`) both call these, so a rule is stated once.
+Schemathesis checks (`contracts.suites.checks`) and the URL runner's lifecycle probe
+(`contracts.suites.lifecycle`) both call these, so a rule is stated once.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote, urlsplit
 
-from contracts.document import TERMINAL_STATUSES, status_rank
+from .document import TERMINAL_STATUSES, status_rank
 
 __all__ = [
     "envelope_problem",

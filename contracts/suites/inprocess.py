@@ -16,10 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.checks import ModelGatesReachability
-from contracts.deviations import excluded_checks
-from contracts.schema import load_schema
-from contracts.settings import DEFAULT_SEED, PHASES, SuiteSettings
 from mockserver import (
     OPERATOR,
     Controller,
@@ -30,6 +26,11 @@ from mockserver import (
     mock_controller,
     new_api_key,
 )
+
+from .checks import ModelGatesReachability
+from .deviations import excluded_checks
+from .schema import load_schema
+from .settings import DEFAULT_SEED, PHASES, SuiteSettings
 
 __all__ = ["InProcessSuite", "in_process_suite", "pinned_job_schema", "workflow"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import schemathesis
 
-from contracts import checks
-from contracts.document import document_path
-from contracts.settings import SuiteSettings, build_config
+from . import checks
+from .document import document_path
+from .settings import SuiteSettings, build_config
 
 __all__ = ["load_schema"]
 

@@ -1,0 +1,1 @@
+"""`python -m contracts URL`: the server suite against any live deployment, with a readable report."""
