@@ -18,6 +18,7 @@ PACKAGES = [
     "mockserver.http",
     "mockserver.control",
     "mockserver.webhooks",
+    "mockserver.persistence",
     "mockserver.media",
     "client",
     "contracts",

@@ -55,3 +55,14 @@ def test_the_package_alone_leaves_the_live_server_and_transport_for_later() -> N
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
     )
     assert result.stdout.split() == ["False", "True", "True", "mockserver", "mockserver"]
+
+
+def test_sqlite_loads_only_with_state() -> None:
+    probe = (
+        "import sys, mockserver; mockserver.create_app(mockserver.MockConfig()); "
+        "import mockserver.persistence; print('sqlite3' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False"]
