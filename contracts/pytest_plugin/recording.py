@@ -66,8 +66,8 @@ class Exchange:
 class ExchangeRecorder:
     """ASGI middleware: records each exchange (request body, status, JSON answer) in order.
 
-    A request costs a tuple of what the app saw (~2 µs); the `Exchange` objects (decoded
-    headers, parsed JSON) are built when `exchanges()` is first asked for them.
+    A request costs a tuple of what the app saw; the `Exchange` objects (decoded headers, parsed
+    JSON) are built when `exchanges()` is first asked for them (figures: bench/README.md).
     """
 
     def __init__(self, app: ASGIApp, clock: Clock) -> None:

@@ -15,8 +15,8 @@ __all__ = ["Entry", "Journal"]
 
 
 class Entry(NamedTuple):
-    """One request and its answer. A named tuple: every request makes one (a frozen dataclass
-    took ~0.8 µs to build)."""
+    """One request and its answer. A named tuple: every request makes one, and a frozen dataclass
+    costs several times as much to build (bench/README.md)."""
 
     seq: int
     at: float  # the mock's clock (virtual in tests)

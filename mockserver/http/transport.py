@@ -1,17 +1,17 @@
 """In-process httpx transports for an ASGI app: no sockets, no ports, the app runs on the caller's thread.
 
 - `SyncASGITransport` (httpx's own ASGITransport is async-only) runs the app's coroutine on the
-  thread that sends the request: handing each request to a loop thread and back cost ~600 µs,
-  the mock's own work for a poll ~15. A request the app says it answers at once (its
+  thread that sends the request: handing each request to a loop thread and back cost forty
+  times the mock's own work for a poll. A request the app says it answers at once (its
   `answers_at_once(scope)`, see `MockApp`: the vendor routes await nothing but `receive` and
-  `send`) is stepped to its end directly, with no event loop (~1 µs); any other runs on a
-  private event loop of the transport (~10-25 µs a request). A thread that already runs an
+  `send`) is stepped to its end directly, with no event loop; any other runs on a private
+  event loop of the transport (figures: bench/README.md). A thread that already runs an
   event loop (sync code called from async code) cannot run a second one, so those requests go
   to a loop thread started for them. One request at a time reaches the app, from however many
   threads.
 - `AsyncASGITransport` awaits the app in the caller's task. httpx's ASGITransport does the same
-  but looks for trio on every request, a failing `import sniffio` that cost ~400 µs when
-  sniffio is not installed.
+  but looks for trio on every request, a failing `import sniffio` that costs more than the
+  mock's whole answer when sniffio is not installed.
 
 Both give the app the whole body in one `http.request` message, then `http.disconnect` once the
 answer is complete; an exception escaping the app propagates to the caller, and an app that
