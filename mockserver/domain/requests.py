@@ -183,16 +183,10 @@ def _read_rules(model: ModelSpec) -> _Rules:
     )
 
 
-# Per model id; a model of another catalog under the same id replaces its entry.
-_RULES: dict[str, _Rules] = {}
-
-
 def _rules_of(model: ModelSpec) -> _Rules:
-    rules = _RULES.get(model.row["id"])
-    if rules is None or rules.model is not model:
-        if len(_RULES) >= 1024:  # catalogs made by tests come and go; keep this bounded
-            _RULES.clear()
-        rules = _RULES[model.row["id"]] = _read_rules(model)
+    rules: _Rules | None = model.derived.get("rules")
+    if rules is None:
+        rules = model.derived["rules"] = _read_rules(model)
     return rules
 
 
