@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from contracts.pytest_plugin.fixtures import ModelGatesMock
 from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, mock_controller, new_api_key
-from mockserver.domain.requests import parse_json
+from mockserver.wire.body import parse_json
 
 __all__ = ["idle_advance_ms", "in_process_figures", "memory_per_jobs_mb", "poll_loop_ms"]
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from mockserver.control.controller import MAX_CLOCK_STEP
 from mockserver.domain.errors import ApiError
-from mockserver.domain.requests import decode_json, read_body
+from mockserver.wire.body import decode_json, read_body
 
 __all__ = ["credits", "fields", "flag", "integer", "json_object", "number", "seconds", "text"]
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from math import gcd
 from pathlib import Path
@@ -55,6 +56,12 @@ class ModelSpec:
     """One catalog row, with the capability fields the validator needs typed."""
 
     row: Mapping[str, Any]
+    # Worked out once from the row and kept with it, so that two catalogs never share an entry:
+    # `requests`' rules for the row (under "rules") and `pricing`'s cost of each variant priced.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    priced: dict[tuple[Any, ...], tuple[Decimal, str | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def id(self) -> str:

@@ -8,9 +8,8 @@ so that the ledger and `usage.cost` agree to the last digit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from mockserver.domain.catalog import ModelSpec
 
@@ -48,21 +47,15 @@ def _candidates(variant: Variant) -> list[tuple[str, str]]:
     return [(sku, "seconds") for sku in per_second] + [(sku, "tokens") for sku in per_token]
 
 
-# Prices never change while serving: one entry per (model id, variant) priced so far, kept
-# with the catalog row it came from (another catalog's model under the same id is priced anew).
-_PRICED: dict[tuple[str, Variant], tuple[Mapping[str, Any], tuple[Decimal, str | None]]] = {}
-
-
 def price_job(model: ModelSpec, variant: Variant) -> tuple[Decimal, str | None]:
     """The job's cost in USD and the SKU it was priced by (None and 0 when the model has none)."""
-    key = (model.row["id"], variant)
-    cached = _PRICED.get(key)
-    if cached is not None and cached[0] is model.row:
-        return cached[1]
-    if len(_PRICED) >= 4096:  # free-form sizes make variants unbounded; keep the cache small
-        _PRICED.clear()
-    priced = _price(model, variant)
-    _PRICED[key] = (model.row, priced)
+    # Prices never change while serving: each variant priced so far, kept on its model.
+    cached = model.priced.get(variant)
+    if cached is not None:
+        return cached
+    if len(model.priced) >= 4096:  # free-form sizes make variants unbounded; keep the cache small
+        model.priced.clear()
+    priced = model.priced[variant] = _price(model, variant)
     return priced
 
 

@@ -22,11 +22,11 @@ from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.pace import take_pace
-from mockserver.domain.requests import check_content_type, parse_json, read_body, whole_body
 from mockserver.http.broken_body import SIMULATION, send_broken_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
 from mockserver.wire.auth import bearer_token, check_api_key
+from mockserver.wire.body import check_content_type, parse_json, read_body, whole_body
 from mockserver.wire.render import job_bytes, json_bytes, render_job, submitted_bytes
 from mockserver.wire.shaped import shaped
 from mockserver.wire.signed import is_valid, signed_fields, signed_request

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mockserver.domain.errors import ApiError
-from mockserver.domain.requests import decode_json
+from mockserver.wire.body import decode_json
 from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
 
 

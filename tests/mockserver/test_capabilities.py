@@ -75,3 +75,13 @@ def test_a_model_of_another_catalog_under_the_same_id_gets_its_own_rules_and_pri
     with pytest.raises(ApiError):
         check_capabilities({**body, "duration": 8}, other)
     assert check_capabilities({**body, "duration": 8}, CATALOG).variant.duration == 8
+
+
+def test_two_catalogs_of_the_same_rows_keep_their_rules_and_prices_apart() -> None:
+    rows = [dict(model.row) for model in CATALOG]
+    first, second = Catalog(rows), Catalog(rows)
+    spec = check_capabilities({"model": "google/veo-3.1-lite", "prompt": "p"}, first)
+    price_job(spec.model, spec.variant)
+    untouched = second.get("google/veo-3.1-lite")
+    assert untouched is not None and untouched.derived == {} and untouched.priced == {}
+    assert spec.model.priced and "rules" in spec.model.derived
