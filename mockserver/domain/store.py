@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import random
-import string
 import threading
 from collections import deque
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Protocol
 
-from mockserver.domain.jobs import Job, next_due
+from mockserver.domain._ids import IdStream
+from mockserver.domain._schedule import Schedule
+from mockserver.domain._writer import NullWriter, StoreWriter, WriteFailed
+from mockserver.domain.jobs import Job
 
 __all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed", "retirement_batch"]
-
-_ALNUM = string.ascii_letters + string.digits
-# Ids come from seeded random bytes mapped onto the 62 letters and digits in one C call: a byte
-# below 248 (4 × 62) picks `_ALNUM[byte % 62]`, uniformly; the 8 bytes above are dropped.
-_BYTE_TO_ALNUM = bytes(ord(_ALNUM[byte % len(_ALNUM)]) for byte in range(256))
-_UNEVEN_BYTES = bytes(range(256 - 256 % len(_ALNUM), 256))
-_ID_BLOCK = 1024
 
 
 def retirement_batch(max_jobs: int) -> int:
@@ -35,48 +26,6 @@ _JOB_OPERATIONS = ("poll", "content")
 # Keys whose request counters are kept (least recently counted forgotten first): a run that uses
 # a new key per request must not grow; a forgotten key's next fault counts from 1 again.
 MAX_COUNTED_KEYS = 10_000
-
-
-class WriteFailed(Exception):
-    """A change could not be made durable (the state file's disk is full, say); nothing was kept."""
-
-
-class StoreWriter(Protocol):
-    """Where the store's changes go besides memory: nowhere by default, a state file with `--state`.
-
-    `operation()` makes every write inside it (the ledger's and the webhooks' too) one all-or-nothing
-    unit. With `undo=True` a failed write raises `WriteFailed` and the caller rolls memory back;
-    otherwise memory stands and the writer retries the unit with its next write.
-    """
-
-    def job(self, job: Job) -> None: ...
-    def forget_job(self, job_id: str) -> None: ...
-    def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
-    def count(self, scope: str, operation: str, value: int) -> None: ...
-    def forget_counts(self, scope: str) -> None: ...
-    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
-
-
-class NullWriter:
-    """In-memory mode: changes go nowhere else."""
-
-    def job(self, job: Job) -> None:
-        pass
-
-    def forget_job(self, job_id: str) -> None:
-        pass
-
-    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
-        pass
-
-    def count(self, scope: str, operation: str, value: int) -> None:
-        pass
-
-    def forget_counts(self, scope: str) -> None:
-        pass
-
-    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
-        return nullcontext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,40 +55,18 @@ class JobStore:
         with self._lock:
             self._jobs: dict[str, Job] = {}
             self._order: deque[str] = deque()  # ids, oldest first, for retention
-            # Per tenant: unfinished job id -> the order it was first stored in (sweeps move due
-            # jobs on in that order, the same on every run, as a scan of every job did).
-            self._unfinished: dict[str, dict[str, int]] = {}
-            self._stored = itertools.count()
-            # The schedule: per tenant a heap of (next_due, order, id), one live entry per job
-            # that time alone moves on (`_due` holds its time; other entries are stale).
-            self._schedule: dict[str, list[tuple[float, int, str]]] = {}
-            self._due: dict[str, float] = {}
+            self._schedule = Schedule()  # the unfinished jobs, and when time alone moves each on
             self._tenants: dict[str, TenantState] = {}
             self._counts: dict[tuple[str, str], int] = {}  # (job id, operation): dropped with the job
             self._key_counts: dict[str, dict[str, int]] = {}  # key -> operation -> count, least recent first
-            # Epoch 0 keeps the stream older mocks drew, so a fresh run's ids are what they were.
-            self._rng = random.Random(f"ids:{self._seed}:{self._epoch}" if self._epoch else f"ids:{self._seed}")
-            self._id_chars, self._id_start = b"", 0  # drawn id characters, and the next one to use
+            self._ids = IdStream(self._seed, self._epoch)
             self._since_retired = 0  # submits since retention last ran
 
     def new_ids(self, length: int = 20) -> tuple[str, str]:
         """A fresh job id and a second id (the generation's), each `length` letters and digits;
-        the same seed gives the same ids.
-
-        Characters are drawn a kilobyte at a time and handed out in order (one `randbytes` call
-        per ~25 jobs instead of one per job).
-        """
+        the same seed gives the same ids (see `IdStream.new_ids`)."""
         with self._lock:
-            while True:
-                chars, start = self._id_chars, self._id_start
-                if start + 2 * length > len(chars):
-                    fresh = self._rng.randbytes(_ID_BLOCK).translate(_BYTE_TO_ALNUM, _UNEVEN_BYTES)
-                    chars, start = chars[start:] + fresh, 0
-                    self._id_chars = chars
-                self._id_start = start + 2 * length
-                job_id = chars[start : start + length].decode("ascii")
-                if job_id not in self._jobs:
-                    return job_id, chars[start + length : start + 2 * length].decode("ascii")
+            return self._ids.new_ids(self._jobs, length)
 
     def tenant(self, key: str) -> TenantState:
         """The key's settings; a key without any shares one empty record (nothing kept per key)."""
@@ -186,7 +113,7 @@ class JobStore:
         with self._lock:
             self._jobs[job.id] = job
             self._order.append(job.id)
-            self._track(job)
+            self._schedule.track(job)
             self._writer.job(job)
 
     def discard(self, job_id: str) -> None:
@@ -195,8 +122,7 @@ class JobStore:
             job = self._jobs.pop(job_id, None)
             if job is not None:
                 self._order.remove(job_id)
-                self._unfinished.get(job.tenant, {}).pop(job_id, None)
-                self._due.pop(job_id, None)
+                self._schedule.forget(job)
 
     def get(self, tenant: str | None, job_id: str) -> Job | None:
         """The job, if it exists and belongs to `tenant` (None: any tenant, for the operator)."""
@@ -213,17 +139,14 @@ class JobStore:
             if job is not old:
                 self._jobs[job_id] = job
                 self._writer.job(job)
-            self._track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
+            self._schedule.track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:
         """Ids of jobs not yet terminal when last stored (they may have finished since), in the
         order they were first stored."""
         with self._lock:
-            if tenant is not None:
-                return list(self._unfinished.get(tenant, ()))
-            every = [(order, i) for jobs in self._unfinished.values() for i, order in jobs.items()]
-            return [i for _order, i in sorted(every)]
+            return self._schedule.unfinished(tenant)
 
     def come_due(self, tenant: str | None, now: float) -> list[str]:
         """Ids of the unfinished jobs (of `tenant`, or of all) that `advance` would move on at
@@ -231,21 +154,12 @@ class JobStore:
         (`update`) puts each back at its next due time. Costs what comes due, not what is kept.
         """
         with self._lock:
-            heaps = [self._schedule.get(tenant, [])] if tenant is not None else list(self._schedule.values())
-            found: list[tuple[int, str]] = []
-            for heap in heaps:
-                while heap and heap[0][0] <= now:
-                    due, order, job_id = heapq.heappop(heap)
-                    if self._due.get(job_id) == due:  # else stale: the job moved on or left
-                        del self._due[job_id]
-                        found.append((order, job_id))
-            found.sort()
-            return [job_id for _order, job_id in found]
+            return self._schedule.come_due(tenant, now)
 
     def schedule_size(self) -> int:
         """Entries in the schedule, live and stale (at most about four times the unfinished jobs)."""
         with self._lock:
-            return sum(len(heap) for heap in self._schedule.values())
+            return self._schedule.size()
 
     def retire_oldest(self, change: Callable[[Job], Job]) -> None:
         """Keep at most `max_jobs`: apply `change` to the oldest and forget each that is then
@@ -274,7 +188,7 @@ class JobStore:
                 job = change(old)
                 if job.status.terminal:
                     del self._jobs[job_id]
-                    self._track(job)
+                    self._schedule.track(job)
                     for operation in _JOB_OPERATIONS:  # the job's fault counters go with it
                         self._counts.pop((job_id, operation), None)
                     self._writer.forget_job(job_id)
@@ -282,38 +196,8 @@ class JobStore:
                 self._order.append(job_id)
                 if job is not old:
                     self._jobs[job_id] = job
-                    self._track(job)
+                    self._schedule.track(job)
                     self._writer.job(job)
-
-    def _track(self, job: Job) -> None:
-        """Keep the unfinished index and the schedule in step with the stored `job`."""
-        job_id, tenant = job.id, job.tenant
-        due = next_due(job)
-        jobs = self._unfinished.get(tenant)
-        if job.status.terminal:
-            if jobs is not None:
-                jobs.pop(job_id, None)
-            self._due.pop(job_id, None)
-            return
-        if jobs is None:
-            jobs = self._unfinished[tenant] = {}
-        order = jobs.get(job_id)
-        if order is None:
-            order = jobs[job_id] = next(self._stored)
-        if due is None:
-            self._due.pop(job_id, None)
-        elif self._due.get(job_id) != due:
-            self._due[job_id] = due
-            heap = self._schedule.setdefault(tenant, [])
-            heapq.heappush(heap, (due, order, job_id))
-            # Entries of jobs that moved on or left wait for their time to come, and with nobody
-            # sweeping (a live server without webhooks) they would pile up. The oldest go first
-            # (retired jobs are the oldest); what a live overdue entry hides is rebuilt away.
-            while self._due.get(heap[0][2]) != heap[0][0]:
-                heapq.heappop(heap)
-            if len(heap) > 4 * len(jobs) + 64:
-                heap[:] = [(self._due[i], o, i) for i, o in jobs.items() if i in self._due]
-                heapq.heapify(heap)
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:
@@ -333,12 +217,11 @@ class JobStore:
         """
         with self._lock:
             self._epoch = epoch
-            self._rng = random.Random(f"ids:{self._seed}:{epoch}" if epoch else f"ids:{self._seed}")
-            self._id_chars, self._id_start = b"", 0
+            self._ids = IdStream(self._seed, epoch)
             for job in sorted(jobs, key=lambda job: job.created_at):
                 self._jobs[job.id] = job
                 self._order.append(job.id)
-                self._track(job)
+                self._schedule.track(job)
             for tenant, scenario in scenarios.items():
                 if scenario is not None:
                     self._tenants[tenant] = TenantState(scenario)

@@ -4,19 +4,15 @@
 job that has a `callback_url` (or when the server has a default). `pump()` sends what is due:
 the live server runs it every ~100 ms from its lifespan; in-process tests call it themselves
 after moving the virtual clock. Every attempt is journaled (operation "webhook") and logged.
+The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import functools
 import itertools
 import logging
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mockserver.config import MockConfig
@@ -26,10 +22,9 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
-from mockserver.webhooks._sending import complaint, finished, in_sending_order, keep_error
-from mockserver.webhooks.delivery import INTERRUPTED, Attempt, Delivery, event_body
+from mockserver.webhooks._sending import Sender
+from mockserver.webhooks.delivery import Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
-from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 
 if TYPE_CHECKING:  # httpx (~50 ms with what it pulls in) loads on the first delivery, not at startup
     import httpx
@@ -43,7 +38,9 @@ class WebhookConfigError(ValueError):
     """A server-wide webhook setting that can never work (e.g. an http:// default off loopback)."""
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(Sender):
+    """Hears the service's transitions and keeps the deliveries; sending them is `Sender`'s."""
+
     def __init__(
         self,
         *,
@@ -158,154 +155,3 @@ class WebhookDispatcher:
         excess = len(self._deliveries) - self.max_kept
         for delivery_id in [d.id for d in self._deliveries.values() if d.state != "pending"][:excess]:
             del self._deliveries[delivery_id]
-
-    def _write(self, delivery: Delivery) -> None:
-        if self._on_delivery is not None:
-            self._on_delivery(delivery)
-
-    # --- sending -------------------------------------------------------------------------------
-
-    async def pump(self) -> int:
-        """Move unpolled jobs on, then send every due delivery (at most `max_per_pump`).
-
-        Returns how many attempts were made (duplicates included).
-        """
-        if self._watching:
-            self._service.sweep()
-        batches = self._take_due(self._clock.now())
-        if not batches:
-            return 0
-        if self.transport is not None:
-            return await self._send_all(self.transport, batches)
-        import httpx
-
-        async with httpx.AsyncHTTPTransport(trust_env=False) as transport:
-            return await self._send_all(transport, batches)
-
-    async def run_forever(self, errors: list[BaseException], interval: float = 0.1) -> None:
-        """The live server's loop: each key's due deliveries go out as a task of their own, so a
-        receiver that hangs delays only its own key (whose order is the point), never another's.
-        A failure is logged and kept, never fatal."""
-        sending: dict[str, asyncio.Task[int]] = {}  # key -> its batch in flight
-        transport = self.transport
-        opened: httpx.AsyncBaseTransport | None = None
-        try:
-            while True:
-                try:
-                    if self._watching:
-                        self._service.sweep()
-                    for batch in self._take_due(self._clock.now(), busy=sending.keys()):
-                        if transport is None:
-                            import httpx
-
-                            transport = opened = httpx.AsyncHTTPTransport(trust_env=False)
-                        tenant = batch[0].tenant
-                        sending[tenant] = asyncio.create_task(self._send_batch(transport, batch))
-                        sending[tenant].add_done_callback(functools.partial(finished, sending, tenant, errors))
-                except Exception as exc:
-                    keep_error(errors, exc)
-                await asyncio.sleep(interval)
-        finally:
-            for task in sending.values():
-                task.cancel()
-            if opened is not None:
-                await opened.aclose()
-
-    def _take_due(self, now: float, busy: Collection[str] = ()) -> list[list[Delivery]]:
-        """Due deliveries grouped per API key, in sending order; marked in flight. Keys in `busy`
-        (a batch of theirs still in flight) wait for it."""
-        with self._lock:
-            by_tenant: dict[str, list[Delivery]] = defaultdict(list)
-            for delivery in self._deliveries.values():
-                if delivery.due(now) and delivery.tenant not in busy:
-                    by_tenant[delivery.tenant].append(delivery)
-            batches, budget = [], self.max_per_pump
-            for group in by_tenant.values():
-                batch = in_sending_order(group, now)[:budget]
-                budget -= len(batch)
-                for delivery in batch:
-                    delivery.in_flight = True
-                if batch:
-                    batches.append(batch)
-            return batches
-
-    async def _send_all(self, transport: httpx.AsyncBaseTransport, batches: list[list[Delivery]]) -> int:
-        # Keys are independent (sent concurrently); within a key the order is the point.
-        return sum(await asyncio.gather(*(self._send_batch(transport, batch) for batch in batches)))
-
-    async def _send_batch(self, transport: httpx.AsyncBaseTransport, batch: list[Delivery]) -> int:
-        made = 0
-        for delivery in batch:
-            try:
-                self._finish(delivery, await self._attempt(transport, delivery), duplicate=False)
-                made += 1
-                for _ in range(delivery.duplicates if delivery.state == "delivered" else 0):
-                    self._finish(delivery, await self._attempt(transport, delivery), duplicate=True)
-                    made += 1
-            finally:
-                delivery.in_flight = False
-        return made
-
-    async def _attempt(self, transport: httpx.AsyncBaseTransport, delivery: Delivery) -> Attempt:
-        import httpx  # a dict lookup once loaded
-
-        now = self._clock.now()
-        number = len(delivery.attempts) + 1
-        if self._on_delivery is not None:
-            # Written before it is sent: a server killed mid-attempt restarts knowing the receiver
-            # may have seen it (the record shows it as interrupted; the retry carries the same key).
-            interrupted = Attempt(number, now, None, INTERRUPTED)
-            self._on_delivery(dataclasses.replace(delivery, attempts=[*delivery.attempts, interrupted]))
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "modelgates-mock-webhooks",
-            IDEMPOTENCY_HEADER: delivery.idempotency_key,
-        }
-        if self.secret is not None:
-            headers[SIGNATURE_HEADER] = sign(self.secret, delivery.body, int(now))
-        request = httpx.Request(
-            "POST",
-            delivery.url,
-            headers=headers,
-            content=delivery.body,
-            extensions={"timeout": httpx.Timeout(self.timeout).as_dict()},
-        )
-        try:
-            async with asyncio.timeout(self.timeout):
-                response = await transport.handle_async_request(request)
-                await response.aclose()  # the receiver's body is of no interest
-        except (TimeoutError, httpx.TimeoutException):
-            return Attempt(number, now, None, f"timed out after {self.timeout:g} s")
-        except (httpx.TransportError, OSError) as exc:
-            return Attempt(number, now, None, f"{type(exc).__name__}: {exc}")
-        return Attempt(number, now, response.status_code, complaint(response))
-
-    def _finish(self, delivery: Delivery, attempt: Attempt, *, duplicate: bool) -> None:
-        with self._lock:
-            delivery.record(attempt, self.max_attempts, duplicate)
-            if self._deliveries.get(delivery.id) is not delivery:
-                return  # reset while in flight: the test that owned it is over
-        self._write(delivery)
-        self._journal.record(
-            at=attempt.at,
-            method="POST",
-            path=delivery.url,
-            query="",
-            status=attempt.status or 0,
-            tenant=delivery.tenant,
-            job_id=delivery.job_id,
-            operation="webhook",
-            headers={IDEMPOTENCY_HEADER.lower(): delivery.idempotency_key, "attempt": str(attempt.number)},
-        )
-        when = datetime.fromtimestamp(attempt.at, UTC).strftime("%H:%M:%S")
-        outcome = attempt.error or f"{attempt.status} ok"
-        log.info(
-            "%s webhook %s attempt %d%s -> %s  %s (%s)",
-            when,
-            delivery.idempotency_key,
-            attempt.number,
-            " (duplicate)" if duplicate else "",
-            delivery.url,
-            outcome,
-            delivery.state,
-        )

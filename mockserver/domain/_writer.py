@@ -1,0 +1,53 @@
+"""The store's port: where its changes go besides memory (`StoreWriter`), and what a failed
+write raises (`WriteFailed`)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+from typing import Protocol
+
+from mockserver.domain.jobs import Job
+
+__all__ = ["NullWriter", "StoreWriter", "WriteFailed"]
+
+
+class WriteFailed(Exception):
+    """A change could not be made durable (the state file's disk is full, say); nothing was kept."""
+
+
+class StoreWriter(Protocol):
+    """Where the store's changes go besides memory: nowhere by default, a state file with `--state`.
+
+    `operation()` makes every write inside it (the ledger's and the webhooks' too) one all-or-nothing
+    unit. With `undo=True` a failed write raises `WriteFailed` and the caller rolls memory back;
+    otherwise memory stands and the writer retries the unit with its next write.
+    """
+
+    def job(self, job: Job) -> None: ...
+    def forget_job(self, job_id: str) -> None: ...
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None: ...
+    def count(self, scope: str, operation: str, value: int) -> None: ...
+    def forget_counts(self, scope: str) -> None: ...
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
+
+
+class NullWriter:
+    """In-memory mode: changes go nowhere else."""
+
+    def job(self, job: Job) -> None:
+        pass
+
+    def forget_job(self, job_id: str) -> None:
+        pass
+
+    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
+        pass
+
+    def count(self, scope: str, operation: str, value: int) -> None:
+        pass
+
+    def forget_counts(self, scope: str) -> None:
+        pass
+
+    def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
+        return nullcontext()
