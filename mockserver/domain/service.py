@@ -10,16 +10,17 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.domain._faults import fail, fault_error, inject_faults
+from mockserver.domain._throttle import throttle
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, finishes_at, force, request_text
+from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger
-from mockserver.domain.pace import set_pace
 from mockserver.domain.pricing import price_job
-from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
+from mockserver.domain.ratelimit import RateLimiter
 from mockserver.domain.requests import RequestValidator, check_capabilities
 from mockserver.domain.scenarios import (
     Answers,
@@ -38,9 +39,6 @@ __all__ = ["MockService", "SubmitCheck", "TransitionListener"]
 TransitionListener = Callable[[Job, Transition], None]
 # Extra checks on a validated request before anything is charged or created (raise ApiError).
 SubmitCheck = Callable[[dict[str, Any]], None]
-
-# 429s from scenario faults report this nominal window (the real limiter has its own numbers).
-_NOMINAL_LIMIT = 10
 
 
 class MockService:
@@ -167,7 +165,7 @@ class MockService:
             check(request)
         after_commit = self._inject_faults(timeline_of, "submit", tenant)
         now = self.clock.now()
-        self._throttle(tenant, now)
+        throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
         cost, _sku = price_job(spec.model, spec.variant)
         drawn, generation_suffix = self.store.new_ids()
         job_id = self.version.job_id(drawn, now)
@@ -202,7 +200,7 @@ class MockService:
             raise _not_saved(exc) from None
         self._retain()
         if after_commit is not None:  # created and charged: now the answer goes wrong
-            _fail(after_commit, self.clock.now(), self.speed)
+            fail(after_commit, self.clock.now(), self.speed)
         return job
 
     def poll(self, tenant: str, job_id: str) -> Job:
@@ -234,9 +232,7 @@ class MockService:
         output = f"{job.id}/{index}"
         fault = pick_body_fault(scenario.download_faults, self.store.count(output, "download"), output, self.seed)
         if fault is not None and fault.answers_502:
-            raise _fault_error(
-                502, "Upstream provider connection lost mid-download", None, self.clock.now(), self.speed
-            )
+            raise fault_error(502, "Upstream provider connection lost mid-download", None, self.clock.now(), self.speed)
         return fault
 
     def models(self, tenant: str | None) -> bytes:
@@ -367,30 +363,6 @@ class MockService:
             for listener in self._listeners:
                 listener(job, transition)
 
-    def _throttle(self, tenant: str, now: float) -> None:
-        """The job cap first (it spends nothing), then the token bucket. Both answer 429."""
-        cap = self.max_concurrent_jobs
-        if cap is not None:
-            running = self.running(tenant)
-            if len(running) >= cap:
-                ends = [at for at in map(finishes_at, running) if at is not None]
-                wait = max(0.0, min(ends) - now) if ends else None
-                raise self._too_many(Refusal(cap, "concurrent_jobs", wait, now))
-        refusal = self.limiter.take(tenant, now)
-        if refusal is not None:
-            raise self._too_many(refusal)
-
-    def _too_many(self, refusal: Refusal) -> ApiError:
-        headers = {
-            "X-RateLimit-Limit": str(refusal.limit),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(math.ceil(refusal.reset_at * 1000)),
-        }
-        if refusal.wait is not None:
-            headers["Retry-After"] = str(retry_after(refusal.wait, self.speed))
-        metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
-        return ApiError(429, metadata=metadata, headers=headers)
-
     def answers(self, job: Job) -> Answers:
         """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
         scenario = self._scenario_of(job)
@@ -401,28 +373,16 @@ class MockService:
         return scenario is None or scenario.refund
 
     def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
-        """Raise the fault this request hits; a latency-only one just sets the pace. Returns the
-        first `after_commit` fault hit, for `submit` to answer once the job exists."""
-        faults = scenario.faults_for(operation) if scenario is not None else None
-        if not faults:
-            return None
-        now = self.clock.now()
-        wait = self.limiter.held(scope, operation, now)
-        if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
-            raise _fault_error(429, None, math.ceil(wait / self.speed), now, self.speed)
-        count = self.store.count(scope, operation)
-        deferred = None
-        for fault in faults:
-            if fault.hits(count, scope, self.seed):
-                if fault.after_commit:
-                    deferred = deferred or fault
-                elif fault.status is not None or fault.drop:
-                    if fault.status == 429:  # held on the mock's clock: Retry-After real seconds × speed
-                        self.limiter.hold(scope, operation, now + (fault.retry_after or 1) * self.speed)
-                    _fail(fault, now, self.speed)
-                else:
-                    set_pace(fault.latency, False)
-        return deferred
+        return inject_faults(
+            scenario,
+            operation,
+            scope,
+            clock=self.clock,
+            limiter=self.limiter,
+            store=self.store,
+            seed=self.seed,
+            speed=self.speed,
+        )
 
 
 _PLAIN = Answers()
@@ -443,26 +403,3 @@ def _not_saved(exc: WriteFailed) -> ApiError:
 
 def _count_download(job: Job) -> Job:
     return counted(job, downloads=1)
-
-
-def _fail(fault: Fault, now: float, speed: float) -> None:
-    """Raise the fault's answer (a drop sets the pace and raises a 500 the shell never sends)."""
-    set_pace(fault.latency, fault.drop)
-    raise _fault_error(fault.status or 500, fault.message, fault.retry_after, now, speed)
-
-
-def _fault_error(status: int, message: str | None, retry_after: int | None, now: float, speed: float) -> ApiError:
-    headers: dict[str, str] = {}
-    if status == 429:
-        wait = retry_after if retry_after is not None else 1
-        headers = {
-            "Retry-After": str(wait),  # real seconds, as the scenario writes them
-            "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
-            "X-RateLimit-Remaining": "0",
-            # The mock's clock, like the limiter's Reset: `wait` real seconds are `wait * speed` of it.
-            "X-RateLimit-Reset": str(math.ceil((now + wait * speed) * 1000)),
-        }
-    elif retry_after is not None:
-        headers = {"Retry-After": str(retry_after)}
-    metadata = {"error_type": ERROR_TYPES[status]} if status in ERROR_TYPES else None
-    return ApiError(status, message, metadata=metadata, headers=headers)
