@@ -11,26 +11,19 @@ from collections.abc import Callable
 from typing import Any
 
 from mockserver.domain._faults import fail, fault_error, inject_faults
+from mockserver.domain._job_motion import JobMotion
 from mockserver.domain._throttle import throttle
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, force, request_text
+from mockserver.domain.jobs import Job, JobStatus, Transition, counted, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import (
-    Answers,
-    Fault,
-    Operation,
-    Scenario,
-    ScenarioError,
-    ScenarioFiles,
-    resolve_scenario,
-)
+from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFiles
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
@@ -41,7 +34,7 @@ TransitionListener = Callable[[Job, Transition], None]
 SubmitCheck = Callable[[dict[str, Any]], None]
 
 
-class MockService:
+class MockService(JobMotion):
     def __init__(
         self,
         *,
@@ -82,60 +75,6 @@ class MockService:
     @property
     def listener_count(self) -> int:
         return len(self._listeners)
-
-    def add_scenario(self, name_or_path: str) -> str:
-        """Make a built-in or a scenario file usable by name; returns the name to use."""
-        if name_or_path not in self.scenarios:
-            found = resolve_scenario(name_or_path, self.scenarios, self.version.fault_statuses)
-            self.scenarios[name_or_path] = found
-            self.files.watch(name_or_path)
-        return name_or_path
-
-    def reload_scenarios(self, *, strict: bool = True) -> list[str]:
-        """Read every changed scenario file again; the names reloaded. `strict`: an invalid file raises
-        (400 naming it); otherwise its last good version stays in use."""
-        reloaded = []
-        for name in self.files.names():
-            try:
-                fresh = self.files.changed(name)
-            except ScenarioError as exc:
-                if strict:
-                    raise ApiError.invalid("scenario", str(exc)) from None
-                continue
-            if fresh is not None:
-                self.scenarios[name] = fresh
-                reloaded.append(name)
-        return reloaded
-
-    def scenario_key(self, tenant: str, requested: str | None = None) -> str:
-        """Which scenario applies: the request's header, then the key's own setting, then the server's.
-
-        The key is what jobs remember (a built-in name, or the path a file was loaded from).
-        """
-        own = self.store.tenant(tenant).scenario
-        name = requested or own or self.default_scenario
-        if name in self.files:
-            self._refresh(name)
-        if name not in self.scenarios:
-            allowed = self.scenario_names(tenant)
-            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=allowed)
-        return name
-
-    def scenario_names(self, tenant: str | None) -> list[str]:
-        """The scenarios an error may list to `tenant` (None: the operator, all of them): the
-        built-ins, the server's default and the key's own setting, never files other keys loaded."""
-        if tenant is None:
-            return sorted(self.scenarios)
-        own = self.store.tenant(tenant).scenario
-        return sorted(self._builtin | {self.default_scenario} | ({own} if own else set()))
-
-    def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
-        if name is not None:
-            try:
-                self.add_scenario(name)
-            except ScenarioError as exc:
-                raise ApiError.invalid("scenario", str(exc), allowed=self.scenario_names(tenant)) from None
-        self.store.set_scenario(tenant, name)
 
     # --- the four operations -------------------------------------------------------------
 
@@ -275,52 +214,7 @@ class MockService:
             self._announce(moved, transitions)
         return moved
 
-    def sweep(self, tenant: str | None = None) -> None:
-        """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
-
-        Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
-        listings need the ones nobody is polling to move on too. Only the jobs that came due are
-        touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
-        the store holds.
-        """
-        for job_id in self.store.come_due(tenant, self.clock.now()):
-            self._advance(job_id)
-
-    def running(self, tenant: str) -> list[Job]:
-        """The key's unfinished jobs as they stand now, oldest first."""
-        self.sweep(tenant)
-        jobs = (self.store.get(tenant, job_id) for job_id in self.store.unfinished(tenant))
-        return [job for job in jobs if job is not None]
-
     # --- internals ------------------------------------------------------------------------
-
-    def _refresh(self, name: str) -> None:
-        """A submit under a scenario file sees its latest valid version (edited without a restart)."""
-        try:
-            fresh = self.files.changed(name)
-        except ScenarioError:
-            return  # the last good version stays; POST /_mock/scenarios/reload says what is wrong
-        if fresh is not None:
-            self.scenarios[name] = fresh
-
-    def _retain(self) -> None:
-        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
-
-        Each is brought up to now first, so its refund and webhook still happen.
-        """
-        found: list[tuple[Job, list[Transition]]] = []
-        now = self.clock.now()
-
-        def catch_up(job: Job) -> Job:
-            moved, transitions = advance(job, now)
-            if transitions:
-                found.append((moved, transitions))
-            return moved
-
-        with self.store.atomic():
-            self.store.retire_oldest(catch_up)
-            for job, transitions in found:
-                self._announce(job, transitions)
 
     def _check_enabled(self, tenant: str) -> None:
         if self.store.tenant(tenant).disabled:
@@ -339,39 +233,6 @@ class MockService:
             raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
         return job
 
-    def _scenario_of(self, job: Job) -> Scenario | None:
-        # None: a restored job whose scenario file is gone; its timeline is on the job already.
-        return self.scenarios.get(job.scenario)
-
-    def _advance(self, job_id: str, *, polled: bool = False) -> Job:
-        found: list[Transition] = []
-
-        def step(job: Job) -> Job:
-            moved, transitions = advance(job, self.clock.now(), polled=polled)
-            found.extend(transitions)
-            return moved
-
-        with self.store.atomic():  # the job, its refund and its webhook: one unit
-            job = self.store.update(job_id, step)
-            self._announce(job, found)
-        return job
-
-    def _announce(self, job: Job, transitions: list[Transition]) -> None:
-        for transition in transitions:
-            if transition.new in _REFUNDED and self._refunds(job):
-                self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
-            for listener in self._listeners:
-                listener(job, transition)
-
-    def answers(self, job: Job) -> Answers:
-        """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
-        scenario = self._scenario_of(job)
-        return scenario.answers if scenario is not None else _PLAIN
-
-    def _refunds(self, job: Job) -> bool:
-        scenario = self._scenario_of(job)
-        return scenario is None or scenario.refund
-
     def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
         return inject_faults(
             scenario,
@@ -383,12 +244,6 @@ class MockService:
             seed=self.seed,
             speed=self.speed,
         )
-
-
-_PLAIN = Answers()
-
-# Jobs that end without a video give their charge back (DECISIONS.md: refunds).
-_REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
 
 
 def _payment_required(exc: InsufficientCredits) -> ApiError:
