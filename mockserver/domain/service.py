@@ -61,7 +61,7 @@ class MockService(JobMotion):
         self.ledger = ledger or Ledger()
         self.limiter = limiter or RateLimiter()
         self.max_concurrent_jobs = max_concurrent_jobs
-        self.speed = speed  # real Retry-After seconds = mock seconds / speed
+        self.speed = speed  # mock seconds per real second: what a scenario's Retry-After lasts here
         self._validator = validator
         self._listeners: list[TransitionListener] = []
         self.submit_checks: list[SubmitCheck] = []
