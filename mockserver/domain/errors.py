@@ -7,9 +7,10 @@ HTTP status. Messages follow the vendor's documented wording where it has one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_MESSAGES", "ERROR_TYPES", "ApiError", "envelope"]
+__all__ = ["DEFAULT_MESSAGES", "ERROR_TYPES", "ApiError", "Throttled", "envelope"]
 
 DEFAULT_MESSAGES: dict[int, str] = {
     400: "Invalid request parameters",
@@ -33,8 +34,22 @@ ERROR_TYPES: dict[int, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    """A 429's rate-limit numbers on the mock's clock; the shell writes them as `X-RateLimit-*`
+    and `Retry-After` headers (turning mock seconds into real ones: it knows the speed)."""
+
+    limit: int  # X-RateLimit-Limit (Remaining is always 0 on a 429)
+    reset_at: float  # mock-clock time the limit lifts: X-RateLimit-Reset
+    wait: float | None  # mock seconds until a retry gets in: Retry-After (None: no hint)
+
+
 class ApiError(Exception):
-    """An answer in the API's error shape. Raised anywhere; rendered once, by the app."""
+    """An answer in the API's error shape. Raised anywhere; rendered once, by the app.
+
+    `throttled`: the rate-limit numbers of a 429; `retry_after`: whole real seconds to wait, as a
+    scenario wrote them (the shell sends it as `Retry-After` instead of one made from `throttled`).
+    """
 
     def __init__(
         self,
@@ -43,11 +58,15 @@ class ApiError(Exception):
         *,
         metadata: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        throttled: Throttled | None = None,
+        retry_after: int | None = None,
     ) -> None:
         self.status = status
         self.message = message or DEFAULT_MESSAGES.get(status, "Error")
         self.metadata = dict(metadata) if metadata is not None else None
         self.headers = dict(headers or {})
+        self.throttled = throttled
+        self.retry_after = retry_after
         super().__init__(f"{status} {self.message}")
 
     @classmethod

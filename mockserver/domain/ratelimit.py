@@ -1,7 +1,8 @@
 """Rate limits per API key on the mock's clock: a token bucket for submits, a cap on running jobs.
 
-Pure bookkeeping: `RateLimiter` decides and reports; the service turns a refusal into the
-documented 429 (`Retry-After`, `X-RateLimit-Limit/-Remaining/-Reset`, on the 429 only).
+Pure bookkeeping: `RateLimiter` decides and reports; the service turns a refusal into a 429
+`ApiError` carrying its numbers, and the shell writes them as the documented headers
+(`Retry-After`, `X-RateLimit-Limit/-Remaining/-Reset`, on the 429 only).
 """
 
 from __future__ import annotations

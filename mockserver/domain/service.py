@@ -10,26 +10,20 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.domain._faults import fail, fault_error, inject_faults
+from mockserver.domain._job_motion import JobMotion
+from mockserver.domain._throttle import throttle
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import Job, JobStatus, Transition, advance, counted, finishes_at, force, request_text
+from mockserver.domain.jobs import Job, JobStatus, Transition, counted, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger
-from mockserver.domain.pace import set_pace
 from mockserver.domain.pricing import price_job
-from mockserver.domain.ratelimit import RateLimiter, Refusal, retry_after
+from mockserver.domain.ratelimit import RateLimiter
 from mockserver.domain.requests import RequestValidator, check_capabilities
-from mockserver.domain.scenarios import (
-    Answers,
-    Fault,
-    Operation,
-    Scenario,
-    ScenarioError,
-    ScenarioFiles,
-    resolve_scenario,
-)
+from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFiles
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
@@ -39,11 +33,8 @@ TransitionListener = Callable[[Job, Transition], None]
 # Extra checks on a validated request before anything is charged or created (raise ApiError).
 SubmitCheck = Callable[[dict[str, Any]], None]
 
-# 429s from scenario faults report this nominal window (the real limiter has its own numbers).
-_NOMINAL_LIMIT = 10
 
-
-class MockService:
+class MockService(JobMotion):
     def __init__(
         self,
         *,
@@ -70,7 +61,7 @@ class MockService:
         self.ledger = ledger or Ledger()
         self.limiter = limiter or RateLimiter()
         self.max_concurrent_jobs = max_concurrent_jobs
-        self.speed = speed  # real Retry-After seconds = mock seconds / speed
+        self.speed = speed  # mock seconds per real second: what a scenario's Retry-After lasts here
         self._validator = validator
         self._listeners: list[TransitionListener] = []
         self.submit_checks: list[SubmitCheck] = []
@@ -84,60 +75,6 @@ class MockService:
     @property
     def listener_count(self) -> int:
         return len(self._listeners)
-
-    def add_scenario(self, name_or_path: str) -> str:
-        """Make a built-in or a scenario file usable by name; returns the name to use."""
-        if name_or_path not in self.scenarios:
-            found = resolve_scenario(name_or_path, self.scenarios, self.version.fault_statuses)
-            self.scenarios[name_or_path] = found
-            self.files.watch(name_or_path)
-        return name_or_path
-
-    def reload_scenarios(self, *, strict: bool = True) -> list[str]:
-        """Read every changed scenario file again; the names reloaded. `strict`: an invalid file raises
-        (400 naming it); otherwise its last good version stays in use."""
-        reloaded = []
-        for name in self.files.names():
-            try:
-                fresh = self.files.changed(name)
-            except ScenarioError as exc:
-                if strict:
-                    raise ApiError.invalid("scenario", str(exc)) from None
-                continue
-            if fresh is not None:
-                self.scenarios[name] = fresh
-                reloaded.append(name)
-        return reloaded
-
-    def scenario_key(self, tenant: str, requested: str | None = None) -> str:
-        """Which scenario applies: the request's header, then the key's own setting, then the server's.
-
-        The key is what jobs remember (a built-in name, or the path a file was loaded from).
-        """
-        own = self.store.tenant(tenant).scenario
-        name = requested or own or self.default_scenario
-        if name in self.files:
-            self._refresh(name)
-        if name not in self.scenarios:
-            allowed = self.scenario_names(tenant)
-            raise ApiError.invalid("X-Mock-Scenario", f"unknown scenario {name!r}", allowed=allowed)
-        return name
-
-    def scenario_names(self, tenant: str | None) -> list[str]:
-        """The scenarios an error may list to `tenant` (None: the operator, all of them): the
-        built-ins, the server's default and the key's own setting, never files other keys loaded."""
-        if tenant is None:
-            return sorted(self.scenarios)
-        own = self.store.tenant(tenant).scenario
-        return sorted(self._builtin | {self.default_scenario} | ({own} if own else set()))
-
-    def set_tenant_scenario(self, tenant: str, name: str | None) -> None:
-        if name is not None:
-            try:
-                self.add_scenario(name)
-            except ScenarioError as exc:
-                raise ApiError.invalid("scenario", str(exc), allowed=self.scenario_names(tenant)) from None
-        self.store.set_scenario(tenant, name)
 
     # --- the four operations -------------------------------------------------------------
 
@@ -167,7 +104,7 @@ class MockService:
             check(request)
         after_commit = self._inject_faults(timeline_of, "submit", tenant)
         now = self.clock.now()
-        self._throttle(tenant, now)
+        throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
         cost, _sku = price_job(spec.model, spec.variant)
         drawn, generation_suffix = self.store.new_ids()
         job_id = self.version.job_id(drawn, now)
@@ -202,7 +139,7 @@ class MockService:
             raise _not_saved(exc) from None
         self._retain()
         if after_commit is not None:  # created and charged: now the answer goes wrong
-            _fail(after_commit, self.clock.now(), self.speed)
+            fail(after_commit, self.clock.now(), self.speed)
         return job
 
     def poll(self, tenant: str, job_id: str) -> Job:
@@ -234,9 +171,7 @@ class MockService:
         output = f"{job.id}/{index}"
         fault = pick_body_fault(scenario.download_faults, self.store.count(output, "download"), output, self.seed)
         if fault is not None and fault.answers_502:
-            raise _fault_error(
-                502, "Upstream provider connection lost mid-download", None, self.clock.now(), self.speed
-            )
+            raise fault_error(502, "Upstream provider connection lost mid-download", None, self.clock.now(), self.speed)
         return fault
 
     def models(self, tenant: str | None) -> bytes:
@@ -279,52 +214,7 @@ class MockService:
             self._announce(moved, transitions)
         return moved
 
-    def sweep(self, tenant: str | None = None) -> None:
-        """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
-
-        Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
-        listings need the ones nobody is polling to move on too. Only the jobs that came due are
-        touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
-        the store holds.
-        """
-        for job_id in self.store.come_due(tenant, self.clock.now()):
-            self._advance(job_id)
-
-    def running(self, tenant: str) -> list[Job]:
-        """The key's unfinished jobs as they stand now, oldest first."""
-        self.sweep(tenant)
-        jobs = (self.store.get(tenant, job_id) for job_id in self.store.unfinished(tenant))
-        return [job for job in jobs if job is not None]
-
     # --- internals ------------------------------------------------------------------------
-
-    def _refresh(self, name: str) -> None:
-        """A submit under a scenario file sees its latest valid version (edited without a restart)."""
-        try:
-            fresh = self.files.changed(name)
-        except ScenarioError:
-            return  # the last good version stays; POST /_mock/scenarios/reload says what is wrong
-        if fresh is not None:
-            self.scenarios[name] = fresh
-
-    def _retain(self) -> None:
-        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
-
-        Each is brought up to now first, so its refund and webhook still happen.
-        """
-        found: list[tuple[Job, list[Transition]]] = []
-        now = self.clock.now()
-
-        def catch_up(job: Job) -> Job:
-            moved, transitions = advance(job, now)
-            if transitions:
-                found.append((moved, transitions))
-            return moved
-
-        with self.store.atomic():
-            self.store.retire_oldest(catch_up)
-            for job, transitions in found:
-                self._announce(job, transitions)
 
     def _check_enabled(self, tenant: str) -> None:
         if self.store.tenant(tenant).disabled:
@@ -343,92 +233,17 @@ class MockService:
             raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
         return job
 
-    def _scenario_of(self, job: Job) -> Scenario | None:
-        # None: a restored job whose scenario file is gone; its timeline is on the job already.
-        return self.scenarios.get(job.scenario)
-
-    def _advance(self, job_id: str, *, polled: bool = False) -> Job:
-        found: list[Transition] = []
-
-        def step(job: Job) -> Job:
-            moved, transitions = advance(job, self.clock.now(), polled=polled)
-            found.extend(transitions)
-            return moved
-
-        with self.store.atomic():  # the job, its refund and its webhook: one unit
-            job = self.store.update(job_id, step)
-            self._announce(job, found)
-        return job
-
-    def _announce(self, job: Job, transitions: list[Transition]) -> None:
-        for transition in transitions:
-            if transition.new in _REFUNDED and self._refunds(job):
-                self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
-            for listener in self._listeners:
-                listener(job, transition)
-
-    def _throttle(self, tenant: str, now: float) -> None:
-        """The job cap first (it spends nothing), then the token bucket. Both answer 429."""
-        cap = self.max_concurrent_jobs
-        if cap is not None:
-            running = self.running(tenant)
-            if len(running) >= cap:
-                ends = [at for at in map(finishes_at, running) if at is not None]
-                wait = max(0.0, min(ends) - now) if ends else None
-                raise self._too_many(Refusal(cap, "concurrent_jobs", wait, now))
-        refusal = self.limiter.take(tenant, now)
-        if refusal is not None:
-            raise self._too_many(refusal)
-
-    def _too_many(self, refusal: Refusal) -> ApiError:
-        headers = {
-            "X-RateLimit-Limit": str(refusal.limit),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(math.ceil(refusal.reset_at * 1000)),
-        }
-        if refusal.wait is not None:
-            headers["Retry-After"] = str(retry_after(refusal.wait, self.speed))
-        metadata = {"error_type": ERROR_TYPES[429], "limit": refusal.kind}
-        return ApiError(429, metadata=metadata, headers=headers)
-
-    def answers(self, job: Job) -> Answers:
-        """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
-        scenario = self._scenario_of(job)
-        return scenario.answers if scenario is not None else _PLAIN
-
-    def _refunds(self, job: Job) -> bool:
-        scenario = self._scenario_of(job)
-        return scenario is None or scenario.refund
-
     def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
-        """Raise the fault this request hits; a latency-only one just sets the pace. Returns the
-        first `after_commit` fault hit, for `submit` to answer once the job exists."""
-        faults = scenario.faults_for(operation) if scenario is not None else None
-        if not faults:
-            return None
-        now = self.clock.now()
-        wait = self.limiter.held(scope, operation, now)
-        if wait is not None:  # a retry before the Retry-After the last 429 gave is refused again
-            raise _fault_error(429, None, math.ceil(wait / self.speed), now, self.speed)
-        count = self.store.count(scope, operation)
-        deferred = None
-        for fault in faults:
-            if fault.hits(count, scope, self.seed):
-                if fault.after_commit:
-                    deferred = deferred or fault
-                elif fault.status is not None or fault.drop:
-                    if fault.status == 429:  # held on the mock's clock: Retry-After real seconds × speed
-                        self.limiter.hold(scope, operation, now + (fault.retry_after or 1) * self.speed)
-                    _fail(fault, now, self.speed)
-                else:
-                    set_pace(fault.latency, False)
-        return deferred
-
-
-_PLAIN = Answers()
-
-# Jobs that end without a video give their charge back (DECISIONS.md: refunds).
-_REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
+        return inject_faults(
+            scenario,
+            operation,
+            scope,
+            clock=self.clock,
+            limiter=self.limiter,
+            store=self.store,
+            seed=self.seed,
+            speed=self.speed,
+        )
 
 
 def _payment_required(exc: InsufficientCredits) -> ApiError:
@@ -443,26 +258,3 @@ def _not_saved(exc: WriteFailed) -> ApiError:
 
 def _count_download(job: Job) -> Job:
     return counted(job, downloads=1)
-
-
-def _fail(fault: Fault, now: float, speed: float) -> None:
-    """Raise the fault's answer (a drop sets the pace and raises a 500 the shell never sends)."""
-    set_pace(fault.latency, fault.drop)
-    raise _fault_error(fault.status or 500, fault.message, fault.retry_after, now, speed)
-
-
-def _fault_error(status: int, message: str | None, retry_after: int | None, now: float, speed: float) -> ApiError:
-    headers: dict[str, str] = {}
-    if status == 429:
-        wait = retry_after if retry_after is not None else 1
-        headers = {
-            "Retry-After": str(wait),  # real seconds, as the scenario writes them
-            "X-RateLimit-Limit": str(_NOMINAL_LIMIT),
-            "X-RateLimit-Remaining": "0",
-            # The mock's clock, like the limiter's Reset: `wait` real seconds are `wait * speed` of it.
-            "X-RateLimit-Reset": str(math.ceil((now + wait * speed) * 1000)),
-        }
-    elif retry_after is not None:
-        headers = {"Retry-After": str(retry_after)}
-    metadata = {"error_type": ERROR_TYPES[status]} if status in ERROR_TYPES else None
-    return ApiError(status, message, metadata=metadata, headers=headers)

@@ -22,6 +22,7 @@ from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.pace import take_pace
+from mockserver.http._wait_headers import wait_headers
 from mockserver.http.broken_body import SIMULATION, send_broken_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
@@ -86,7 +87,7 @@ class VendorApi:
                 raise ApiError.not_allowed(scope["method"], ", ".join(route.methods))
             reply = await route.handler(self, scope, headers, route.job_id, receive)
         except ApiError as exc:
-            reply = error_reply(exc)
+            reply = error_reply(exc, self.state.service.speed)
         except _Disconnected:
             take_pace()
             return None
@@ -351,8 +352,11 @@ def _ignored(body: object, known: frozenset[str] | None) -> tuple[tuple[bytes, b
     return ((b"x-mock-ignored-fields", names.encode("ascii")),)
 
 
-def error_reply(exc: ApiError) -> Reply:
-    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in exc.headers.items()]
+def error_reply(exc: ApiError, speed: float = 1.0) -> Reply:
+    """The error's envelope and headers; `speed` (mock seconds per real second) turns the domain's
+    mock-clock waits into the real seconds of `Retry-After`."""
+    pairs = {**exc.headers, **wait_headers(exc, speed)}
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in pairs.items()]
     return Reply(exc.status, json_bytes(exc.body()), _JSON, headers)
 
 

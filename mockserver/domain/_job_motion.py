@@ -1,0 +1,82 @@
+"""Jobs move on lazily, when read or swept: each status change is stored with its refund (a job
+that ends without a video gives its charge back) and announced to the listeners, as one unit.
+
+`MockService` inherits it; the attributes below are the service's, set in its `__init__`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mockserver.domain._scenario_choice import ScenarioChoice
+from mockserver.domain.clock import Clock
+from mockserver.domain.jobs import Job, JobStatus, Transition, advance
+from mockserver.domain.ledger import Ledger
+
+__all__ = ["JobMotion"]
+
+
+class JobMotion(ScenarioChoice):
+    clock: Clock
+    ledger: Ledger
+    _listeners: list[Callable[[Job, Transition], None]]
+
+    def sweep(self, tenant: str | None = None) -> None:
+        """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
+
+        Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
+        listings need the ones nobody is polling to move on too. Only the jobs that came due are
+        touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
+        the store holds.
+        """
+        for job_id in self.store.come_due(tenant, self.clock.now()):
+            self._advance(job_id)
+
+    def running(self, tenant: str) -> list[Job]:
+        """The key's unfinished jobs as they stand now, oldest first."""
+        self.sweep(tenant)
+        jobs = (self.store.get(tenant, job_id) for job_id in self.store.unfinished(tenant))
+        return [job for job in jobs if job is not None]
+
+    def _retain(self) -> None:
+        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
+
+        Each is brought up to now first, so its refund and webhook still happen.
+        """
+        found: list[tuple[Job, list[Transition]]] = []
+        now = self.clock.now()
+
+        def catch_up(job: Job) -> Job:
+            moved, transitions = advance(job, now)
+            if transitions:
+                found.append((moved, transitions))
+            return moved
+
+        with self.store.atomic():
+            self.store.retire_oldest(catch_up)
+            for job, transitions in found:
+                self._announce(job, transitions)
+
+    def _advance(self, job_id: str, *, polled: bool = False) -> Job:
+        found: list[Transition] = []
+
+        def step(job: Job) -> Job:
+            moved, transitions = advance(job, self.clock.now(), polled=polled)
+            found.extend(transitions)
+            return moved
+
+        with self.store.atomic():  # the job, its refund and its webhook: one unit
+            job = self.store.update(job_id, step)
+            self._announce(job, found)
+        return job
+
+    def _announce(self, job: Job, transitions: list[Transition]) -> None:
+        for transition in transitions:
+            if transition.new in _REFUNDED and self._refunds(job):
+                self.ledger.refund(job.tenant, job.id, job.cost, transition.at)
+            for listener in self._listeners:
+                listener(job, transition)
+
+
+# Jobs that end without a video give their charge back (DECISIONS.md: refunds).
+_REFUNDED = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED})
