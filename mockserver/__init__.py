@@ -10,7 +10,8 @@ import types as _types
 import typing as _typing
 
 from mockserver.config import SCENARIO_HEADER, MockConfig
-from mockserver.control.controller import OPERATOR, Controller, Scope
+from mockserver.control.controller import Controller
+from mockserver.control.scope import OPERATOR, Scope
 from mockserver.domain.clock import Clock, PacedClock, SystemClock, VirtualClock
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus

@@ -77,7 +77,7 @@ class Timeline:
 
 
 def _kind(exchange: Exchange) -> tuple[str | None, str | None]:
-    from mockserver.http.vendor import operation_of
+    from mockserver.http.router import operation_of
 
     return operation_of(exchange.method, exchange.path)
 

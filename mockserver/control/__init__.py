@@ -7,6 +7,7 @@ Rule: imports the domain and `wire`, never the vendor shell, webhooks or persist
 the controller through the small protocols it declares).
 """
 
-from mockserver.control.controller import OPERATOR, Controller, Scope
+from mockserver.control.controller import Controller
+from mockserver.control.scope import OPERATOR, Scope
 
 __all__ = ["OPERATOR", "Controller", "Scope"]

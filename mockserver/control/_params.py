@@ -10,7 +10,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from mockserver.control.controller import MAX_CLOCK_STEP
+from mockserver.control._inputs import MAX_CLOCK_STEP
 from mockserver.domain.errors import ApiError
 from mockserver.wire.body import decode_json, read_body
 

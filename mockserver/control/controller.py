@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
-from enum import Enum
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from mockserver.control import checks
-from mockserver.control.summaries import entry_summary
+from mockserver.control._inputs import LATEST_TIME, MAX_CLOCK_STEP, MAX_LIMIT, job_status
+from mockserver.control.scope import OPERATOR, UNSET, Scope, Unset, require_operator
+from mockserver.control.sources import DeliverySource, Summarized, VideoSource
+from mockserver.control.summaries import entry_summary, key_summary
 from mockserver.domain.clock import Clock, VirtualClock
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
@@ -38,59 +40,7 @@ __all__ = [
     "VideoSource",
 ]
 
-MAX_CLOCK_STEP = 365 * 86_400.0  # one advance moves the clock at most a year
-LATEST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last instant ISO-8601 timestamps can show
-MAX_LIMIT = 1000  # longest page of jobs or journal entries
-_HISTORY = 100  # ledger entries shown per key (newest)
 _IN_PROCESS_BASE = "http://testserver/api/v1"
-
-
-class Scope:
-    """Who is asking: the operator (`key` None: every key) or one API key."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: str | None = None) -> None:
-        self.key = key
-
-    @property
-    def is_operator(self) -> bool:
-        return self.key is None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Scope) and other.key == self.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __repr__(self) -> str:
-        return f"Scope({self.key!r})"
-
-
-OPERATOR = Scope()
-
-
-class Summarized(Protocol):
-    def summary(self) -> dict[str, Any]: ...
-
-
-class DeliverySource(Protocol):
-    """Where webhook deliveries are recorded (the webhook dispatcher); `None` tenant = every key."""
-
-    def deliveries(self, tenant: str | None = None) -> Sequence[Summarized]: ...
-
-
-class VideoSource(Protocol):
-    """The MP4 a completed job downloads as (the shell's video library)."""
-
-    async def video_of(self, job: Job) -> bytes: ...
-
-
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET: Literal[_Unset.UNSET] = _Unset.UNSET  # "leave as is", distinct from None ("back to the default")
 
 
 class Controller:
@@ -197,7 +147,7 @@ class Controller:
         newest_first: bool = True,
     ) -> list[Job]:
         """The scope's jobs as they stand now (reading them is not a poll); `key` narrows further."""
-        wanted = _status(status) if status is not None else None
+        wanted = job_status(status) if status is not None else None
         if scope.key is not None and key not in (None, scope.key):
             return []  # another key's jobs: nothing, and no hint whether it has any
         tenant = scope.key or key
@@ -214,7 +164,7 @@ class Controller:
         self, scope: Scope, job_id: str, status: JobStatus | str | None = None, error: str | None = None
     ) -> Job:
         """Move a job on now: to its timeline's next status, or to `status`; `error` alone fails it."""
-        target = _status(status) if status is not None else None
+        target = job_status(status) if status is not None else None
         return self._service.force(scope.key, job_id, target, error)
 
     async def video(self, scope: Scope, job_id: str) -> bytes:
@@ -226,7 +176,7 @@ class Controller:
 
     def advance_clock(self, scope: Scope, seconds: float) -> float:
         """Move the mock's clock forward, then let every job that came due move on; the new time."""
-        _operator(scope)
+        require_operator(scope)
         if not (isinstance(seconds, int | float) and math.isfinite(seconds) and 0 <= seconds <= MAX_CLOCK_STEP):
             raise ApiError.invalid("seconds", f"seconds must be a number from 0 to {MAX_CLOCK_STEP:.0f}")
         advance = getattr(self._clock, "advance", None)
@@ -241,13 +191,13 @@ class Controller:
 
     def reload_scenarios(self, scope: Scope) -> dict[str, Any]:
         """Read every scenario file given by path again if it changed (submits also do, by mtime)."""
-        _operator(scope)
+        require_operator(scope)
         reloaded = self._service.reload_scenarios()
         return {"reloaded": reloaded, "files": self._service.files.names()}
 
     def reset(self, scope: Scope) -> None:
         """Forget every job, key setting, journal entry and recorded error."""
-        _operator(scope)
+        require_operator(scope)
         self._reset()
 
     def health(self) -> dict[str, Any]:
@@ -265,35 +215,22 @@ class Controller:
     def key(self, scope: Scope, key: str) -> dict[str, Any]:
         """A key's scenario, credits, spending and recent ledger entries."""
         self._own_key(scope, key)
-        self._service.sweep(key)  # jobs that ended since are refunded before the balance is read
-        ledger = self._service.ledger
-        balance = ledger.balance(key)
-        summary = {
-            "key": key,
-            "scenario": self._service.store.tenant(key).scenario,
-            "credits": None if balance is None else str(balance),
-            "spent": str(ledger.spent(key)),
-            "jobs": len(self._service.store.jobs(key)),
-            "history": [entry.summary() for entry in ledger.entries(key)[-_HISTORY:]],
-        }
-        if self._service.store.tenant(key).disabled:  # shown only when set: the summary is unchanged otherwise
-            summary["disabled"] = True
-        return summary
+        return key_summary(self._service, key)
 
     def update_key(
         self,
         scope: Scope,
         key: str,
         *,
-        scenario: str | None | _Unset = UNSET,
-        credits: Decimal | None | _Unset = UNSET,
-        disabled: bool | _Unset = UNSET,
+        scenario: str | None | Unset = UNSET,
+        credits: Decimal | None | Unset = UNSET,
+        disabled: bool | Unset = UNSET,
     ) -> dict[str, Any]:
         """Set a key's scenario (None: the server's), credits (None: unlimited) and/or whether it is
         disabled (its vendor requests then answer 403 in 2026-10, 401 in 2026-06; operator only)."""
         self._own_key(scope, key)
         if disabled is not UNSET:
-            _operator(scope)  # a key cannot switch itself back on
+            require_operator(scope)  # a key cannot switch itself back on
             if not isinstance(disabled, bool):
                 raise ApiError.invalid("disabled", "disabled must be true or false")
             self._service.store.set_disabled(key, disabled)
@@ -359,16 +296,3 @@ class Controller:
             raise ApiError(403, "An API key may only read or change its own settings")
         if not is_accepted_key(key, self._api_keys):
             raise ApiError(404, "No such API key (keys look like sk-mg-v1-<64 hex>)", metadata={"param": "key"})
-
-
-def _operator(scope: Scope) -> None:
-    if not scope.is_operator:
-        raise ApiError(403, "Only the operator (admin token) may do this")
-
-
-def _status(value: JobStatus | str) -> JobStatus:
-    try:
-        return JobStatus(value)
-    except ValueError:
-        allowed = [status.value for status in JobStatus]
-        raise ApiError.invalid("status", f"unknown status {value!r}", allowed=allowed) from None

@@ -17,7 +17,9 @@ from starlette.routing import Route
 
 import mockserver.control._params as params
 from mockserver._resources import control_document_path, dashboard_path
-from mockserver.control.controller import MAX_LIMIT, OPERATOR, Controller, Scope
+from mockserver.control._inputs import MAX_LIMIT
+from mockserver.control.controller import Controller
+from mockserver.control.scope import OPERATOR, Scope
 from mockserver.control.summaries import job_summary
 from mockserver.domain.errors import ApiError
 from mockserver.wire.auth import bearer_token, check_api_key, is_admin_token

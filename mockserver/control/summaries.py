@@ -1,4 +1,4 @@
-"""Jobs and journal entries as the control API and the dashboard show them (JSON-ready dicts)."""
+"""Jobs, keys and journal entries as the control API and the dashboard show them (JSON-ready dicts)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from typing import Any
 
 from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
+from mockserver.domain.service import MockService
 from mockserver.wire.render import render_job
 
-__all__ = ["entry_summary", "job_summary"]
+__all__ = ["entry_summary", "job_summary", "key_summary"]
+
+_HISTORY = 100  # ledger entries shown per key (newest)
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -50,3 +53,21 @@ def entry_summary(entry: Entry) -> dict[str, Any]:
         "headers": dict(entry.headers),
         "answer": entry.answer,
     }
+
+
+def key_summary(service: MockService, key: str) -> dict[str, Any]:
+    """A key's scenario, credits, spending and recent ledger entries (its ended jobs refunded first)."""
+    service.sweep(key)  # jobs that ended since are refunded before the balance is read
+    ledger = service.ledger
+    balance = ledger.balance(key)
+    summary = {
+        "key": key,
+        "scenario": service.store.tenant(key).scenario,
+        "credits": None if balance is None else str(balance),
+        "spent": str(ledger.spent(key)),
+        "jobs": len(service.store.jobs(key)),
+        "history": [entry.summary() for entry in ledger.entries(key)[-_HISTORY:]],
+    }
+    if service.store.tenant(key).disabled:  # shown only when set: the summary is unchanged otherwise
+        summary["disabled"] = True
+    return summary

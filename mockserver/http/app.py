@@ -32,7 +32,7 @@ from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
 from mockserver.http.instance import Instance
-from mockserver.http.vendor import vendor_route
+from mockserver.http.router import vendor_route
 from mockserver.persistence.sink import NullSink
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token

@@ -1,6 +1,6 @@
 """One pure-ASGI layer in front of the app: every answer is journaled, every failure is an envelope.
 
-- The vendor routes are answered here, from the replies `api.VendorApi` returns; everything
+- The vendor routes are answered here, from the replies `router.answer` returns; everything
   else goes through Starlette.
 
 - Exceptions that escape a route become a 500 envelope (never a stack trace) and are kept in
@@ -18,17 +18,11 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.errors import DEFAULT_MESSAGES, ApiError, envelope
+from mockserver.http._request_parts import Headers, remember, request_headers
 from mockserver.http.instance import Instance
-from mockserver.http.vendor import (
-    Headers,
-    Route,
-    VendorApi,
-    error_reply,
-    remember,
-    request_headers,
-    send_reply,
-    vendor_route,
-)
+from mockserver.http.reply import error_reply, send_reply
+from mockserver.http.router import Route, answer, vendor_route
+from mockserver.http.vendor import VendorApi
 from mockserver.wire.auth import is_accepted_key, token_of
 
 __all__ = ["Guard"]
@@ -80,7 +74,7 @@ class Guard:
         """The vendor routes: the reply comes back as data, so no `send` wrapper is needed."""
         status, retry_after, body = 0, None, b""
         try:
-            reply = await self.vendor.answer(route, scope, headers, receive)
+            reply = await answer(self.vendor, route, scope, headers, receive)
             if reply is None:
                 return 0, None, b""  # the client left: nobody to answer, nothing to journal
             status, retry_after, body = reply.status, _retry_after(reply.headers), reply.body

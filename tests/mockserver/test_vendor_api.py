@@ -13,7 +13,7 @@ import pytest
 from mockserver import OPERATOR
 from mockserver.domain.jobs import Job, advance
 from mockserver.domain.scenarios import builtin_scenarios
-from mockserver.http.vendor import vendor_route
+from mockserver.http.router import vendor_route
 from mockserver.wire.render import json_bytes, render_job, submitted_bytes
 from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
 
