@@ -43,7 +43,7 @@ class RequestValidator:
 
     def check(self, body: Any) -> dict[str, Any]:
         """`body`, if it is a valid request (jobs keep it as JSON text, not this dict); else 400."""
-        if self._validator.is_valid(body):  # the fast path: ~0.3 µs
+        if self._validator.is_valid(body):  # the fast path; errors are collected only for a bad body
             valid: dict[str, Any] = body
             return valid
         errors = [self._describe(error) for error in self._validator.iter_errors(body)]

@@ -55,7 +55,7 @@ def draw_words(key: bytes, count: int) -> tuple[int, ...]:
     """`count` uniform 64-bit words from BLAKE2b of `key` (8 per 64-byte block).
 
     One hash per job instead of seeding a `random.Random` with a string (SHA-512 and a
-    Mersenne Twister state: ~5 µs of every submit). Block n is salted with n (0: no salt).
+    Mersenne Twister state: a large part of every submit). Block n is salted with n (0: no salt).
     """
     digest = hashlib.blake2b(key, digest_size=64).digest()
     if count <= 8:  # every scenario we know of: one block, unpacked no further than needed

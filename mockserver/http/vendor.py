@@ -4,7 +4,7 @@
 `reply` sends the answer; `VendorApi` is the operations themselves.
 
 A poll through Starlette's router, `Request` and `Response` cost more than the mock's own
-work (~20 of ~30 µs), and these routes are what a user's poll loop and the benchmarks hammer
+work (two thirds of a poll), and these routes are what a user's poll loop and the benchmarks hammer
 (issue 6). Here a request is one header dict, one service call and a reply the Guard sends
 and journals. Everything else (`/_mock/`, the documents, unknown paths) is Starlette's.
 """
