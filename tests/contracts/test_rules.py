@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from contracts import journal
+from contracts.pytest_plugin import journal
 from contracts.pytest_plugin.recording import Exchange, SentRequest
 from contracts.suites.rules import envelope_problem, mp4_problem, same_url, status_order_problem
 

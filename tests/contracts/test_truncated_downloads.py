@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from client import ModelGates
-from contracts import journal
+from contracts.pytest_plugin import journal
 from contracts.pytest_plugin.fixtures import ModelGatesMock
 from contracts.pytest_plugin.recording import Exchange
 from mockserver import new_api_key
