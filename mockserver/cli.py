@@ -27,7 +27,7 @@ from mockserver.domain.versions import default_version_name
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.catalogs import CatalogError
 from mockserver.http.cors import Cors
-from mockserver.http.protocol import http_protocol
+from mockserver.http.protocol import uvicorn_options
 from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
 
@@ -255,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=False,
             lifespan="on",
             ws="none",
-            http=http_protocol(),  # a download fault may reset its connection
+            # Bounded connections (idle, head, body, header size, count; openapi/DECISIONS.md) and
+            # a protocol that lets a download fault reset its connection.
+            **uvicorn_options(),
             # A client that stalls mid-upload must not hold a stop forever: after this, its
             # request is cancelled and the process exits.
             timeout_graceful_shutdown=DRAIN_SECONDS,

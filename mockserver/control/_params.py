@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,10 +15,13 @@ from mockserver.control._inputs import MAX_CLOCK_STEP
 from mockserver.domain.errors import ApiError
 from mockserver.wire.body import decode_json, read_body
 
-__all__ = ["credits", "fields", "flag", "integer", "json_object", "number", "seconds", "text"]
+__all__ = ["credits", "fields", "flag", "given", "integer", "json_object", "number", "seconds", "text"]
 
 _MAX_BODY = 64 * 1024
 _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
+# control.yaml's pattern for a credits string: 0 to 10^12, digits and one optional point, nothing else.
+_CREDITS = re.compile(r"0*([0-9]{1,12}(\.[0-9]+)?|1000000000000(\.0+)?)")
+_MAX_CREDITS = Decimal(10) ** 12
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -51,7 +55,13 @@ def _one(query: QueryParams, name: str) -> str | None:
 
 
 def text(query: QueryParams, name: str) -> str | None:
+    """A free-text filter; empty is the same as absent."""
     return _one(query, name) or None
+
+
+def given(query: QueryParams, name: str) -> str | None:
+    """The value as sent, empty included: for a typed parameter, `name=` is a bad value, not an absent one."""
+    return _one(query, name)
 
 
 def integer(query: QueryParams, name: str, *, default: int, low: int, high: int) -> int:
@@ -101,10 +111,12 @@ def credits(value: Any) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ApiError.invalid("credits", "credits must be a decimal string, a number or null")
+    if isinstance(value, str) and not _CREDITS.fullmatch(value):
+        raise ApiError.invalid("credits", "credits must be a decimal string of digits from 0 to 10^12")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(str(value))
     except InvalidOperation:
         amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0 or amount > Decimal(10) ** 12:
+    if not amount.is_finite() or amount < 0 or amount > _MAX_CREDITS:
         raise ApiError.invalid("credits", "credits must be a finite amount from 0 to 10^12")
     return amount

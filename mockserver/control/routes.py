@@ -65,7 +65,12 @@ class ControlApi:
         query = request.query_params
         limit = params.integer(query, "limit", default=100, low=1, high=MAX_LIMIT)
         jobs = self.controller.jobs(
-            scope, status=params.text(query, "status"), key=params.text(query, "key"), limit=limit
+            # `status=` (empty) is a 400 like any value outside the enum: a filter that names no
+            # status is a caller's bug, and answering every job would hide it (openapi/DECISIONS.md).
+            scope,
+            status=params.given(query, "status"),
+            key=params.text(query, "key"),
+            limit=limit,
         )
         return JSONResponse({"jobs": [job_summary(job) for job in jobs]})
 
@@ -131,13 +136,15 @@ class ControlApi:
         scope = self._scope(request)
         query = request.query_params
         rules = params.text(query, "rules")
-        interval = params.text(query, "min_interval")
-        submits = params.text(query, "max_submits")
+        interval = params.given(query, "min_interval")  # `min_interval=` is a bad number, not absent
+        submits = params.given(query, "max_submits")
         result = self.controller.checks(
             scope,
             rules=[rule.strip() for rule in rules.split(",") if rule.strip()] if rules else None,
-            min_interval=params.number(query, "min_interval", high=86_400.0) if interval else None,
-            max_submits=params.integer(query, "max_submits", default=0, low=0, high=1_000_000) if submits else None,
+            min_interval=params.number(query, "min_interval", high=86_400.0) if interval is not None else None,
+            max_submits=params.integer(query, "max_submits", default=0, low=0, high=1_000_000)
+            if submits is not None
+            else None,
             key=params.text(query, "key"),
             since=params.integer(query, "since", default=0, low=0, high=2**53),
         )

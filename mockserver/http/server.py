@@ -13,7 +13,7 @@ from mockserver.config import MockConfig
 from mockserver.control.controller import Controller
 from mockserver.domain.clock import Clock
 from mockserver.http.app import MockApp, create_app
-from mockserver.http.protocol import http_protocol
+from mockserver.http.protocol import DEFAULT_LIMITS, Limits, uvicorn_options
 
 __all__ = ["MockServer"]
 
@@ -39,11 +39,13 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
         startup_timeout: float = 10.0,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.app = app or create_app(config, clock=clock)
         self.host = host
         self._port = port
         self._timeout = startup_timeout
+        self._limits = limits
         self._server: _ThreadServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -78,7 +80,7 @@ class MockServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
-            http=http_protocol(),  # a download fault may reset its connection
+            **uvicorn_options(self._limits),  # bounded connections; a download fault may reset one
         )
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name="mockserver", daemon=True)
