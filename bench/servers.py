@@ -82,7 +82,10 @@ def _spawn(name: str, args: list[str], port: int) -> Running:
 
 def start_mock(extra: list[str] | None = None) -> Running:
     port = free_port()
-    args = [sys.executable, "-m", "mockserver", "--port", str(port), "--speed", "1000", *(extra or [])]
+    # --render off: the comparison is the server's own overhead on the bare app's bytes (the
+    # fixture MP4s); what rendering costs is `python -m bench.render`'s to say.
+    args = [sys.executable, "-m", "mockserver", "--port", str(port), "--speed", "1000", "--render", "off"]
+    args += extra or []
     return _spawn("mockserver", args, port)
 
 
