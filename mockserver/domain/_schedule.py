@@ -59,13 +59,13 @@ class Schedule:
     def track(self, job: Job) -> None:
         """Keep the unfinished index and the schedule in step with the stored `job`."""
         job_id, tenant = job.id, job.tenant
-        due = next_due(job)
         jobs = self._unfinished.get(tenant)
-        if job.status.terminal:
+        if job.status.terminal:  # the common case of a poll loop's last polls: nothing to schedule
             if jobs is not None:
                 jobs.pop(job_id, None)
             self._due.pop(job_id, None)
             return
+        due = next_due(job)
         if jobs is None:
             jobs = self._unfinished[tenant] = {}
         order = jobs.get(job_id)
