@@ -76,3 +76,17 @@ TestControlWorkflow.settings = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+def test_the_documented_scenario_names_are_the_built_ins() -> None:
+    # The PATCH body's enum is written out in control.yaml: it must follow fixtures/scenarios/.
+    import yaml
+
+    from mockserver import builtin_scenarios
+    from mockserver._resources import control_document_path
+
+    document = yaml.safe_load(control_document_path().read_text())
+    body = document["paths"]["/_mock/keys/{key}"]["patch"]["requestBody"]["content"]["application/json"]
+    enum = body["schema"]["properties"]["scenario"]["enum"]
+    assert sorted(name for name in enum if name is not None) == sorted(builtin_scenarios())
+    assert None in enum
