@@ -54,6 +54,9 @@ class MockConfig:
     - `video_bitrate`: video bits per second at 720p; other sizes scale by pixel count.
     - `render_cache_bytes`: bound of the in-memory cache of rendered videos.
     - `render_cache_dir`: also keep rendered videos in this directory (reused after a restart).
+    - `render_cache_shared`: keep rendered videos in one cache for the whole process, shared by
+      every mock that sets it (the pytest plugin's in-process mocks: a suite renders a video once,
+      not once per test; the keys are the videos' content, so sharing is safe).
     - `cors`: the browser origin the CLI answers (preflights included); None = no CORS headers.
     """
 
@@ -82,6 +85,7 @@ class MockConfig:
     video_bitrate: int = 1_000_000
     render_cache_bytes: int = 256 * 1024 * 1024
     render_cache_dir: str | None = None
+    render_cache_shared: bool = False
     cors: str | None = None
 
     def __post_init__(self) -> None:

@@ -180,7 +180,9 @@ class ModelGatesMock(_Handle):
 
     def __init__(self, *, scenario: str, seed: int, api_key: str, api_version: str | None = None) -> None:
         clock = VirtualClock()
-        config = MockConfig(scenario=scenario, seed=seed, api_version=api_version or default_version_name())
+        # One render cache for the session's in-process mocks: the same job in two tests is one render.
+        version = api_version or default_version_name()
+        config = MockConfig(scenario=scenario, seed=seed, api_version=version, render_cache_shared=True)
         app = create_app(config, clock=clock)
         self.app = ExchangeRecorder(app, clock)
         super().__init__(

@@ -20,7 +20,7 @@ from mockserver.config import MockConfig
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job
-from mockserver.media import Rendered, Renderer, render_available
+from mockserver.media import Rendered, Renderer, render_available, shared_cache
 
 __all__ = ["Video", "VideoLibrary", "byte_range"]
 
@@ -67,6 +67,7 @@ class VideoLibrary:
             bitrate=config.video_bitrate,
             max_bytes=config.render_cache_bytes,
             directory=config.render_cache_dir,
+            cache=shared_cache(config.render_cache_bytes) if config.render_cache_shared else None,
         )
         return cls(renderer=renderer)
 

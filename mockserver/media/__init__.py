@@ -6,7 +6,7 @@ the HTTP layer. PyAV is needed only when a video is actually rendered (`render_a
 
 from __future__ import annotations
 
-from mockserver.media._cache import DEFAULT_CACHE_BYTES, ByteLRU, Rendered
+from mockserver.media._cache import DEFAULT_CACHE_BYTES, ByteLRU, Rendered, shared_cache
 from mockserver.media._renderer import RENDER_VERSION, Renderer, render_available
 from mockserver.media._shapes import DEFAULT_BITRATE, FPS, SHORT_SIDE, bitrate_for, dimensions, parse_size
 from mockserver.media._spec import RenderSpec, image_from_data_url, spec_for
@@ -26,5 +26,6 @@ __all__ = [
     "image_from_data_url",
     "parse_size",
     "render_available",
+    "shared_cache",
     "spec_for",
 ]

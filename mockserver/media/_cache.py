@@ -62,3 +62,14 @@ class ByteLRU:
     def clear(self) -> None:
         self._items.clear()
         self.bytes = 0
+
+
+_SHARED: list[ByteLRU] = []
+
+
+def shared_cache(max_bytes: int = DEFAULT_CACHE_BYTES) -> ByteLRU:
+    """The process-wide cache (its bound: the first caller's). Keys are content hashes, so every
+    renderer may share it; the event loop that owns a renderer is the only one touching it."""
+    if not _SHARED:
+        _SHARED.append(ByteLRU(max_bytes))
+    return _SHARED[0]

@@ -99,10 +99,11 @@ class Renderer:
         directory: str | Path | None = None,
         concurrency: int = 2,
         encode: Encode | None = None,
+        cache: ByteLRU | None = None,
     ) -> None:
         self.catalog = catalog
         self.bitrate = bitrate
-        self.cache = ByteLRU(max_bytes)
+        self.cache = cache if cache is not None else ByteLRU(max_bytes)
         self.directory = Path(directory) if directory is not None else None
         self.concurrency = concurrency
         self.renders = 0  # encodes actually run (not cache or disk hits)

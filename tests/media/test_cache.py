@@ -96,3 +96,26 @@ async def test_the_directory_keeps_videos_across_restarts(tmp_path: Path) -> Non
 
 def test_the_etag_follows_the_bytes() -> None:
     assert Rendered.of(b"x").etag == Rendered.of(b"x").etag != Rendered.of(b"y").etag
+
+
+def test_mocks_that_share_the_process_cache_render_a_video_once() -> None:
+    # The pytest plugin's in-process mocks set render_cache_shared: the same job in two tests
+    # (same seed, same request: the same video) is rendered once for the session.
+    import asyncio
+
+    from mockserver import OPERATOR, MockConfig, VirtualClock, create_app, new_api_key
+    from mockserver.media import shared_cache
+
+    body = {"model": "google/veo-3.1-lite", "prompt": "a shared cache", "duration": 4, "resolution": "720p"}
+    renders = []
+    for _ in range(2):
+        clock = VirtualClock()
+        app = create_app(MockConfig(seed=41, render_cache_shared=True), clock=clock)
+        job = app.controller.submit(new_api_key(41), dict(body))
+        clock.advance(3600)
+        renderer = app.instance.videos.renderer
+        assert renderer is not None and renderer.cache is shared_cache()
+        renderer._encode = lambda spec: b"\x00\x00\x00\x18ftypisom" + spec.key.encode()  # no encoder needed
+        asyncio.run(renderer.video_for(app.controller.job(OPERATOR, job.id)))
+        renders.append(renderer.renders)
+    assert renders == [1, 0]  # the second mock found the first one's video
