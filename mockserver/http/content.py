@@ -14,13 +14,16 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockserver._resources import videos_dir
 from mockserver.config import MockConfig
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job
-from mockserver.media import Rendered, Renderer, render_available, shared_cache
+
+if TYPE_CHECKING:  # the media package (with anyio) loads only where videos are rendered
+    from mockserver.media import Rendered, Renderer
 
 __all__ = ["Video", "VideoLibrary", "byte_range"]
 
@@ -59,6 +62,8 @@ class VideoLibrary:
     def for_config(cls, config: MockConfig, catalog: Catalog) -> VideoLibrary:
         if config.render != "on":
             return cls()
+        from mockserver.media import Renderer, render_available, shared_cache
+
         if not render_available():
             log.warning("PyAV is not installed: serving fixture videos (pip install 'modelgates-mock[render]')")
             return cls()
