@@ -105,9 +105,9 @@ async def test_render_off_serves_the_fixture_exactly() -> None:
 def test_without_pyav_render_on_falls_back_to_the_fixtures_with_one_log_line(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import mockserver.http.content
+    import mockserver.media
 
-    monkeypatch.setattr(mockserver.http.content, "render_available", lambda: False)
+    monkeypatch.setattr(mockserver.media, "render_available", lambda: False)  # read when the library is made
     with caplog.at_level("WARNING", logger="mockserver"):
         app = create_app(MockConfig(), clock=VirtualClock())
     assert app.instance.videos.renderer is None
