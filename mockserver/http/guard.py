@@ -30,9 +30,6 @@ __all__ = ["Guard"]
 log = logging.getLogger("mockserver")
 
 _KEPT_HEADERS = (b"allow", b"content-range", b"retry-after")
-# A job body as `wire.render` writes it: its id comes first, its status is the only "status" key
-# (inside a JSON string a quote is escaped, so the marker cannot occur in the error text).
-_ID_MARK, _STATUS_MARK = b'{"id":"', b'"status":"'
 
 
 def _tenant(authorization: bytes, accepted: frozenset[str] | None) -> str | None:
@@ -55,12 +52,10 @@ class Guard:
         route = vendor_route(scope["path"])
         headers = request_headers(scope)
         if route is not None:
-            status, retry_after, body = await self._vendor(route, scope, headers, receive, send)
+            status, retry_after, answered = await self._vendor(route, scope, headers, receive, send)
             if status:
                 operation = route.journaled_operation(scope["method"])
-                job_id, answer = route.job_id, None
-                if status < 300 and operation in ("submit", "poll"):
-                    job_id, answer = _answered(body, job_id)
+                job_id, answer = answered if answered is not None else (route.job_id, None)
                 self._journal(scope, headers, status, retry_after, operation, job_id, answer)
             return
         status, retry_after = await self._framework(scope, receive, send)
@@ -70,21 +65,22 @@ class Guard:
 
     async def _vendor(
         self, route: Route, scope: Scope, headers: Headers, receive: Receive, send: Send
-    ) -> tuple[int, str | None, bytes]:
-        """The vendor routes: the reply comes back as data, so no `send` wrapper is needed."""
-        status, retry_after, body = 0, None, b""
+    ) -> tuple[int, str | None, tuple[str, str] | None]:
+        """The vendor routes: the reply comes back as data, so no `send` wrapper is needed.
+        Returns the status, `Retry-After` and the (job id, status) a submit or poll answered."""
+        status, retry_after, answered = 0, None, None
         try:
             reply = await answer(self.vendor, route, scope, headers, receive)
             if reply is None:
-                return 0, None, b""  # the client left: nobody to answer, nothing to journal
-            status, retry_after, body = reply.status, _retry_after(reply.headers), reply.body
+                return 0, None, None  # the client left: nobody to answer, nothing to journal
+            status, retry_after, answered = reply.status, _retry_after(reply.headers), reply.job
             await send_reply(send, reply, scope, receive)
         except Exception as exc:
             self._crashed(scope, exc)
             if not status:
                 await send_reply(send, error_reply(ApiError(500)), scope, receive)
                 status, retry_after = 500, None
-        return status, retry_after, body
+        return status, retry_after, answered
 
     async def _framework(self, scope: Scope, receive: Receive, send: Send) -> tuple[int, str | None]:
         """Everything else goes through Starlette; its plain-text errors are rewritten on the way out."""
@@ -130,33 +126,6 @@ class Guard:
             {"retry-after": retry_after} if retry_after else None,
             answer,
         )
-
-
-def _answered(body: bytes, job_id: str | None) -> tuple[str | None, str | None]:
-    """(job id, status) a submit or poll answered, read off the body without decoding it."""
-    if job_id is not None:  # a poll: its body is memoized by `wire.render`, so is its status here
-        status = _STATUSES.get(body, _UNSEEN)
-        if status is _UNSEEN:
-            status = _status(body)
-            remember(_STATUSES, body, status)
-        return job_id, status
-    if body.startswith(_ID_MARK):
-        end = body.find(b'"', len(_ID_MARK))
-        job_id = body[len(_ID_MARK) : end].decode() if end > 0 else None
-    return job_id, _status(body)
-
-
-_STATUSES: dict[bytes, str | None] = {}
-_UNSEEN = "unseen"
-
-
-def _status(body: bytes) -> str | None:
-    start = body.find(_STATUS_MARK)
-    if start < 0:
-        return None
-    start += len(_STATUS_MARK)
-    end = body.find(b'"', start)
-    return body[start:end].decode() if end > 0 else None
 
 
 def _is_control(path: str) -> bool:

@@ -27,7 +27,8 @@ class Reply(NamedTuple):
     body: bytes
     content_type: bytes
     headers: Iterable[tuple[bytes, bytes]] = ()
-    fault: BodyFault | None = None  # a download whose body breaks on the wire (delivery.py)
+    fault: BodyFault | None = None  # a download whose body breaks on the wire (broken_body.py)
+    job: tuple[str, str] | None = None  # (job id, status) a submit or poll answered, for the journal
 
 
 async def send_reply(send: Send, reply: Reply, scope: Scope, receive: Receive) -> None:

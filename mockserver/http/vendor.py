@@ -77,7 +77,8 @@ class VendorApi:
         )
         answers = state.service.answers(job)
         sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
-        return Reply(202, sent, _JSON, _ignored(body, state.document.open_request_fields))
+        ignored = _ignored(body, state.document.open_request_fields)
+        return Reply(202, sent, _JSON, ignored, job=(job.id, job.status.value))
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -85,6 +86,7 @@ class VendorApi:
         base = self._base(scope, headers)
         service = self.state.service
         answers = service.answers(job)
+        answered = (job.id, job.status.value)
         if service.version.signed_urls and job.status is JobStatus.COMPLETED:
             # Everything the body is made of: a reset can hand the same id to a different job.
             memo = (job.id, job.entered_at, job.generation_id or "", job.request_json, base, answers)
@@ -92,10 +94,10 @@ class VendorApi:
             if sent is None:
                 sent = json_bytes(shaped(self.signed_body(job, base), answers))
                 remember(self._completed, memo, sent)
-            return Reply(200, sent, _JSON)
+            return Reply(200, sent, _JSON, job=answered)
         if not answers.plain:
-            return Reply(200, json_bytes(shaped(render_job(job, base), answers)), _JSON)
-        return Reply(200, job_bytes(job, base), _JSON)
+            return Reply(200, json_bytes(shaped(render_job(job, base), answers)), _JSON, job=answered)
+        return Reply(200, job_bytes(job, base), _JSON, job=answered)
 
     def signed_body(self, job: Job, base: str) -> dict[str, object]:
         """A completed job's body with `urls` and `expires_at` after `unsigned_urls`."""
