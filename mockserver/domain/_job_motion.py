@@ -43,6 +43,8 @@ class JobMotion(ScenarioChoice):
 
         Each is brought up to now first, so its refund and webhook still happen.
         """
+        if not self.store.retirement_due():
+            return
         found: list[tuple[Job, list[Transition]]] = []
         now = self.clock.now()
 
@@ -56,6 +58,10 @@ class JobMotion(ScenarioChoice):
             self.store.retire_oldest(catch_up)
             for job, transitions in found:
                 self._announce(job, transitions)
+
+    def _current(self, job: Job) -> Job:
+        """`job` as it stands now: a terminal one has nothing to catch up on (no lock, no write)."""
+        return job if job.status.terminal else self._advance(job.id)
 
     def _advance(self, job_id: str, *, polled: bool = False) -> Job:
         found: list[Transition] = []

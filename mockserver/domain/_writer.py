@@ -31,6 +31,9 @@ class StoreWriter(Protocol):
     def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
 
 
+_NOTHING = nullcontext()  # reusable: every in-memory operation shares it
+
+
 class NullWriter:
     """In-memory mode: changes go nowhere else."""
 
@@ -50,4 +53,4 @@ class NullWriter:
         pass
 
     def operation(self, *, undo: bool = False) -> AbstractContextManager[None]:
-        return nullcontext()
+        return _NOTHING

@@ -18,7 +18,7 @@ from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import Job, JobStatus, Transition, counted, force, request_text
+from mockserver.domain.jobs import Job, JobStatus, Transition, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter
@@ -160,7 +160,7 @@ class MockService(JobMotion):
             message = f"Job {job.id} has {job.outputs} output(s); index {index} does not exist"
             raise ApiError(404, message, metadata={"index": index, "outputs": job.outputs})
         self._inject_faults(self._scenario_of(job), "content", job.id)
-        return self.store.update(job.id, _count_download)
+        return self.store.downloaded(job.id)
 
     def body_fault(self, job: Job, index: int) -> BodyFault | None:
         """How this download of output `index` breaks on the wire, if it does (attempts counted
@@ -183,7 +183,7 @@ class MockService(JobMotion):
 
     def completed(self, tenant: str | None, job_id: str) -> Job:
         """The job as it stands now if it has a video; else the documented 404 (not a download)."""
-        job = self._advance(self._owned(tenant, job_id).id)
+        job = self._current(self._owned(tenant, job_id))
         if job.status is not JobStatus.COMPLETED:
             message = f"Video is not available: job {job.id} is {job.status.value}"
             raise ApiError(self.version.not_ready_status, message, metadata={"status": job.status.value})
@@ -201,7 +201,7 @@ class MockService(JobMotion):
 
     def inspect(self, tenant: str | None, job_id: str) -> Job:
         """The job as it stands now, without counting a poll."""
-        return self._advance(self._owned(tenant, job_id).id)
+        return self._current(self._owned(tenant, job_id))
 
     def force(self, tenant: str | None, job_id: str, status: JobStatus | None = None, error: str | None = None) -> Job:
         job = self._advance(self._owned(tenant, job_id).id)
@@ -225,7 +225,7 @@ class MockService(JobMotion):
     def _kept(self, tenant: str, job_id: str) -> Job | None:
         """A job of `tenant` as it stands now, or None."""
         job = self.store.get(tenant, job_id)
-        return None if job is None else self._advance(job.id)
+        return None if job is None else self._current(job)
 
     def _owned(self, tenant: str | None, job_id: str) -> Job:
         job = self.store.get(tenant, job_id)
@@ -254,7 +254,3 @@ def _payment_required(exc: InsufficientCredits) -> ApiError:
 def _not_saved(exc: WriteFailed) -> ApiError:
     message = f"The mock could not save the job, so it was not created and nothing was charged ({exc})"
     return ApiError(500, message, metadata={"error_type": ERROR_TYPES[500]})
-
-
-def _count_download(job: Job) -> Job:
-    return counted(job, downloads=1)

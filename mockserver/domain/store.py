@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from mockserver.domain._ids import IdStream
 from mockserver.domain._schedule import Schedule
 from mockserver.domain._writer import NullWriter, StoreWriter, WriteFailed
-from mockserver.domain.jobs import Job
+from mockserver.domain.jobs import Job, counted
 
 __all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed", "retirement_batch"]
 
@@ -142,6 +142,13 @@ class JobStore:
             self._schedule.track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
+    def downloaded(self, job_id: str) -> Job:
+        """Count one download of a stored, completed job (nothing to schedule: `update` for less)."""
+        with self._lock:
+            job = self._jobs[job_id] = counted(self._jobs[job_id], downloads=1)
+            self._writer.job(job)
+            return job
+
     def unfinished(self, tenant: str | None = None) -> list[str]:
         """Ids of jobs not yet terminal when last stored (they may have finished since), in the
         order they were first stored."""
@@ -161,12 +168,25 @@ class JobStore:
         with self._lock:
             return self._schedule.size()
 
+    def retirement_due(self) -> bool:
+        """Count one submit; True once every `retirement_batch` submits (when `retire_oldest`
+        has work to do), so the other submits pay for retention with one increment."""
+        if self.max_jobs is None:
+            return False
+        with self._lock:
+            self._since_retired += 1
+            if self._since_retired < retirement_batch(self.max_jobs):
+                return False
+            self._since_retired = 0
+            return True
+
     def retire_oldest(self, change: Callable[[Job], Job]) -> None:
         """Keep at most `max_jobs`: apply `change` to the oldest and forget each that is then
         finished; one still running goes to the back of the queue (and may stay past the bound).
 
         Past the bound every submit must retire one job, so it is done in batches of 1/256 of
-        `max_jobs` (`retirement_batch`: 39 of the default 10,000) every that many submits, under one lock, never
+        `max_jobs` (`retirement_batch`: 39 of the default 10,000) every that many submits
+        (`retirement_due`), under one lock, never
         writing a job about to be forgotten. Each pass looks at no more than four jobs per
         submit since the last, as a pass per submit did.
         """
@@ -174,10 +194,6 @@ class JobStore:
             return
         batch = retirement_batch(self.max_jobs)
         with self._lock:
-            self._since_retired += 1
-            if self._since_retired < batch:
-                return
-            self._since_retired = 0
             # Down to `batch - 1` below the bound: the next `batch - 1` submits then fit under it.
             excess = len(self._jobs) - (self.max_jobs - batch + 1)
             for _ in range(min(4 * batch, excess, len(self._order))):

@@ -76,6 +76,13 @@ class VideoLibrary:
         )
         return cls(renderer=renderer)
 
+    def ready(self, job: Job) -> Video | Rendered | None:
+        """The job's video if it needs no rendering now (a fixture, or a render in the cache);
+        None: `for_job` renders it. Most downloads are served from here, without a coroutine."""
+        if self.renderer is None:
+            return self.for_ratio(job.aspect_ratio)
+        return self.renderer.cached(job)
+
     async def for_job(self, job: Job) -> Video | Rendered:
         """The job's own video when rendering, else the fixture of its aspect ratio."""
         if self.renderer is None:

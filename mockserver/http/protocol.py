@@ -65,28 +65,49 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
     except ImportError:  # httptools is not installed
         return "auto"
 
+    # Deadlines are checked by one timer per server, not armed per request: a `call_later`
+    # and its cancel on every request's head and body cost more than the rest of this class.
+    # A late connection is caught within `tick` seconds of its deadline.
+    tick = min(0.5, max(0.01, min(limits.idle_seconds, limits.head_seconds, limits.body_seconds) / 4))
+    open_connections: set[BoundedProtocol] = set()
+    sweeping: list[asyncio.TimerHandle] = []
+
+    def sweep(loop: asyncio.AbstractEventLoop) -> None:
+        sweeping.clear()
+        now = loop.time()
+        for connection in [c for c in open_connections if c._late is not None and now >= c._deadline]:
+            late, connection._late = connection._late, None
+            if late is not None:
+                late()
+        if open_connections:
+            sweeping.append(loop.call_later(tick, sweep, loop))
+
     class BoundedProtocol(HttpToolsProtocol):
-        _timer: asyncio.TimerHandle | None = None
+        _deadline = 0.0
+        _late: Callable[[], None] | None = None  # what to do once `_deadline` passes (None: nothing due)
         _phase: str | None = None  # None (between requests), "head" or "body"
         _head_bytes = 0
         _refused = False  # answered by the protocol: the rest of what the client sends is ignored
+        _extensions: dict[str, object]
 
         def _arm(self, seconds: float, then: Callable[[], None]) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = self.loop.call_later(seconds, then)
+            self._deadline = self.loop.time() + seconds
+            self._late = then
 
         def _disarm(self) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._late = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._extensions = {RESET_EXTENSION: reset_extension(transport)}
+            open_connections.add(self)
+            if not sweeping:
+                sweeping.append(self.loop.call_later(tick, sweep, self.loop))
             self._arm(limits.idle_seconds, self._close)  # a connection that never sends a byte
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            open_connections.discard(self)
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
@@ -107,8 +128,7 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
             super().on_message_begin()
             self._phase, self._head_bytes = "head", 0
             self._arm(limits.head_seconds, self._head_late)
-            extensions = {RESET_EXTENSION: reset_extension(self.transport)}
-            self.scope["extensions"] = extensions  # type: ignore[typeddict-item]
+            self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
 
         def on_headers_complete(self) -> None:
             if self._refused:

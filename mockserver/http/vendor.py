@@ -113,7 +113,8 @@ class VendorApi:
     async def content(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant, index = self._download(scope, headers, job_id or "")
         job = self.state.service.content(tenant, job_id or "", index)
-        video = await self.state.videos.for_job(job)  # a dict lookup once rendered (issue 14)
+        videos = self.state.videos
+        video = videos.ready(job) or await videos.for_job(job)
         data, etag = video.data, video.etag
         kept = [(b"accept-ranges", b"bytes"), (b"etag", video.etag_bytes)]
         if_range = header(headers, b"if-range")

@@ -129,6 +129,10 @@ class Renderer:
             known = self._keys[memo] = (self.key(spec), spec)
         return known
 
+    def cached(self, job: Job) -> Rendered | None:
+        """The job's video if it is in memory already (no render, no disk)."""
+        return self.cache.get(self.spec(job)[0])
+
     async def video_for(self, job: Job) -> Rendered:
         key, spec = self.spec(job)
         return self.cache.get(key) or await self.render(spec, key)
