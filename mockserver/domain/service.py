@@ -90,7 +90,8 @@ class MockService(JobMotion):
     ) -> Job:
         """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
         read from, if the caller has it; the job keeps that text, or `body` written out.
-        `session_id`: the `x-session-id` header, if any."""
+        `session_id`: the `x-session-id` header, if any (the job keeps it as its request's
+        `session_id` when the body has none)."""
         self._check_enabled(tenant)
         key = self.scenario_key(tenant, scenario)
         timeline_of = self.scenarios[key]
@@ -100,6 +101,8 @@ class MockService(JobMotion):
             capability = self.catalog.capability(spec.model.id)
             previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
             check_current_request(request, spec.model, capability, previous, session_id)
+            if session_id is not None and "session_id" not in request:  # the body's wins (DECISIONS.md)
+                text = request_text({**request, "session_id": session_id})  # kept with the job, --state too
         for check in self.submit_checks:
             check(request)
         after_commit = self._inject_faults(timeline_of, "submit", tenant)
