@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from mockserver.http.content import VideoLibrary
 from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
-from mockserver.http.instance import Instance
+from mockserver.http.instance import Instance, new_url_secret
 from mockserver.http.router import vendor_route
 from mockserver.persistence.sink import NullSink
 from mockserver.webhooks.dispatcher import WebhookDispatcher
@@ -82,6 +83,7 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         ),
         sink=sink,
         admin_token=_admin_token(config, state_file),
+        url_secret=_url_secret(state_file),
     )
     if state_file is not None:
         _restore(state, state_file)
@@ -94,6 +96,18 @@ def _admin_token(config: MockConfig, state_file: StateFile | None) -> str:
     if state_file is not None:
         state_file.set_meta("admin_token", token)
     return token
+
+
+def _url_secret(state_file: StateFile | None) -> bytes:
+    """The key of 2026-10's signed `urls`: the state file's (URLs handed out before a restart keep
+    working until their `expires_at`), else a new one."""
+    kept = state_file.get_meta("url_secret") if state_file else None
+    if isinstance(kept, str) and re.fullmatch("[0-9a-f]{64}", kept):
+        return bytes.fromhex(kept)
+    secret = new_url_secret()
+    if state_file is not None:
+        state_file.set_meta("url_secret", secret.hex())
+    return secret
 
 
 # Finished webhook deliveries kept without `max_jobs` (one per job at most, so the same bound).

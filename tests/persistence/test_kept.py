@@ -1,10 +1,12 @@
-"""What a restart keeps besides jobs and money: the 2026-10 fields of each job's request (the
-`x-session-id` header's too)."""
+"""What a restart keeps besides jobs and money: the secret of signed URLs and the 2026-10 fields
+of each job's request (the `x-session-id` header's too)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from mockserver import VirtualClock
 from tests.mockserver.helpers import SEED_000_BODY
@@ -19,6 +21,24 @@ def _job_summary(mock: Mock, job_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     summary: dict[str, Any] = response.json()
     return summary
+
+
+def test_a_signed_url_handed_out_before_a_restart_still_downloads_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = Mock(path, api_version=NEW, scenario="fast")
+    job_id = first.job_id()
+    first.clock.advance(10)
+    body = first.poll(job_id).json()
+    (url,) = body["urls"]
+    stopped_at = first.clock.now()
+    assert stopped_at < body["expires_at"]
+    first.stop()
+
+    restarted = Mock(path, clock=VirtualClock(stopped_at), api_version=NEW, scenario="fast")
+    with httpx.Client(transport=restarted.http._transport) as anonymous:  # no key: the signature is the pass
+        assert anonymous.get(url).status_code == 200  # was 403: a new secret per process
+    assert restarted.poll(job_id).json()["urls"] == [url]  # the same URL as before the restart
+    restarted.stop()
 
 
 def test_the_2026_10_request_fields_and_the_session_header_survive_a_restart(tmp_path: Path) -> None:
