@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -120,18 +121,18 @@ def _restore(state: Instance, state_file: StateFile) -> None:
     for name in {job.scenario for job in restored.jobs}:
         with contextlib.suppress(ScenarioError):  # a scenario file since deleted: jobs keep their timelines
             service.add_scenario(name)
-    scenarios = dict(restored.scenarios)
-    for key, setting in restored.scenarios.items():
-        if setting is None:
+    tenants = dict(restored.tenants)
+    for key, settings in restored.tenants.items():
+        if settings.scenario is None:
             continue
         try:
-            service.add_scenario(setting)
+            service.add_scenario(settings.scenario)
         except ScenarioError as exc:
             # Kept, the setting would refuse every submit of the key with 400; the server's default applies.
             log.warning("key %s…: its scenario setting is dropped (%s)", key[:12], exc)
-            del scenarios[key]
-            state_file.tenant_scenario(key, None)
-    service.store.restore(restored.jobs, scenarios, restored.counts, restored.epoch)
+            tenants[key] = replace(settings, scenario=None)
+            state_file.tenant(key, None, settings.disabled)
+    service.store.restore(restored.jobs, tenants, restored.counts, restored.epoch)
     service.ledger.restore(restored.ledger, restored.carried)
     state.journal.restore(restored.journal)
     state.webhooks.restore(restored.deliveries, restored.jobs)

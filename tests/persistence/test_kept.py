@@ -1,5 +1,5 @@
-"""What a restart keeps besides jobs and money: the secret of signed URLs and the 2026-10 fields
-of each job's request (the `x-session-id` header's too)."""
+"""What a restart keeps besides jobs and money: the secret of signed URLs, a key's `disabled`
+flag, and the 2026-10 fields of each job's request (the `x-session-id` header's too)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from mockserver import VirtualClock
+from mockserver import OPERATOR, VirtualClock
 from tests.mockserver.helpers import SEED_000_BODY
-from tests.persistence.helpers import KEY_A, Mock
+from tests.persistence.helpers import KEY_A, KEY_B, Mock, rows
 
 NEW = "2026-10"
 
@@ -38,6 +38,39 @@ def test_a_signed_url_handed_out_before_a_restart_still_downloads_after_it(tmp_p
     with httpx.Client(transport=restarted.http._transport) as anonymous:  # no key: the signature is the pass
         assert anonymous.get(url).status_code == 200  # was 403: a new secret per process
     assert restarted.poll(job_id).json()["urls"] == [url]  # the same URL as before the restart
+    restarted.stop()
+
+
+def test_a_disabled_key_is_still_disabled_after_a_restart_and_enabling_it_is_kept_too(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = Mock(path, api_version=NEW)
+    first.control.update_key(OPERATOR, KEY_B, scenario="fail", disabled=True)
+    assert first.submit(KEY_B).status_code == 403
+    first.stop()
+
+    restarted = Mock(path, api_version=NEW)
+    assert restarted.submit(KEY_B).status_code == 403  # was 202: the flag lived in memory only
+    assert restarted.control.key(OPERATOR, KEY_B)["disabled"] is True
+    assert restarted.control.key(OPERATOR, KEY_B)["scenario"] == "fail"  # kept beside it
+    assert restarted.submit(KEY_A).status_code == 202  # other keys unaffected
+    restarted.control.update_key(OPERATOR, KEY_B, disabled=False)
+    restarted.stop()
+
+    again = Mock(path, api_version=NEW)
+    assert again.submit(KEY_B).status_code == 202
+    assert "disabled" not in again.control.key(OPERATOR, KEY_B)
+    again.stop()
+    assert rows(path, "SELECT disabled FROM tenants") == [(0,)]
+
+
+def test_a_disabled_key_without_a_scenario_setting_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = Mock(path)  # 2026-06: a disabled key is a 401 there
+    first.control.update_key(OPERATOR, KEY_A, disabled=True)
+    first.stop()
+    restarted = Mock(path)
+    assert restarted.submit(KEY_A).status_code == 401
+    assert restarted.control.key(OPERATOR, KEY_A)["scenario"] is None
     restarted.stop()
 
 
