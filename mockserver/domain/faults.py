@@ -34,6 +34,8 @@ class Fault:
     requests are spared (a key revoked mid-job: `after = 2, every = 1`). `latency` holds
     the answer back that many real seconds; `after_commit` (submit) creates and charges the job
     first; `drop` closes the connection instead of answering. `status` None: the normal answer.
+    `image_download_failed` (submit, 400): the provider could not fetch the request's first
+    `https:` image; only submits carrying one are counted and hit, the others pass.
     """
 
     on: Operation
@@ -47,6 +49,7 @@ class Fault:
     after_commit: bool = False
     drop: bool = False
     after: int = 0
+    image_download_failed: bool = False
 
     def hits(self, count: int, key: str, seed: int) -> bool:
         """Whether the `count`-th request (1-based) of this kind fails."""

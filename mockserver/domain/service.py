@@ -105,7 +105,7 @@ class MockService(JobMotion):
                 text = request_text({**request, "session_id": session_id})  # kept with the job, --state too
         for check in self.submit_checks:
             check(request)
-        after_commit = self._inject_faults(timeline_of, "submit", tenant)
+        after_commit = self._inject_faults(timeline_of, "submit", tenant, request)
         now = self.clock.now()
         throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
         cost, _sku = price_job(spec.model, spec.variant)
@@ -236,7 +236,9 @@ class MockService(JobMotion):
             raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
         return job
 
-    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
+    def _inject_faults(
+        self, scenario: Scenario | None, operation: Operation, scope: str, request: dict[str, Any] | None = None
+    ) -> Fault | None:
         return inject_faults(
             scenario,
             operation,
@@ -246,6 +248,7 @@ class MockService(JobMotion):
             store=self.store,
             seed=self.seed,
             speed=self.speed,
+            request=request,
         )
 
 
