@@ -101,13 +101,25 @@ def _image_fault_problems(table: Table, on: str | None, status: int | None) -> N
 
 
 def _webhook(raw: object, problems: Problems) -> WebhookFaults:
-    table = Table(raw, "webhook", ("delay", "duplicate", "out_of_order", "hold"), problems)
-    return WebhookFaults(
+    table = Table(raw, "webhook", ("delay", "early", "duplicate", "out_of_order", "hold"), problems)
+    faults = WebhookFaults(
         delay=table.real("delay", 0.0, minimum=0),
+        early=table.real("early", 0.0, minimum=0),
         duplicate=table.whole("duplicate", 0, minimum=0, maximum=10),
         out_of_order=table.flag("out_of_order"),
         hold=table.real("hold", 300.0, minimum=0),
     )
+    if faults.early and faults.delay:
+        problems.add("webhook.early", "a webhook is either early or late (delay), not both")
+    return faults
+
+
+def _early_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
+    """An early webhook is sent before the job's terminal time, which must be known at submit."""
+    for index, step in enumerate(steps[:-1]):
+        if step.seconds is None or step.polls is not None:
+            return "webhook.early", f"needs steps that end by seconds alone, and steps[{index}] counts polls"
+    return None
 
 
 def _lifecycle_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
@@ -155,6 +167,8 @@ def parse_scenario(name: str, data: Mapping[str, Any], statuses: Statuses | None
         answers=Answers(table.flag("relative_polling_url"), table.flag("byok"), table.flag("extra_fields")),
     )
     if not problems and (problem := _lifecycle_problem(scenario.steps)):
+        problems.add(*problem)
+    if not problems and scenario.webhook.early and (problem := _early_problem(scenario.steps)):
         problems.add(*problem)
     if problems:
         raise ScenarioError("; ".join(problems.found))

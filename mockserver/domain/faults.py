@@ -69,12 +69,15 @@ class WebhookFaults:
     """How webhook deliveries misbehave (the `[webhook]` table); all off by default.
 
     - `delay`: seconds between the terminal status and the first attempt (a late delivery).
+    - `early`: the terminal status's webhook goes out that many seconds before polls show it
+      (polls still answer the status before; the job's timeline is fixed at submit).
     - `duplicate`: extra copies sent right after the first success (same body and key).
     - `out_of_order`: a due delivery waits for the key's next delivery (at most `hold` s),
       then both go out newest first.
     """
 
     delay: float = 0.0
+    early: float = 0.0
     duplicate: int = 0
     out_of_order: bool = False
     hold: float = 300.0

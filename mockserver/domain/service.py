@@ -27,9 +27,10 @@ from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFile
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
-__all__ = ["MockService", "SubmitCheck", "TransitionListener"]
+__all__ = ["MockService", "SubmitCheck", "SubmitListener", "TransitionListener"]
 
 TransitionListener = Callable[[Job, Transition], None]
+SubmitListener = Callable[[Job], None]
 # Extra checks on a validated request before anything is charged or created (raise ApiError).
 SubmitCheck = Callable[[dict[str, Any]], None]
 
@@ -64,6 +65,7 @@ class MockService(JobMotion):
         self.speed = speed  # mock seconds per real second: what a scenario's Retry-After lasts here
         self._validator = validator
         self._listeners: list[TransitionListener] = []
+        self._submit_listeners: list[SubmitListener] = []
         self.submit_checks: list[SubmitCheck] = []
         self.files = ScenarioFiles()  # scenarios given by path, read again when they change
         self.default_scenario = self.add_scenario(default_scenario)
@@ -72,9 +74,13 @@ class MockService(JobMotion):
         """Call `listener(job, transition)` after every status change from now on."""
         self._listeners.append(listener)
 
+    def on_submit(self, listener: SubmitListener) -> None:
+        """Call `listener(job)` after every job created from now on (stored and charged)."""
+        self._submit_listeners.append(listener)
+
     @property
     def listener_count(self) -> int:
-        return len(self._listeners)
+        return len(self._listeners) + len(self._submit_listeners)
 
     # --- the four operations -------------------------------------------------------------
 
@@ -140,6 +146,8 @@ class MockService(JobMotion):
             if charge is not None:
                 self.ledger.cancel(charge)
             raise _not_saved(exc) from None
+        for listener in self._submit_listeners:
+            listener(job)
         self._retain()
         if after_commit is not None:  # created and charged: now the answer goes wrong
             fail(after_commit, self.clock.now(), self.speed)
