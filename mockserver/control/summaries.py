@@ -33,6 +33,7 @@ def job_summary(job: Job) -> dict[str, Any]:
         "aspect_ratio": job.aspect_ratio,
         "prompt": job.request.get("prompt"),
         "callback_url": job.request.get("callback_url"),
+        "session_id": job.request.get("session_id"),  # 2026-10: the body's, else the x-session-id header's
         "phase": job.phase,
         "timeline": [{"status": p.status.value, "seconds": p.seconds, "polls": p.polls} for p in job.timeline],
         "api": render_job(job, job.base_url),

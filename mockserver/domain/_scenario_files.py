@@ -60,10 +60,11 @@ def _seconds(table: Table) -> float | tuple[float, float] | None:
 
 def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> Fault | None:
     fields = ("on", "status", "times", "every", "probability", "retry_after", "message", "latency")
-    table = Table(raw, where, (*fields, "after_commit", "drop", "after"), problems)
+    table = Table(raw, where, (*fields, "after_commit", "drop", "after", "image_download_failed"), problems)
     before = len(problems)
     on = table.choice("on", OPERATIONS)
-    status = table.whole("status")
+    image = table.flag("image_download_failed")
+    status = table.whole("status", 400 if image else None)
     times, every = table.whole("times", minimum=1), table.whole("every", minimum=1)
     probability = table.real("probability", above=0, maximum=1)
     retry_after, message = table.whole("retry_after", minimum=0), table.text("message")
@@ -78,21 +79,47 @@ def _fault(raw: object, where: str, problems: Problems, statuses: Statuses) -> F
         problems.add(table.at("status"), f"{on} does not answer {status} (documented: {allowed})")
     if after_commit and on is not None and on != "submit":
         problems.add(table.at("after_commit"), "only a submit commits (creates and charges a job)")
-    if after_commit and status is not None and status < 500:
+    if after_commit and status is not None and status < 500 and not image:
         problems.add(table.at("status"), "after a commit the answer is a 5xx, a drop or a latency, not a 4xx")
+    if image:
+        _image_fault_problems(table, on, status)
     if len(problems) > before or on is None:
         return None
-    return Fault(on, status, times, every, probability, retry_after, message, latency, after_commit, drop, after)
+    return Fault(on, status, times, every, probability, retry_after, message, latency, after_commit, drop, after, image)
+
+
+def _image_fault_problems(table: Table, on: str | None, status: int | None) -> None:
+    """An image the provider cannot fetch refuses the submit (400) before a job exists."""
+    where = table.at("image_download_failed")
+    if on is not None and on != "submit":
+        table.problems.add(where, f"only a submit carries images, not {on}")
+    if status != 400:
+        table.problems.add(table.at("status"), f"image_download_failed answers 400, not {status}")
+    for key in ("after_commit", "drop"):
+        if table.data.get(key) is True:
+            table.problems.add(table.at(key), "image_download_failed refuses the submit before any job exists")
 
 
 def _webhook(raw: object, problems: Problems) -> WebhookFaults:
-    table = Table(raw, "webhook", ("delay", "duplicate", "out_of_order", "hold"), problems)
-    return WebhookFaults(
+    table = Table(raw, "webhook", ("delay", "early", "duplicate", "out_of_order", "hold"), problems)
+    faults = WebhookFaults(
         delay=table.real("delay", 0.0, minimum=0),
+        early=table.real("early", 0.0, minimum=0),
         duplicate=table.whole("duplicate", 0, minimum=0, maximum=10),
         out_of_order=table.flag("out_of_order"),
         hold=table.real("hold", 300.0, minimum=0),
     )
+    if faults.early and faults.delay:
+        problems.add("webhook.early", "a webhook is either early or late (delay), not both")
+    return faults
+
+
+def _early_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
+    """An early webhook is sent before the job's terminal time, which must be known at submit."""
+    for index, step in enumerate(steps[:-1]):
+        if step.seconds is None or step.polls is not None:
+            return "webhook.early", f"needs steps that end by seconds alone, and steps[{index}] counts polls"
+    return None
 
 
 def _lifecycle_problem(steps: tuple[Step, ...]) -> tuple[str, str] | None:
@@ -140,6 +167,8 @@ def parse_scenario(name: str, data: Mapping[str, Any], statuses: Statuses | None
         answers=Answers(table.flag("relative_polling_url"), table.flag("byok"), table.flag("extra_fields")),
     )
     if not problems and (problem := _lifecycle_problem(scenario.steps)):
+        problems.add(*problem)
+    if not problems and scenario.webhook.early and (problem := _early_problem(scenario.steps)):
         problems.add(*problem)
     if problems:
         raise ScenarioError("; ".join(problems.found))

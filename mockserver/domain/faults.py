@@ -34,6 +34,8 @@ class Fault:
     requests are spared (a key revoked mid-job: `after = 2, every = 1`). `latency` holds
     the answer back that many real seconds; `after_commit` (submit) creates and charges the job
     first; `drop` closes the connection instead of answering. `status` None: the normal answer.
+    `image_download_failed` (submit, 400): the provider could not fetch the request's first
+    `https:` image; only submits carrying one are counted and hit, the others pass.
     """
 
     on: Operation
@@ -47,6 +49,7 @@ class Fault:
     after_commit: bool = False
     drop: bool = False
     after: int = 0
+    image_download_failed: bool = False
 
     def hits(self, count: int, key: str, seed: int) -> bool:
         """Whether the `count`-th request (1-based) of this kind fails."""
@@ -66,12 +69,15 @@ class WebhookFaults:
     """How webhook deliveries misbehave (the `[webhook]` table); all off by default.
 
     - `delay`: seconds between the terminal status and the first attempt (a late delivery).
+    - `early`: the terminal status's webhook goes out that many seconds before polls show it
+      (polls still answer the status before; the job's timeline is fixed at submit).
     - `duplicate`: extra copies sent right after the first success (same body and key).
     - `out_of_order`: a due delivery waits for the key's next delivery (at most `hold` s),
       then both go out newest first.
     """
 
     delay: float = 0.0
+    early: float = 0.0
     duplicate: int = 0
     out_of_order: bool = False
     hold: float = 300.0

@@ -27,9 +27,10 @@ from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFile
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
-__all__ = ["MockService", "SubmitCheck", "TransitionListener"]
+__all__ = ["MockService", "SubmitCheck", "SubmitListener", "TransitionListener"]
 
 TransitionListener = Callable[[Job, Transition], None]
+SubmitListener = Callable[[Job], None]
 # Extra checks on a validated request before anything is charged or created (raise ApiError).
 SubmitCheck = Callable[[dict[str, Any]], None]
 
@@ -64,6 +65,7 @@ class MockService(JobMotion):
         self.speed = speed  # mock seconds per real second: what a scenario's Retry-After lasts here
         self._validator = validator
         self._listeners: list[TransitionListener] = []
+        self._submit_listeners: list[SubmitListener] = []
         self.submit_checks: list[SubmitCheck] = []
         self.files = ScenarioFiles()  # scenarios given by path, read again when they change
         self.default_scenario = self.add_scenario(default_scenario)
@@ -72,9 +74,13 @@ class MockService(JobMotion):
         """Call `listener(job, transition)` after every status change from now on."""
         self._listeners.append(listener)
 
+    def on_submit(self, listener: SubmitListener) -> None:
+        """Call `listener(job)` after every job created from now on (stored and charged)."""
+        self._submit_listeners.append(listener)
+
     @property
     def listener_count(self) -> int:
-        return len(self._listeners)
+        return len(self._listeners) + len(self._submit_listeners)
 
     # --- the four operations -------------------------------------------------------------
 
@@ -90,7 +96,8 @@ class MockService(JobMotion):
     ) -> Job:
         """A new job for `body` (or the documented error). `text`: the body as the JSON text it was
         read from, if the caller has it; the job keeps that text, or `body` written out.
-        `session_id`: the `x-session-id` header, if any."""
+        `session_id`: the `x-session-id` header, if any (the job keeps it as its request's
+        `session_id` when the body has none)."""
         self._check_enabled(tenant)
         key = self.scenario_key(tenant, scenario)
         timeline_of = self.scenarios[key]
@@ -100,9 +107,11 @@ class MockService(JobMotion):
             capability = self.catalog.capability(spec.model.id)
             previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
             check_current_request(request, spec.model, capability, previous, session_id)
+            if session_id is not None and "session_id" not in request:  # the body's wins (DECISIONS.md)
+                text = request_text({**request, "session_id": session_id})  # kept with the job, --state too
         for check in self.submit_checks:
             check(request)
-        after_commit = self._inject_faults(timeline_of, "submit", tenant)
+        after_commit = self._inject_faults(timeline_of, "submit", tenant, request)
         now = self.clock.now()
         throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
         cost, _sku = price_job(spec.model, spec.variant)
@@ -137,6 +146,8 @@ class MockService(JobMotion):
             if charge is not None:
                 self.ledger.cancel(charge)
             raise _not_saved(exc) from None
+        for listener in self._submit_listeners:
+            listener(job)
         self._retain()
         if after_commit is not None:  # created and charged: now the answer goes wrong
             fail(after_commit, self.clock.now(), self.speed)
@@ -233,7 +244,9 @@ class MockService(JobMotion):
             raise ApiError(404, "Resource not found", metadata={"job_id": job_id})
         return job
 
-    def _inject_faults(self, scenario: Scenario | None, operation: Operation, scope: str) -> Fault | None:
+    def _inject_faults(
+        self, scenario: Scenario | None, operation: Operation, scope: str, request: dict[str, Any] | None = None
+    ) -> Fault | None:
         return inject_faults(
             scenario,
             operation,
@@ -243,6 +256,7 @@ class MockService(JobMotion):
             store=self.store,
             seed=self.seed,
             speed=self.speed,
+            request=request,
         )
 
 

@@ -33,7 +33,7 @@ class TenantState:
     """What the mock remembers about one key besides its jobs (only keys with a setting have one)."""
 
     scenario: str | None = None  # overrides the server's default for this key
-    # Turned off through the control API: every vendor request of the key is refused (not persisted).
+    # Turned off through the control API: every vendor request of the key is refused.
     disabled: bool = False
 
 
@@ -92,7 +92,6 @@ class JobStore:
     def set_scenario(self, tenant: str, scenario: str | None) -> None:
         with self._lock:
             self._settle(tenant, replace(self.tenant(tenant), scenario=scenario))
-            self._writer.tenant_scenario(tenant, scenario)
 
     def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
         """One operation's writes as one unit (see `StoreWriter.operation`)."""
@@ -108,6 +107,7 @@ class JobStore:
             self._tenants.pop(tenant, None)
         else:
             self._tenants[tenant] = settings
+        self._writer.tenant(tenant, settings.scenario, settings.disabled)  # the whole row: one write
 
     def add(self, job: Job) -> None:
         with self._lock:
@@ -222,7 +222,7 @@ class JobStore:
     def restore(
         self,
         jobs: list[Job],
-        scenarios: dict[str, str | None],
+        tenants: dict[str, TenantState],
         counts: dict[tuple[str, str], int],
         epoch: int = 0,
     ) -> None:
@@ -238,9 +238,9 @@ class JobStore:
                 self._jobs[job.id] = job
                 self._order.append(job.id)
                 self._schedule.track(job)
-            for tenant, scenario in scenarios.items():
-                if scenario is not None:
-                    self._tenants[tenant] = TenantState(scenario)
+            for tenant, settings in tenants.items():
+                if settings != _NO_SETTINGS:
+                    self._tenants[tenant] = settings
             for (scope, operation), value in counts.items():
                 if operation in _JOB_OPERATIONS:
                     self._counts[scope, operation] = value

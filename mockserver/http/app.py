@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -31,7 +33,7 @@ from mockserver.http.content import VideoLibrary
 from mockserver.http.document_routes import document_routes
 from mockserver.http.documents import load_document
 from mockserver.http.guard import Guard
-from mockserver.http.instance import Instance
+from mockserver.http.instance import Instance, new_url_secret
 from mockserver.http.router import vendor_route
 from mockserver.persistence.sink import NullSink
 from mockserver.webhooks.dispatcher import WebhookDispatcher
@@ -82,6 +84,7 @@ def build_instance(config: MockConfig, clock: Clock, state_file: StateFile | Non
         ),
         sink=sink,
         admin_token=_admin_token(config, state_file),
+        url_secret=_url_secret(state_file),
     )
     if state_file is not None:
         _restore(state, state_file)
@@ -96,6 +99,18 @@ def _admin_token(config: MockConfig, state_file: StateFile | None) -> str:
     return token
 
 
+def _url_secret(state_file: StateFile | None) -> bytes:
+    """The key of 2026-10's signed `urls`: the state file's (URLs handed out before a restart keep
+    working until their `expires_at`), else a new one."""
+    kept = state_file.get_meta("url_secret") if state_file else None
+    if isinstance(kept, str) and re.fullmatch("[0-9a-f]{64}", kept):
+        return bytes.fromhex(kept)
+    secret = new_url_secret()
+    if state_file is not None:
+        state_file.set_meta("url_secret", secret.hex())
+    return secret
+
+
 # Finished webhook deliveries kept without `max_jobs` (one per job at most, so the same bound).
 _DELIVERIES_KEPT = 10_000
 
@@ -106,18 +121,18 @@ def _restore(state: Instance, state_file: StateFile) -> None:
     for name in {job.scenario for job in restored.jobs}:
         with contextlib.suppress(ScenarioError):  # a scenario file since deleted: jobs keep their timelines
             service.add_scenario(name)
-    scenarios = dict(restored.scenarios)
-    for key, setting in restored.scenarios.items():
-        if setting is None:
+    tenants = dict(restored.tenants)
+    for key, settings in restored.tenants.items():
+        if settings.scenario is None:
             continue
         try:
-            service.add_scenario(setting)
+            service.add_scenario(settings.scenario)
         except ScenarioError as exc:
             # Kept, the setting would refuse every submit of the key with 400; the server's default applies.
             log.warning("key %s…: its scenario setting is dropped (%s)", key[:12], exc)
-            del scenarios[key]
-            state_file.tenant_scenario(key, None)
-    service.store.restore(restored.jobs, scenarios, restored.counts, restored.epoch)
+            tenants[key] = replace(settings, scenario=None)
+            state_file.tenant(key, None, settings.disabled)
+    service.store.restore(restored.jobs, tenants, restored.counts, restored.epoch)
     service.ledger.restore(restored.ledger, restored.carried)
     state.journal.restore(restored.journal)
     state.webhooks.restore(restored.deliveries, restored.jobs)

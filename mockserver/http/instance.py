@@ -21,7 +21,11 @@ from mockserver.persistence.sink import NullSink, StateSink
 from mockserver.webhooks.dispatcher import WebhookDispatcher
 from mockserver.wire.auth import new_admin_token
 
-__all__ = ["Instance"]
+__all__ = ["Instance", "new_url_secret"]
+
+
+def new_url_secret() -> bytes:
+    return secrets.token_bytes(32)
 
 
 @dataclass
@@ -39,8 +43,9 @@ class Instance:
     sink: StateSink = field(default_factory=NullSink)
     # Bearer token of the operator on /_mock/ (every key); `config.admin_token` or a random one.
     admin_token: str = field(default_factory=new_admin_token)
-    # Signs 2026-10's download `urls` (per instance: a URL of one mock means nothing to another).
-    url_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Signs 2026-10's download `urls` (per instance: a URL of one mock means nothing to another;
+    # with `--state`, the file's, so a restart keeps them valid).
+    url_secret: bytes = field(default_factory=new_url_secret)
     _served: Document | None = field(default=None, repr=False)
 
     def served_document(self) -> Document:

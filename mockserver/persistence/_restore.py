@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import LedgerEntry
+from mockserver.domain.store import TenantState
 from mockserver.persistence.rows import RowError, delivery_from_row, entry_from_row, job_from_row, ledger_from_row
 from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.delivery import Delivery
@@ -25,7 +26,7 @@ class Restored:
 
     def __init__(self) -> None:
         self.jobs: list[Job] = []
-        self.scenarios: dict[str, str | None] = {}
+        self.tenants: dict[str, TenantState] = {}  # per-key settings: scenario, disabled
         self.counts: dict[tuple[str, str], int] = {}
         self.ledger: list[LedgerEntry] = []
         self.carried: dict[str, tuple[Decimal | None, Decimal]] = {}
@@ -38,7 +39,8 @@ def read_state(db: sqlite3.Connection, path: Path, journal_size: int, restored: 
     """Every table of the file at `path` into `restored` (the newest `journal_size` journal rows);
     a row this mock cannot read raises `StateFileError` naming it."""
     restored.jobs = _decoded(path, "jobs", db.execute("SELECT id, data FROM jobs"), job_from_row)
-    restored.scenarios = dict(db.execute("SELECT key, scenario FROM tenants").fetchall())
+    for key, scenario, disabled in db.execute("SELECT key, scenario, disabled FROM tenants"):
+        restored.tenants[key] = TenantState(scenario, bool(disabled))
     restored.counts = {(s, o): v for s, o, v in db.execute("SELECT scope, operation, value FROM counts")}
     restored.ledger = _decoded(path, "ledger", db.execute("SELECT seq, data FROM ledger"), ledger_from_row)
     for key, balance, net in db.execute("SELECT key, balance, net FROM ledger_carry"):

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "StateFileError", "lock", "open_database"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,7 +29,9 @@ CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, data TEXT NOT NUL
 """
 # Version 1: old ledger rows summarised per key (balance, and charges plus refunds as `net`).
 _CARRY = "CREATE TABLE IF NOT EXISTS ledger_carry (key TEXT PRIMARY KEY, balance TEXT, net TEXT NOT NULL);"
-_MIGRATIONS = {0: _TABLES + _CARRY}  # from version n to n + 1
+# Version 2: a key's `disabled` flag (the control API's) is kept with its scenario setting.
+_DISABLED = "ALTER TABLE tenants ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+_MIGRATIONS = {0: _TABLES + _CARRY, 1: _DISABLED}  # from version n to n + 1
 _OURS = frozenset(("meta", "jobs", "tenants", "counts", "ledger", "journal", "deliveries", "ledger_carry"))
 
 

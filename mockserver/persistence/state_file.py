@@ -74,8 +74,9 @@ class StateFile(Transactions):
         self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
         self._write(("counts", job_id), "DELETE FROM counts WHERE scope = ?", (job_id,))
 
-    def tenant_scenario(self, tenant: str, scenario: str | None) -> None:
-        self._write(("tenants", tenant), "INSERT OR REPLACE INTO tenants VALUES (?, ?)", (tenant, scenario))
+    def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None:
+        sql = "INSERT OR REPLACE INTO tenants (key, scenario, disabled) VALUES (?, ?, ?)"
+        self._write(("tenants", tenant), sql, (tenant, scenario, int(disabled)))
 
     def count(self, scope: str, operation: str, value: int) -> None:
         sql = "INSERT OR REPLACE INTO counts VALUES (?, ?, ?)"

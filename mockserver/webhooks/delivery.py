@@ -79,11 +79,18 @@ class Delivery:
     duplicates: int = 0
     out_of_order: bool = False
     hold: float = 0.0
+    # Sent ahead (`[webhook] early`): when polls show the status it announces; None: not ahead.
+    announces_at: float | None = None
     in_flight: bool = False
 
     @property
     def failures(self) -> int:
         return sum(1 for attempt in self.attempts if not _ok(attempt.status))
+
+    @property
+    def unsent(self) -> bool:
+        """Nothing of it has gone out, nor is going out: it may still be rewritten."""
+        return self.state == "pending" and not self.attempts and not self.in_flight
 
     @property
     def held(self) -> bool:

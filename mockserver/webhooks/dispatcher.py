@@ -1,7 +1,8 @@
 """Webhook deliveries: one per job that reaches a terminal status, sent on the mock's clock.
 
 `WebhookDispatcher` listens to the service's transitions and keeps a `Delivery` per terminal
-job that has a `callback_url` (or when the server has a default). `pump()` sends what is due:
+job that has a `callback_url` (or when the server has a default); under `[webhook] early` it
+makes it at the submit instead, due before the transition (`_early`). `pump()` sends what is due:
 the live server runs it every ~100 ms from its lifespan; in-process tests call it themselves
 after moving the virtual clock. Every attempt is journaled (operation "webhook") and logged.
 The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`.
@@ -22,6 +23,7 @@ from mockserver.domain.jobs import Job, Transition
 from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
+from mockserver.webhooks._early import foreseen, settle
 from mockserver.webhooks._sending import Sender
 from mockserver.webhooks.delivery import Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
@@ -71,6 +73,8 @@ class WebhookDispatcher(Sender):
         # Finished deliveries kept (the oldest go first); pending ones always stay.
         self.max_kept = max_kept
         self._deliveries: dict[int, Delivery] = {}
+        # Unfinished jobs' early deliveries (`_early.py`), by job id: at most one per running job.
+        self._early: dict[str, Delivery] = {}
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         # Sweeping unpolled jobs and hearing every transition cost time on every job; both only
@@ -90,12 +94,16 @@ class WebhookDispatcher(Sender):
     def reset(self) -> None:
         with self._lock:
             self._deliveries.clear()
+            self._early.clear()
 
     def restore(self, deliveries: list[Delivery], jobs: list[Job]) -> None:
         """Load what a state file kept; unfinished deliveries carry on from their schedule."""
         with self._lock:
             self._deliveries = {delivery.id: delivery for delivery in deliveries}
             self._seq = itertools.count(max(self._deliveries, default=0) + 1)
+            # Early deliveries wait for their job's terminal transition (not yet stored, if it is unfinished).
+            unfinished = {job.id for job in jobs if not job.status.terminal}
+            self._early = {d.job_id: d for d in deliveries if d.announces_at is not None and d.job_id in unfinished}
             # The text first: parsing every job's request is a tenth of a restart with 10,000 jobs.
             if any("callback_url" in job.request_json and job.request.get("callback_url") for job in jobs):
                 self._watch()
@@ -115,6 +123,27 @@ class WebhookDispatcher(Sender):
         if not self._watching:
             self._watching = True
             self._service.on_transition(self._on_transition)
+            self._service.on_submit(self._on_submit)
+
+    def _on_submit(self, job: Job) -> None:
+        """`[webhook] early`: the terminal status's delivery is made now, due `early` seconds
+        before the job's timeline reaches that status (fixed at submit), so it goes out while
+        polls still answer the status before."""
+        faults = self._faults(job)
+        if not faults.early:
+            return
+        url = job.request.get("callback_url") or self.default_url
+        ahead = foreseen(job) if url is not None else None
+        if url is None or ahead is None:
+            return
+        ended, terminal = ahead
+        sent_at = max(job.created_at, terminal.at - faults.early)
+        # The event is dated when the provider "really" finished: when it is sent, not in its future.
+        delivery = self._delivery(ended, terminal._replace(at=sent_at), url, faults)
+        delivery.announces_at = terminal.at
+        with self._lock:
+            self._early[job.id] = delivery
+        self._keep(delivery)
 
     def _on_transition(self, job: Job, transition: Transition) -> None:
         if not transition.new.terminal:
@@ -122,8 +151,20 @@ class WebhookDispatcher(Sender):
         url = job.request.get("callback_url") or self.default_url
         if url is None:
             return
+        faults = self._faults(job)
+        with self._lock:
+            early = self._early.pop(job.id, None)
+            settled = "apart" if early is None else settle(early, job, transition, faults.delay)
+        if early is not None and settled == "rewritten":
+            self._write(early)
+        elif settled == "apart":
+            self._keep(self._delivery(job, transition, url, faults))
+
+    def _faults(self, job: Job) -> WebhookFaults:
         scenario = self._service.scenarios.get(job.scenario)  # None: a restored job's file is gone
-        faults = scenario.webhook if scenario is not None else WebhookFaults()
+        return scenario.webhook if scenario is not None else WebhookFaults()
+
+    def _delivery(self, job: Job, transition: Transition, url: str, faults: WebhookFaults) -> Delivery:
         delivery = Delivery(
             id=next(self._seq),
             job_id=job.id,
@@ -144,6 +185,9 @@ class WebhookDispatcher(Sender):
                 delivery.idempotency_key,
                 url,
             )
+        return delivery
+
+    def _keep(self, delivery: Delivery) -> None:
         with self._lock:
             self._deliveries[delivery.id] = delivery
             if len(self._deliveries) > self.max_kept + max(1, self.max_kept // 16):

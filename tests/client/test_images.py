@@ -24,7 +24,7 @@ from client.images import (
     reference,
 )
 from client.models import VideoRequest
-from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, new_api_key
+from mockserver import MockConfig, SyncASGITransport, VirtualClock, create_app, mock_controller, new_api_key
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
@@ -282,3 +282,28 @@ def test_seed_004_flows_against_the_mock(last: str | None, tmp_path: Path) -> No
     sent = json.loads(next(r for r in seen if r.method == "POST").content)
     assert sent["frame_images"] == request.to_body()["frame_images"]
     assert len(sent["frame_images"]) == (2 if last else 1)
+
+
+def test_image_download_failed_makes_a_retry_loop_spin_and_an_inline_image_gets_the_job(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    app = create_app(MockConfig(scenario="image-download-failed", api_version="2026-10"), clock=clock)
+    transport = SyncASGITransport(app)
+    key = new_api_key(4)
+    request = VideoRequest(model="google/veo-3.1-lite", prompt="Push in", frame_images=frames(first=IMAGE))
+    # The bug it finds: an app that retries a failed submit as if it were transient never gets a
+    # job (the provider fails the same URL every time), and one that reads every 400 as a
+    # validation error finds no `errors` list to show.
+    with httpx.Client(transport=transport, headers={"Authorization": f"Bearer {key}"}) as http:
+        answers = [http.post(f"{BASE_URL}/videos", json=request.to_body()) for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {400}
+    metadata = answers[-1].json()["error"]["metadata"]
+    assert metadata == {"error_type": "image_download_failed", "param": "frame_images[0].image_url.url", "url": IMAGE}
+    assert mock_controller(app).job_count == 0 and mock_controller(app).ledger() == []  # nothing made or billed
+    # What works: read the typed error, and send the image inline instead.
+    with ModelGates(api_key=key, base_url=BASE_URL, transport=transport, sleep=clock.advance, clock=clock.now) as mg:
+        with pytest.raises(BadRequestError) as refused:
+            mg.submit(request)
+        assert refused.value.metadata is not None and refused.value.metadata["url"] == IMAGE
+        inline = request.model_copy(update={"frame_images": frames(first=PNG_URL)})
+        job = mg.generate(inline, to=tmp_path / "inline.mp4")
+    assert job.status == "completed" and mock_controller(app).job_count == 1

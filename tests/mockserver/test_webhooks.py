@@ -359,6 +359,6 @@ def test_transitions_are_only_heard_once_a_webhook_can_exist() -> None:
     assert app.instance.service.listener_count == 0  # nobody asked for a webhook: no work per transition
     app.controller.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
     app.controller.submit(key, {**SEED_000_BODY, "callback_url": HOOK})
-    assert app.instance.service.listener_count == 1
+    assert app.instance.service.listener_count == 2  # transitions, and submits (early webhooks), once each
     configured = create_app(MockConfig(webhook_url=HOOK), clock=VirtualClock())
-    assert configured.instance.service.listener_count == 1
+    assert configured.instance.service.listener_count == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mockserver import VirtualClock
 from mockserver.cli import main
 from mockserver.control.controller import OPERATOR
 from mockserver.persistence.schema import SCHEMA_VERSION, StateFileError
@@ -17,6 +18,7 @@ from mockserver.persistence.state_file import StateFile
 from tests.persistence.helpers import KEY_A, KEY_B, Mock, rows
 
 RELEASE_0 = Path(__file__).parent / "data" / "release-0.db"  # written by the release before schema versions
+RELEASE_1 = Path(__file__).parent / "data" / "release-1.db"  # schema 1: before `tenants.disabled`
 
 
 @pytest.fixture
@@ -36,6 +38,28 @@ def test_a_file_of_the_previous_release_loads_and_is_upgraded(old_file: Path) ->
     assert mock.job_id() not in old_ids
     mock.stop()
     assert rows(old_file, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def test_a_file_of_schema_1_loads_its_2026_10_jobs_and_keeps_the_disabled_flag_from_then_on(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    shutil.copy(RELEASE_1, path)
+    mock = Mock(path, clock=VirtualClock(1790000100.0), api_version="2026-10", webhook_allow_http_loopback=True)
+    done, running = "gen-vid-1790000000-vJHvsWfkEVZsN4kWxuDL", "gen-vid-1790000010-c3z6qNSBDayVdJY3fsJH"
+    assert sorted(mock.job_ids()) == [done, running]
+    request = mock.control.stored(done).request  # type: ignore[union-attr]
+    assert request["session_id"] == "session-in-body" and request["user"] == "end-user-1"
+    assert request["trace"] == {"trace_id": "t-1", "span_name": "render", "extra": 1}
+    assert mock.poll(done).json()["status"] == "completed"
+    # Schema 1 never kept the flag: the key comes back enabled, its scenario setting intact.
+    assert mock.control.key(OPERATOR, KEY_B)["scenario"] == "fail"
+    assert "disabled" not in mock.control.key(OPERATOR, KEY_B)
+    mock.control.update_key(OPERATOR, KEY_B, disabled=True)
+    mock.stop()
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    again = Mock(path, clock=VirtualClock(1790000200.0), api_version="2026-10", webhook_allow_http_loopback=True)
+    assert again.control.key(OPERATOR, KEY_B)["disabled"] is True
+    assert again.submit(KEY_B).status_code == 403
+    again.stop()
 
 
 def _corrupt(path: Path, sql: str, *params: object) -> None:
