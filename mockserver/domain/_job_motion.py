@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from mockserver.domain._scenario_choice import ScenarioChoice
 from mockserver.domain.clock import Clock
-from mockserver.domain.jobs import Job, JobStatus, Transition, advance
+from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, advance
 from mockserver.domain.ledger import Ledger
 
 __all__ = ["JobMotion"]
@@ -29,8 +29,13 @@ class JobMotion(ScenarioChoice):
         touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
         the store holds.
         """
-        for job_id in self.store.come_due(tenant, self.clock.now()):
-            self._advance(job_id)
+        now = self.clock.now()
+        due = self.store.come_due(tenant, now)
+        if not due:
+            return
+        with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
+            for job, transitions in self.store.advance_due(due, now):
+                self._announce(job, transitions)
 
     def running(self, tenant: str) -> list[Job]:
         """The key's unfinished jobs as they stand now, oldest first."""
@@ -61,7 +66,7 @@ class JobMotion(ScenarioChoice):
 
     def _current(self, job: Job) -> Job:
         """`job` as it stands now: a terminal one has nothing to catch up on (no lock, no write)."""
-        return job if job.status.terminal else self._advance(job.id)
+        return job if job.timeline[job.phase].status in TERMINAL else self._advance(job.id)
 
     def _advance(self, job_id: str, *, polled: bool = False) -> Job:
         found: list[Transition] = []

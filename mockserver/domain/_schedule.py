@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from mockserver.domain.jobs import Job, next_due
+from mockserver.domain.jobs import TERMINAL, Job, next_due
 
 __all__ = ["Schedule"]
 
@@ -60,7 +60,8 @@ class Schedule:
         """Keep the unfinished index and the schedule in step with the stored `job`."""
         job_id, tenant = job.id, job.tenant
         jobs = self._unfinished.get(tenant)
-        if job.status.terminal:  # the common case of a poll loop's last polls: nothing to schedule
+        # Terminal: the common case of a poll loop's last polls; nothing to schedule.
+        if job.timeline[job.phase].status in TERMINAL:
             if jobs is not None:
                 jobs.pop(job_id, None)
             self._due.pop(job_id, None)

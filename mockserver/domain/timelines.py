@@ -8,8 +8,11 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from mockserver.domain.jobs import JobStatus, Phase
+
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see jobs.py)
 
 __all__ = ["Step", "draw_words"]
 
@@ -48,7 +51,8 @@ class Step:
         if self.fixed is not None:
             return self.fixed
         seconds = (self._low_ms + ((word >> 11) * self._choices >> 53)) / 1000
-        return Phase(self.status, seconds, self.polls, self.error, self.outputs, self.expires)
+        phase: Phase = _new(Phase, (self.status, seconds, self.polls, self.error, self.outputs, self.expires))
+        return phase
 
 
 def draw_words(key: bytes, count: int) -> tuple[int, ...]:

@@ -88,6 +88,7 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
         _phase: str | None = None  # None (between requests), "head" or "body"
         _head_bytes = 0
         _refused = False  # answered by the protocol: the rest of what the client sends is ignored
+        _fits = False
         _extensions: dict[str, object]
 
         def _arm(self, seconds: float, then: Callable[[], None]) -> None:
@@ -113,6 +114,8 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
         def data_received(self, data: bytes) -> None:
             if self._refused:
                 return
+            # A head that fits with all of this chunk fits: `on_headers_complete` need not measure it.
+            self._fits = (self._head_bytes if self._phase == "head" else 0) + len(data) <= limits.max_head_bytes
             super().data_received(data)
             if self._phase == "head":  # headers still incomplete: count what they took so far
                 self._head_bytes += len(data)
@@ -133,10 +136,11 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
         def on_headers_complete(self) -> None:
             if self._refused:
                 return
-            size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-            if size > limits.max_head_bytes:  # complete, but too large: the app never sees it
-                self._too_large()
-                return
+            if not self._fits:
+                size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+                if size > limits.max_head_bytes:  # complete, but too large: the app never sees it
+                    self._too_large()
+                    return
             super().on_headers_complete()
             self._phase = "body"
             self._arm(limits.body_seconds, self._body_late)
