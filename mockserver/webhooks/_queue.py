@@ -84,8 +84,12 @@ class DueQueue:
             del self._waiting[delivery.tenant]
 
     def size(self) -> int:
-        """Deliveries queued (live heap entries and those waiting), for tests and diagnostics."""
+        """Deliveries queued: pending, not in flight (those due and waiting included)."""
         return len(self._live) + sum(len(pool) for pool in self._waiting.values())
+
+    def entries(self) -> int:
+        """Heap entries, live and stale (at most about twice the deliveries in the heap)."""
+        return len(self._heap)
 
 
 def _queued_at(delivery: Delivery) -> float | None:
