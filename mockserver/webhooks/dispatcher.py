@@ -5,7 +5,8 @@ job that has a `callback_url` (or when the server has a default); under `[webhoo
 makes it at the submit instead, due before the transition (`_early`). `pump()` sends what is due:
 the live server runs it every ~100 ms from its lifespan; in-process tests call it themselves
 after moving the virtual clock. Every attempt is journaled (operation "webhook") and logged.
-The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`.
+The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`; it finds what is
+due in `webhooks._queue.DueQueue` (by `next_at`), so a tick costs what is due, not what is kept.
 """
 
 from __future__ import annotations
