@@ -9,7 +9,6 @@ import dataclasses
 import functools
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from mockserver.domain.clock import Clock
 from mockserver.domain.journal import Journal
 from mockserver.domain.service import MockService
+from mockserver.webhooks._queue import DueQueue
 from mockserver.webhooks.delivery import INTERRUPTED, Attempt, Delivery
 from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 
@@ -79,6 +79,7 @@ class Sender:
     _journal: Journal
     _on_delivery: Callable[[Delivery], None] | None
     _deliveries: dict[int, Delivery]
+    _queue: DueQueue
     _lock: threading.Lock
     _watching: bool
 
@@ -134,18 +135,15 @@ class Sender:
 
     def _take_due(self, now: float, busy: Collection[str] = ()) -> list[list[Delivery]]:
         """Due deliveries grouped per API key, in sending order; marked in flight. Keys in `busy`
-        (a batch of theirs still in flight) wait for it."""
+        (a batch of theirs still in flight) wait for it. Costs what is due (`DueQueue`), not
+        what is kept."""
         with self._lock:
-            by_tenant: dict[str, list[Delivery]] = defaultdict(list)
-            for delivery in self._deliveries.values():
-                if delivery.due(now) and delivery.tenant not in busy:
-                    by_tenant[delivery.tenant].append(delivery)
             batches, budget = [], self.max_per_pump
-            for group in by_tenant.values():
+            for group in self._queue.due(now, busy):
                 batch = in_sending_order(group, now)[:budget]
                 budget -= len(batch)
                 for delivery in batch:
-                    delivery.in_flight = True
+                    self._queue.take(delivery)
                 if batch:
                     batches.append(batch)
             return batches
@@ -164,7 +162,10 @@ class Sender:
                     self._finish(delivery, await self._attempt(transport, delivery), duplicate=True)
                     made += 1
             finally:
-                delivery.in_flight = False
+                with self._lock:
+                    delivery.in_flight = False
+                    if self._deliveries.get(delivery.id) is delivery:  # else reset while in flight
+                        self._queue.schedule(delivery)  # its retry, or out of the queue if finished
         return made
 
     async def _attempt(self, transport: httpx.AsyncBaseTransport, delivery: Delivery) -> Attempt:

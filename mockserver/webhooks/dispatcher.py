@@ -5,7 +5,8 @@ job that has a `callback_url` (or when the server has a default); under `[webhoo
 makes it at the submit instead, due before the transition (`_early`). `pump()` sends what is due:
 the live server runs it every ~100 ms from its lifespan; in-process tests call it themselves
 after moving the virtual clock. Every attempt is journaled (operation "webhook") and logged.
-The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`.
+The sending side (`pump`, `run_forever`, attempts) is `webhooks._sending.Sender`; it finds what is
+due in `webhooks._queue.DueQueue` (by `next_at`), so a tick costs what is due, not what is kept.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mockserver.domain.journal import Journal
 from mockserver.domain.scenarios import WebhookFaults
 from mockserver.domain.service import MockService
 from mockserver.webhooks._early import foreseen, settle
+from mockserver.webhooks._queue import DueQueue
 from mockserver.webhooks._sending import Sender
 from mockserver.webhooks.delivery import Delivery, event_body
 from mockserver.webhooks.policy import CallbackPolicy
@@ -73,6 +75,8 @@ class WebhookDispatcher(Sender):
         # Finished deliveries kept (the oldest go first); pending ones always stay.
         self.max_kept = max_kept
         self._deliveries: dict[int, Delivery] = {}
+        # The pending ones by when they are due: what a pump looks at (never the finished ones).
+        self._queue = DueQueue()
         # Unfinished jobs' early deliveries (`_early.py`), by job id: at most one per running job.
         self._early: dict[str, Delivery] = {}
         self._seq = itertools.count(1)
@@ -95,11 +99,13 @@ class WebhookDispatcher(Sender):
         with self._lock:
             self._deliveries.clear()
             self._early.clear()
+            self._queue.clear()
 
     def restore(self, deliveries: list[Delivery], jobs: list[Job]) -> None:
         """Load what a state file kept; unfinished deliveries carry on from their schedule."""
         with self._lock:
             self._deliveries = {delivery.id: delivery for delivery in deliveries}
+            self._queue.load(deliveries)
             self._seq = itertools.count(max(self._deliveries, default=0) + 1)
             # Early deliveries wait for their job's terminal transition (not yet stored, if it is unfinished).
             unfinished = {job.id for job in jobs if not job.status.terminal}
@@ -155,6 +161,8 @@ class WebhookDispatcher(Sender):
         with self._lock:
             early = self._early.pop(job.id, None)
             settled = "apart" if early is None else settle(early, job, transition, faults.delay)
+            if early is not None and settled == "rewritten":
+                self._queue.schedule(early)  # due at its new time
         if early is not None and settled == "rewritten":
             self._write(early)
         elif settled == "apart":
@@ -190,6 +198,7 @@ class WebhookDispatcher(Sender):
     def _keep(self, delivery: Delivery) -> None:
         with self._lock:
             self._deliveries[delivery.id] = delivery
+            self._queue.schedule(delivery)
             if len(self._deliveries) > self.max_kept + max(1, self.max_kept // 16):
                 self._prune()
         self._write(delivery)
