@@ -31,6 +31,10 @@ class Entry(NamedTuple):
     answer: str | None = None  # the job status a submit or poll answered (for `GET /_mock/checks`)
 
 
+# The headers of an entry that kept none: one shared dict, not one per entry (entries are read, never changed).
+_NONE: dict[str, str] = {}
+
+
 class Journal:
     """A ring buffer of entries; the oldest drop off once `size` is reached."""
 
@@ -57,7 +61,7 @@ class Journal:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:
             seq = next(self._seq)
-            entry = Entry(seq, at, method, path, query, status, tenant, job_id, operation, headers or {}, answer)
+            entry = Entry(seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
             self._entries.append(entry)
             if self._on_record is not None:
                 self._on_record(entry)

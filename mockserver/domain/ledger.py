@@ -96,7 +96,7 @@ class Ledger:
                     raise InsufficientCredits(tenant, balance, cost)
                 balance -= cost
             self._balances[tenant] = balance
-            return self._append(at, tenant, "charge", -cost, balance, job_id)
+            return self._append(at, tenant, "charge", _negated(cost), balance, job_id)
 
     def refund(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
         with self._lock:
@@ -166,3 +166,16 @@ class Ledger:
         if self._on_entry is not None:
             self._on_entry(entry)
         return entry
+
+
+_NEGATED: dict[Decimal, Decimal] = {}
+
+
+def _negated(cost: Decimal) -> Decimal:
+    """`-cost`, one object per price: 10,000 kept charges of a few prices share a few Decimals."""
+    amount = _NEGATED.get(cost)
+    if amount is None:
+        if len(_NEGATED) >= 1024:  # prices are few; a catalog of thousands only starts over
+            _NEGATED.clear()
+        amount = _NEGATED[cost] = -cost
+    return amount

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -116,8 +117,9 @@ class Guard:
         query = scope["query_string"]
         self.state.journal.record(
             self.state.clock.now(),
-            scope["method"],
-            scope["path"],
+            # Interned: the journal keeps thousands of entries, and a poll loop repeats its path.
+            sys.intern(scope["method"]),
+            sys.intern(scope["path"]),
             query.decode("latin-1") if query else "",
             status,
             tenant,

@@ -46,6 +46,7 @@ class VendorApi:
         # (scheme, Host) -> base URL. Bounded: a fuzzer's thousand hosts only start them over.
         self._keys: dict[bytes, str] = {}
         self._bases: dict[tuple[str, bytes], str] = {}
+        self._texts: dict[str, str] = {}  # request bodies as jobs keep them
         # A completed job's signed body never changes (its urls expire at a fixed time): a poll
         # loop after completion is answered from here instead of signing and encoding again.
         self._completed: dict[tuple[str, float, str, str, str, Answers], bytes] = {}
@@ -66,6 +67,13 @@ class VendorApi:
             metadata = {"error_type": "payload_too_large", "limit": state.config.max_body_bytes}
             raise ApiError(status, exc.message, metadata=metadata) from None
         body, text = parse_json(raw, content_type)
+        # An app that sends the same body again (a retry, a test or load loop) gets jobs that
+        # share its text: 10,000 kept jobs of one body hold one copy of it.
+        kept = self._texts.get(text)
+        if kept is None:
+            remember(self._texts, text, text)
+        else:
+            text = kept
         base = self._base(scope, headers)
         job = state.service.submit(
             tenant,
