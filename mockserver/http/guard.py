@@ -74,7 +74,8 @@ class Guard:
             reply = await answer(self.vendor, route, scope, headers, receive)
             if reply is None:
                 return 0, None, None  # the client left: nobody to answer, nothing to journal
-            status, retry_after, answered = reply.status, _retry_after(reply.headers), reply.job
+            status, answered = reply.status, reply.job
+            retry_after = _retry_after(reply.headers) if status >= 400 else None  # only refusals wait
             await send_reply(send, reply, scope, receive)
         except Exception as exc:
             self._crashed(scope, exc)

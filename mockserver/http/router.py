@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from starlette.types import Receive, Scope
@@ -39,6 +40,9 @@ class Route(NamedTuple):
         return self.operation if self.operation != "submit" or method == "POST" else None
 
 
+# A pure function of the path, and a poll loop asks for the same path every time: memoised
+# (bounded: a fuzzer's thousand paths only push the oldest out).
+@lru_cache(maxsize=4096)
 def vendor_route(path: str) -> Route | None:
     """The route for the four shapes under /api/v1/videos; None for anything else (Starlette's)."""
     if not path.startswith(PREFIX):
