@@ -2,6 +2,8 @@
 
 Prints a Markdown table of medians and ratios; `--write` also puts it into bench/RESULTS.md.
 Every load is bounded by `--seconds`; every server is on 127.0.0.1 and stopped afterwards.
+`--with aimock` adds the peer (installed on first use, pinned; skipped with a note when it cannot
+be): a second table, mockserver against aimock, from the same rounds.
 """
 
 from __future__ import annotations
@@ -12,11 +14,23 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 from pathlib import Path
 
-from .compare import KINDS, capture_bodies, median_metrics, paired_round, round_ratios
+from .compare import (
+    AIMOCK,
+    KINDS,
+    PEERS,
+    Figures,
+    capture_bodies,
+    median_metrics,
+    paired_round,
+    prepare_aimock,
+    round_ratios,
+)
 from .inproc import in_process_figures
 from .loadgen import ensure_wrk
+from .servers import AIMOCK_VERSION, ensure_aimock
 
 # metric -> (target ratio or absolute bound, higher is better)
 TARGETS: dict[str, tuple[float, bool]] = {
@@ -44,12 +58,57 @@ def _verdict(value: float, target: float, higher: bool) -> str:
     return "pass" if (value >= target if higher else value <= target) else "FAIL"
 
 
-def live_table(rounds: int, seconds: float) -> list[str]:
+def _usable_peers(wanted: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The peers that can run, and a one-line note for each that cannot (the run goes on without it)."""
+    peers, notes = [], []
+    for peer in dict.fromkeys(wanted):
+        why_not = ensure_aimock() if peer == AIMOCK else f"unknown peer {peer!r}"
+        if why_not is None:
+            peers.append(peer)
+        else:
+            notes.append(f"{peer}: skipped ({why_not}).")
+            print(notes[-1], flush=True)
+    return tuple(peers), notes
+
+
+def _peer_table(pairs: list[dict[str, Figures]], peer: str) -> list[str]:
+    """mockserver against a peer: medians over the rounds, the ratio the median of the rounds' own."""
+    other, mock = (median_metrics([pair[kind] for pair in pairs]) for kind in (peer, "mockserver"))
+    ratios = round_ratios(pairs, against=peer)
+    label = f"{peer} {AIMOCK_VERSION}" if peer == AIMOCK else peer
+    lines = [
+        f"Against {label} (Node {_node_version()}), from the same rounds: each load ran on it right before "
+        "or after the mockserver; ratio = mockserver / "
+        f"{peer}, the median of the rounds' own ratios. Not targets: another tool, another runtime, "
+        "other JSON (see bench/README.md).",
+        "",
+        f"| metric | {label} | mockserver | ratio | rounds' ratios |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in other:
+        spread = f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f}"
+        ratio = statistics.median(ratios[name])
+        lines.append(f"| {name} | {other[name]:,.2f} | {mock[name]:,.2f} | {ratio:.2f}× | {spread} |")
+    return lines
+
+
+def _node_version() -> str:
+    node = shutil.which("node")
+    if node is None:
+        return "?"
+    done = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    return done.stdout.strip().lstrip("v") or "?"
+
+
+def live_table(rounds: int, seconds: float, wanted_peers: list[str] | None = None) -> list[str]:
     wrk = ensure_wrk()
+    peers, notes = _usable_peers(wanted_peers or [])
     bodies = capture_bodies()
+    if AIMOCK in peers:
+        prepare_aimock(bodies)
     pairs = []
     for index in range(rounds):
-        pairs.append(paired_round(bodies, wrk, seconds, mock_first=index % 2 == 1))
+        pairs.append(paired_round(bodies, wrk, seconds, mock_first=index % 2 == 1, peers=peers))
         print(f"round {index + 1}/{rounds} done", flush=True)
     shutil.rmtree(bodies)
     bare, mock = (median_metrics([pair[kind] for pair in pairs]) for kind in KINDS)
@@ -73,6 +132,10 @@ def live_table(rounds: int, seconds: float) -> list[str]:
         lines.append(
             f"| {name} | {bare[name]:,.2f} | {mock[name]:,.2f} | {ratio:.2f}× | {spread} | {target} | {verdict} |"
         )
+    for peer in peers:
+        lines += [""] + _peer_table(pairs, peer)
+    if notes:
+        lines += [""] + notes
     return lines
 
 
@@ -91,13 +154,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load (default 3)")
     parser.add_argument("--skip-live", action="store_true", help="only the in-process figures")
     parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
+    parser.add_argument(
+        "--with",
+        dest="peers",
+        action="append",
+        choices=PEERS,
+        default=[],
+        help="also run a peer mock in every round (aimock: installed on first use with npm, pinned; skipped "
+        "with a note when node or npm is missing)",
+    )
     args = parser.parse_args()
     # Start both servers as installed: pip byte-compiles a package on install, a checkout (and
     # PYTHONDONTWRITEBYTECODE) would have the mock compile its ~50 modules on every start.
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "mockserver", quiet=1)
     lines = [f"Machine: {_machine()}.", ""]
     if not args.skip_live:
-        lines += live_table(args.rounds, args.seconds) + [""]
+        lines += live_table(args.rounds, args.seconds, args.peers) + [""]
     lines += inproc_table()
     text = "\n".join(lines)
     print(text)

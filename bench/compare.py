@@ -6,6 +6,11 @@ each (startup: their median). Pairing every load in time matters on a shared mac
 drifts by tens of percent over a minute, and a ratio of two measurements a few seconds apart is
 far steadier than a ratio of two taken half a minute apart. The reported ratio of a metric is
 the median of its per-round ratios.
+
+With a peer (`peers=("aimock",)`), the peer runs every load too, in the same round: the order is
+bare, mockserver, peer, reversed every other round, so the mock is next to each of the other two
+and goes before each of them in one round and after it in the next; the bare/mock pairs are the
+ones they would be without the peer.
 """
 
 from __future__ import annotations
@@ -19,12 +24,36 @@ from pathlib import Path
 from mockserver import new_api_key
 
 from .loadgen import Load, Request, run_load
-from .servers import Running, request, start_bare, start_mock, wait_completed
+from .servers import (
+    AIMOCK_CONFIG,
+    Running,
+    request,
+    start_aimock,
+    start_bare,
+    start_mock,
+    wait_completed,
+    write_aimock_config,
+)
 
-__all__ = ["KINDS", "LOADS", "Figures", "capture_bodies", "median_metrics", "metrics", "paired_round", "round_ratios"]
+__all__ = [
+    "AIMOCK",
+    "KINDS",
+    "LOADS",
+    "PEERS",
+    "Figures",
+    "capture_bodies",
+    "median_metrics",
+    "metrics",
+    "paired_round",
+    "prepare_aimock",
+    "round_ratios",
+]
 
 KINDS = ("bare", "mockserver")
+AIMOCK = "aimock"
+PEERS = (AIMOCK,)
 
+MODEL = "google/veo-3.1-lite"
 SUBMIT_BODY = b'{"model":"google/veo-3.1-lite","prompt":"x","duration":4,"resolution":"720p","aspect_ratio":"16:9"}'
 KEY = new_api_key("bench")
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -46,9 +75,9 @@ class Figures:
     loads: dict[str, Load]
 
 
-def _completed_job(port: int) -> tuple[str, bytes, bytes]:
+def _completed_job(port: int, accepted: int = 202) -> tuple[str, bytes, bytes]:
     status, submitted = request(port, "POST", "/api/v1/videos", SUBMIT_BODY, JSON_AUTH)
-    if status != 202:
+    if status != accepted:
         raise RuntimeError(f"submit answered {status}: {submitted[:200]!r}")
     job_id = json.loads(submitted)["id"]
     return job_id, submitted, wait_completed(port, job_id, AUTH)
@@ -73,8 +102,31 @@ def capture_bodies() -> Path:
     return folder
 
 
+def prepare_aimock(bodies: Path) -> None:
+    """aimock's config and fixture, next to the bodies (its MP4 is the mock's)."""
+    write_aimock_config(bodies, KEY, MODEL)
+
+
+def _job_id(server: Running) -> str:
+    if server.name == "mockserver":
+        return _completed_job(server.port)[0]
+    if server.name == AIMOCK:
+        # aimock answers a submit 200 "pending"; with its default progression (no polls before
+        # the end) the job is completed by the time of its first poll.
+        return _completed_job(server.port, accepted=200)[0]
+    return "bare0000000000000000"
+
+
+def _check_aimock_content(server: Running, bodies: Path) -> None:
+    """The content load is only comparable if aimock moves the mock's bytes: check once a round."""
+    job_id = _job_id(server)
+    status, data = request(server.port, "GET", f"/api/v1/videos/{job_id}/content?index=0", headers=AUTH)
+    if status != 200 or data != (bodies / "content.mp4").read_bytes():
+        raise RuntimeError(f"aimock content answered {status} with {len(data)} bytes, not the mock's MP4")
+
+
 def _requests(server: Running) -> dict[str, Request]:
-    job_id = _completed_job(server.port)[0] if server.name == "mockserver" else "bare0000000000000000"
+    job_id = _job_id(server)
     base = f"{server.url}/api/v1/videos"
     return {
         "poll": Request("GET", f"{base}/{job_id}", AUTH),
@@ -89,6 +141,8 @@ STARTUPS_PER_ROUND = 5
 
 
 def _start(kind: str, bodies: Path) -> Running:
+    if kind == AIMOCK:
+        return start_aimock(bodies / AIMOCK_CONFIG, AUTH)
     return start_mock() if kind == "mockserver" else start_bare(bodies)
 
 
@@ -101,11 +155,16 @@ def _startup_s(kind: str, bodies: Path, first: float) -> float:
     return statistics.median(times)
 
 
-def paired_round(bodies: Path, wrk: str | None, seconds: float, mock_first: bool = False) -> dict[str, Figures]:
-    """Both servers through the same loads, each load run on one and then on the other."""
-    order = KINDS[::-1] if mock_first else KINDS
+def paired_round(
+    bodies: Path, wrk: str | None, seconds: float, mock_first: bool = False, peers: tuple[str, ...] = ()
+) -> dict[str, Figures]:
+    """Both servers (and the peers) through the same loads, each load run on one and then on the other."""
+    kinds = KINDS + peers
+    order = kinds[::-1] if mock_first else kinds
     servers = {kind: _start(kind, bodies) for kind in order}
     try:
+        if AIMOCK in servers:
+            _check_aimock_content(servers[AIMOCK], bodies)
         for server in servers.values():
             run_load(wrk, _requests(server)["poll"], 8, min(1.0, seconds))  # warm-up (not counted)
         loads: dict[str, dict[str, Load]] = {kind: {} for kind in order}
@@ -120,7 +179,7 @@ def paired_round(bodies: Path, wrk: str | None, seconds: float, mock_first: bool
     finally:
         for server in servers.values():
             server.stop()
-    return {kind: Figures(_startup_s(kind, bodies, servers[kind].startup_s), rss[kind], loads[kind]) for kind in KINDS}
+    return {kind: Figures(_startup_s(kind, bodies, servers[kind].startup_s), rss[kind], loads[kind]) for kind in kinds}
 
 
 def metrics(figures: Figures) -> dict[str, float]:
@@ -141,11 +200,11 @@ def median_metrics(rounds: list[Figures]) -> dict[str, float]:
     return {name: statistics.median(row[name] for row in table) for name in table[0]}
 
 
-def round_ratios(rounds: list[dict[str, Figures]]) -> dict[str, list[float]]:
-    """Per metric, mockserver / bare within each round."""
+def round_ratios(rounds: list[dict[str, Figures]], against: str = "bare") -> dict[str, list[float]]:
+    """Per metric, mockserver / `against` (the bare app, or a peer) within each round."""
     ratios: dict[str, list[float]] = {}
     for pair in rounds:
-        bare, mock = metrics(pair["bare"]), metrics(pair["mockserver"])
-        for name, value in bare.items():
+        base, mock = metrics(pair[against]), metrics(pair["mockserver"])
+        for name, value in base.items():
             ratios.setdefault(name, []).append(mock[name] / value if value else float("nan"))
     return ratios
