@@ -11,7 +11,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from importlib import metadata
 from types import FrameType
 from typing import Any
 
@@ -54,6 +53,8 @@ def _list_scenarios() -> int:
 
 
 def _version() -> str:
+    from importlib import metadata  # only for --version: ~10 ms of startup otherwise
+
     try:
         return metadata.version("modelgates-mock")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
