@@ -142,6 +142,11 @@ def test_session_trace_references_and_upscaling_fields_are_checked(new: Api) -> 
     upscale: dict[str, Any] = {"model": "topazlabs/video-upscale", "input_references": [video], "upscale_factor": 2}
     assert new.submit({**upscale, "creativity": 3}).status_code == 202
     assert assert_envelope(new.submit({**upscale, "upscale_factor": 9}), 400)["metadata"]["param"] == "upscale_factor"
+    odd_host = {"type": "video_url", "video_url": {"url": "https://[not-an-ip/in.mp4"}}  # urlsplit raises here
+    assert new.submit({**upscale, "input_references": [odd_host]}).status_code == 202
+    ftp = {"type": "video_url", "video_url": {"url": "ftp://example.com/in.mp4"}}
+    refused = assert_envelope(new.submit({**upscale, "input_references": [ftp]}), 400)
+    assert refused["metadata"]["param"] == "input_references[0].video_url.url"
 
 
 def test_unknown_top_level_fields_are_ignored_and_named(new: Api) -> None:
