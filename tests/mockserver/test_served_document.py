@@ -3,7 +3,9 @@ not refuse with 400, and one it forbids is refused (both versions; `http/constra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -12,9 +14,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver._resources import openapi_path
+from mockserver._resources import catalog_path, openapi_path
+from mockserver.domain.catalog import Catalog
 from mockserver.domain.requests import url_scheme
-from mockserver.http.constrained import CALLBACK_PATTERN, LOOPBACK_CALLBACK_PATTERN, URL_PATTERN
+from mockserver.http.constrained import CALLBACK_PATTERN, LOOPBACK_CALLBACK_PATTERN, URL_PATTERN, constrained_spec
 from mockserver.webhooks.policy import CallbackPolicy
 from tests.mockserver.helpers import SEED_000_BODY, Api
 
@@ -126,7 +129,7 @@ def test_the_served_document_admits_exactly_what_the_mock_accepts(
     valid = request_validator(spec)
     request = spec["components"]["schemas"]["VideoGenerationRequest"]
     assert request["properties"]["model"]["enum"] == api.instance.service.catalog.ids
-    outcomes = set()
+    outcomes: set[int] = set()
     for sent in bodies:
         status = api.submit(sent).status_code
         assert status in (202, 400, 404), (sent, status)  # 404: a previous_job_id this key does not have
@@ -210,3 +213,48 @@ def test_the_url_patterns_say_what_the_mock_reads(url: str) -> None:
         # `callback_url` keeps the document's `format: uri`; the pattern adds what the policy wants.
         accepted = IS_URI.is_valid(url) and policy.refusal(url) is None
         assert CALLBACK_RULES[pattern].is_valid(url) == accepted, (url, pattern == CALLBACK_PATTERN)
+
+
+def test_odd_catalog_rows_are_described_as_the_mock_reads_them(make_api: Callable[..., Api], tmp_path: Path) -> None:
+    rows = json.loads(catalog_path("fixtures/catalogs/2026-10.json").read_text(encoding="utf-8"))["data"]
+    lite = next(row for row in rows if row["id"] == "google/veo-3.1-lite")
+    odd = {
+        **lite,
+        "id": "acme/odd",
+        "canonical_slug": "acme/odd-20261201",
+        "supported_durations": [5, 5],  # listed twice
+        "supported_sizes": ["1280x720", "1280x720", "0x720", "1000x1000"],  # 1000x1000: no resolution
+        "supported_frame_images": ["last_frame"],
+        "seed": None,
+        "generate_audio": None,
+    }
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"data": [odd]}), encoding="utf-8")
+    api = make_api(api_version=NEW, catalog=str(path))
+    valid = request_validator(served(api))
+    odd_body: dict[str, Any] = {"model": "acme/odd", "prompt": "p"}
+    outcomes: set[int] = set()
+    for sent in [
+        odd_body,
+        {**odd_body, "duration": 5},
+        {**odd_body, "size": "1280x720"},
+        {**odd_body, "size": "0x720"},  # listed, but no size the mock can read
+        {**odd_body, "size": "1000x1000", "aspect_ratio": "1:1"},  # 1:1 is not a ratio this row lists
+        {**odd_body, "size": "1000x1000"},
+        {**odd_body, "size": "1000x1000", "resolution": "720p"},  # it stands for no named resolution
+        {**odd_body, "frame_images": [frame("last_frame")]},
+        {**odd_body, "frame_images": [frame()]},
+        {**odd_body, "seed": 1},
+        {**odd_body, "generate_audio": True},
+    ]:
+        status = api.submit(sent).status_code
+        assert valid.is_valid(sent) == (status == 202), (sent, status)
+        outcomes.add(status)
+    assert outcomes == {202, 400}
+
+
+def test_a_catalog_without_models_documents_that_nothing_is_accepted(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_version=NEW)
+    empty = constrained_spec(api.instance.document.spec, Catalog([]), current_fields=True)
+    assert not request_validator(empty).is_valid(dict(LITE))
+    assert "examples" not in empty["paths"]["/videos"]["post"]["requestBody"]["content"]["application/json"]
