@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from mockserver.domain.catalog import ModelSpec
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
+from mockserver.domain.requests import url_scheme
 
 __all__ = ["MAX_SESSION_ID", "TRACE_FIELDS", "check_current_request", "is_upscaler", "reference_kinds"]
 
@@ -72,7 +72,7 @@ def _check_references(body: dict[str, Any], model: ModelSpec, capability: Capabi
         if kind == "image_url":
             continue  # checked with the frame images (requests.py)
         url = (part.get(kind) or {}).get("url", "")
-        if urlsplit(str(url)).scheme.lower() not in ("https", "data"):
+        if url_scheme(str(url)) not in ("https", "data"):
             param = f"input_references[{index}].{kind}.url"
             raise ApiError.invalid(param, "reference URLs must be https: or data:", value=url)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import scheme_chars
 
 import jsonschema_rs
 
@@ -24,7 +24,23 @@ __all__ = [
     "VideoSpec",
     "check_capabilities",
     "param_name",
+    "url_scheme",
 ]
+
+# What `urllib.parse.urlsplit` drops before it reads a scheme: leading C0 controls and spaces,
+# then every tab, carriage return and line feed.
+_LEADING = "".join(chr(code) for code in range(0x21))
+_REMOVED = str.maketrans("", "", "\t\r\n")
+
+
+def url_scheme(url: str) -> str:
+    """The scheme `urlsplit(url).scheme` reads, lowercased ("" for none), without parsing the rest:
+    `urlsplit` raises on a malformed host (`https://[x`), which made such an image URL a 500."""
+    url = url.lstrip(_LEADING).translate(_REMOVED)
+    head, colon, _ = url.partition(":")
+    if colon and head and head[0].isascii() and head[0].isalpha() and all(c in scheme_chars for c in head):
+        return head.lower()
+    return ""
 
 
 def param_name(path: Iterable[str | int]) -> str:
@@ -108,7 +124,7 @@ def _image_problems(body: dict[str, Any], model: ModelSpec) -> list[_Problem]:
             if "image_url" not in part:  # 2026-10's audio and video references: `current_requests`
                 continue
             url = part["image_url"]["url"]
-            if urlsplit(url).scheme.lower() not in ("https", "data"):
+            if url_scheme(url) not in ("https", "data"):
                 param = f"{field}[{index}].image_url.url"
                 problems.append((param, "image URLs must be https: or data:", url, ["https", "data"]))
     return problems

@@ -46,8 +46,6 @@ class ApiVersion:
     # How long a completed job's outputs (and their signed URLs) last; None: as long as the job is kept.
     output_seconds: int | None
     current_fields: bool  # previous_job_id, session_id, trace, references, upscaling: checked
-    # /openapi.yaml carries the running catalog's rules per model (`http/constrained.py`).
-    constrained_document: bool
     # Statuses a scenario fault may answer, per operation (the document's, plus 429/503 anywhere).
     fault_statuses: Mapping[str, frozenset[int]]
 
@@ -89,7 +87,6 @@ VERSIONS: dict[str, ApiVersion] = {
         signed_urls=False,
         output_seconds=None,
         current_fields=False,
-        constrained_document=False,  # the seeds' document, served byte for byte
         fault_statuses=_SEED_STATUSES,
     ),
     "2026-10": ApiVersion(
@@ -105,7 +102,6 @@ VERSIONS: dict[str, ApiVersion] = {
         signed_urls=True,
         output_seconds=3600,
         current_fields=True,
-        constrained_document=True,
         fault_statuses=_CURRENT_STATUSES,
     ),
 }

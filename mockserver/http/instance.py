@@ -49,15 +49,19 @@ class Instance:
     _served: Document | None = field(default=None, repr=False)
 
     def served_document(self) -> Document:
-        """What `/openapi.yaml` serves: the version's document, made exact for the running catalog
-        where the version says so (built on first use: startup does not pay for it)."""
+        """What `/openapi.yaml` serves: the version's document made exact for the running catalog
+        and callback policy (built on first use: startup does not pay for it)."""
         if self._served is None:
-            self._served = self.document
-            if self.service.version.constrained_document:
-                from mockserver.http.constrained import constrained_spec
-                from mockserver.http.documents import dump_document
+            from mockserver.http.constrained import constrained_spec
+            from mockserver.http.documents import dump_document
 
-                self._served = dump_document(constrained_spec(self.document.spec, self.service.catalog))
+            spec = constrained_spec(
+                self.document.spec,
+                self.service.catalog,
+                current_fields=self.service.version.current_fields,
+                http_loopback=self.webhooks.policy.allow_http_loopback,
+            )
+            self._served = dump_document(spec)
         return self._served
 
     def close(self) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver.domain.errors import ApiError
+from mockserver.domain.requests import url_scheme
 from mockserver.wire.body import decode_json
 from tests.mockserver.helpers import SEED_000_BODY, Api, assert_envelope
 
@@ -160,6 +164,37 @@ def test_unknown_provider_slugs_and_data_urls_are_accepted(api: Api) -> None:
         ],
     )
     assert api.submit(payload).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("https://[not-an-ip/a.png", 202),  # urlsplit raises on the host: this was a 500
+        ("HTTPS://x.test/a.png", 202),
+        (" \thttps://x.test/a.png", 202),  # leading controls and spaces are skipped, as urlsplit does
+        ("ht\ttps://x.test/a.png", 202),  # and tabs, CRs and LFs dropped anywhere
+        ("https\uff1a//x.test/a.png", 400),  # a fullwidth colon ends no scheme
+        ("http://x.test/a.png", 400),
+        ("//x.test/a.png", 400),
+    ],
+)
+def test_an_image_url_is_judged_by_its_scheme_alone_and_never_fails_the_server(api: Api, url: str, status: int) -> None:
+    frame = {"type": "image_url", "image_url": {"url": url}, "frame_type": "first_frame"}
+    response = api.submit(body(frame_images=[frame]))
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert assert_envelope(response, 400)["metadata"]["param"] == "frame_images[0].image_url.url"
+
+
+@given(st.text(alphabet=st.sampled_from(list("hHtTpPsSdDaA:/[]@ \t\r\n\x00\x01x+-.%\u00e9")), max_size=14) | st.text())
+@settings(max_examples=500, deadline=None)
+def test_url_scheme_reads_what_urlsplit_reads_without_raising(url: str) -> None:
+    try:
+        expected = urlsplit(url).scheme.lower()
+    except ValueError:  # a host urlsplit cannot read: url_scheme still answers
+        assert isinstance(url_scheme(url), str)
+        return
+    assert url_scheme(url) == expected
 
 
 def test_size_alone_is_interchangeable_with_resolution_and_aspect_ratio(api: Api) -> None:
