@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from contracts.pytest_plugin.fixtures import ModelGatesMock
-from mockserver import AsyncASGITransport, SyncASGITransport, new_api_key
+from mockserver import AsyncASGITransport, MockConfig, SyncASGITransport, VirtualClock, create_app, new_api_key
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}
 BASE = "http://testserver"
@@ -174,3 +174,19 @@ def test_a_foreign_host_is_refused_and_recorded(mock: ModelGatesMock) -> None:
         http.get("https://example.com/x")
     assert [(r.url, r.status) for r in mock.sent] == [("https://example.com/x", None)]
     assert mock.exchanges() == []
+
+
+@pytest.mark.parametrize("render", ["on", "off"])
+def test_the_mock_answers_its_vendor_routes_at_once_but_a_render(render: str) -> None:
+    app = create_app(MockConfig(render=render), clock=VirtualClock())
+    at_once = {
+        "/api/v1/videos": True,
+        "/api/v1/videos/models": True,
+        "/api/v1/videos/vid_1": True,
+        "/api/v1/videos/vid_1/content": render == "off",  # a render awaits its worker thread
+        "/_mock/health": False,  # Starlette's
+        "/api/v1/videos/vid_1/other": False,
+    }
+    for _ in range(2):  # the second time from the router's memo
+        assert {path: app.answers_at_once({"type": "http", "path": path}) for path in at_once} == at_once
+    assert not app.answers_at_once({"type": "lifespan", "path": "/api/v1/videos"})
