@@ -176,6 +176,28 @@ def test_a_foreign_host_is_refused_and_recorded(mock: ModelGatesMock) -> None:
     assert mock.exchanges() == []
 
 
+def test_an_answer_later_than_the_read_timeout_was_still_answered() -> None:
+    # The client gave up (ReadTimeout, no status for `sent`), but the mock answered: the
+    # exchange and the job are there, as a live server would have them.
+    mock = ModelGatesMock(scenario="slow-submit", seed=3, api_key=new_api_key("late"))
+    with _client(mock) as http, pytest.raises(httpx.ReadTimeout):
+        http.post("/videos", json=BODY, timeout=5)
+    assert [(e.method, e.status, e.json) for e in mock.exchanges()] == [("POST", 202, BODY)]
+    assert [request.status for request in mock.sent] == [None]
+    assert len(mock.jobs()) == 1
+    mock.close()
+
+
+def test_a_head_answer_counts_the_body_the_mock_sent(mock: ModelGatesMock) -> None:
+    with _client(mock) as http:
+        job_id = http.post("/videos", json=BODY).json()["id"]
+        mock.advance(600)
+        head = http.head(f"/videos/{job_id}/content")
+    assert head.content == b""  # dropped on the way, as over a socket
+    answered = mock.exchanges()[-1]
+    assert answered.body_bytes == int(answered.response_headers["content-length"]) > 1000
+
+
 @pytest.mark.parametrize("render", ["on", "off"])
 def test_the_mock_answers_its_vendor_routes_at_once_but_a_render(render: str) -> None:
     app = create_app(MockConfig(render=render), clock=VirtualClock())
