@@ -74,13 +74,14 @@ def _loop_running() -> bool:
 
 
 class Answer:
-    """What the app sent back to one request (`status`, `headers`, the body's `parts`: a HEAD
-    answer's too, `response` drops them as a socket would), the request `body` it read and the
-    request's `Simulation` (where a download fault broke the body)."""
+    """One request as the app saw it (`scope`, `body`), what the app sent back (`status`,
+    `headers`, the body's `parts`: a HEAD answer's too, `response` drops them as a socket would)
+    and the request's `Simulation` (where a download fault broke the body)."""
 
-    __slots__ = ("_done", "_sent_body", "body", "complete", "headers", "parts", "simulation", "status")
+    __slots__ = ("_done", "_sent_body", "body", "complete", "headers", "parts", "scope", "simulation", "status")
 
-    def __init__(self, body: bytes, simulation: Simulation) -> None:
+    def __init__(self, scope: dict[str, Any], body: bytes, simulation: Simulation) -> None:
+        self.scope = scope
         self.body = body
         self.simulation = simulation
         self.status = 0
@@ -145,7 +146,7 @@ class SyncASGITransport(httpx.BaseTransport):
     def exchange(self, request: httpx.Request) -> Answer:
         """Run the app for `request` (an exception of the app's reaches the caller)."""
         scope = _scope(request, self.client)
-        answer = Answer(request.read(), simulation_for(request))
+        answer = Answer(scope, request.read(), simulation_for(request))
         call = self._call(scope, answer.receive, answer.send)
         with self._lock:
             token = SIMULATION.set(answer.simulation)
@@ -221,7 +222,7 @@ class AsyncASGITransport(httpx.AsyncBaseTransport):
     async def exchange(self, request: httpx.Request) -> Answer:
         """Await the app for `request` in the caller's task."""
         scope = _scope(request, self.client)
-        answer = Answer(await request.aread(), simulation_for(request))
+        answer = Answer(scope, await request.aread(), simulation_for(request))
         token = SIMULATION.set(answer.simulation)
         try:
             await self.app(scope, answer.receive, answer.send)
