@@ -126,8 +126,11 @@ def poll_round(canned: Canned, count: int) -> dict[str, float]:
     with httpx.Client(transport=mock.transport, base_url=BASE, headers=mock.headers) as http:
         job_id = http.post("/videos", json=BODY).json()["id"]
         mock.advance(600)
-        plain = httpx.Client(transport=httpx.MockTransport(_static_handler(canned)), base_url=BASE)
-        with _respx_router(canned), httpx.Client(base_url=BASE) as mocked:
+        # The same request three ways: an app always sends its key (one header more for httpx to merge).
+        plain = httpx.Client(
+            transport=httpx.MockTransport(_static_handler(canned)), base_url=BASE, headers=mock.headers
+        )
+        with _respx_router(canned), httpx.Client(base_url=BASE, headers=mock.headers) as mocked:
             results = _interleaved_us(
                 {
                     "modelgates_mock": lambda: http.get(f"/videos/{job_id}"),
@@ -148,9 +151,11 @@ def async_poll_round(canned: Canned, count: int) -> dict[str, float]:
         async with httpx.AsyncClient(transport=mock.async_transport, base_url=BASE, headers=mock.headers) as http:
             job_id = (await http.post("/videos", json=BODY)).json()["id"]
             mock.advance(600)
-            plain = httpx.AsyncClient(transport=httpx.MockTransport(_static_handler(canned)), base_url=BASE)
+            plain = httpx.AsyncClient(
+                transport=httpx.MockTransport(_static_handler(canned)), base_url=BASE, headers=mock.headers
+            )
             with _respx_router(canned):
-                mocked = httpx.AsyncClient(base_url=BASE)
+                mocked = httpx.AsyncClient(base_url=BASE, headers=mock.headers)
                 calls = {
                     "modelgates_mock": (http, f"/videos/{job_id}"),
                     "httpx.MockTransport": (plain, f"/videos/{canned.job_id}"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -43,6 +43,10 @@ IN_PROCESS_BASE_URL = "http://testserver/api/v1"
 DEFAULT_SPEED = 10.0
 
 
+class _Recorder(Protocol):
+    def exchanges(self) -> list[Exchange]: ...
+
+
 class _Handle(JournalAssertions, MoneyAssertions):
     """Shared by both fixtures: the mock's state, its clock, the key, and the records."""
 
@@ -51,7 +55,7 @@ class _Handle(JournalAssertions, MoneyAssertions):
         *,
         control: Controller,
         clock: VirtualClock | PacedClock,
-        recorder: ExchangeRecorder,
+        recorder: ExchangeRecorder | None,
         api_key: str,
         base_url: str,
         inner: httpx.BaseTransport,
@@ -61,10 +65,11 @@ class _Handle(JournalAssertions, MoneyAssertions):
         self.clock = clock
         self.api_key = api_key
         self.base_url = base_url
-        self._recorder = recorder
         self._t0 = clock.now()
         self.transport = RecordingTransport(inner, api_url=base_url, clock=clock)
         self.async_transport = AsyncRecordingTransport(async_inner, log=self.transport.log)
+        # In-process, the transports keep the mock's answers; a live mock's are recorded at the server.
+        self._recorder: _Recorder = recorder or self.transport.log
         self._clients: list[httpx.Client] = []
 
     # -- for the app under test ----------------------------------------------------------------
@@ -183,16 +188,15 @@ class ModelGatesMock(_Handle):
         # One render cache for the session's in-process mocks: the same job in two tests is one render.
         version = api_version or default_version_name()
         config = MockConfig(scenario=scenario, seed=seed, api_version=version, render_cache_shared=True)
-        app = create_app(config, clock=clock)
-        self.app = ExchangeRecorder(app, clock)
+        self.app = app = create_app(config, clock=clock)
         super().__init__(
             control=mock_controller(app),
             clock=clock,
-            recorder=self.app,
+            recorder=None,  # the transports record what the mock answers
             api_key=api_key,
             base_url=IN_PROCESS_BASE_URL,
-            inner=SyncASGITransport(self.app),
-            async_inner=AsyncASGITransport(self.app),
+            inner=SyncASGITransport(app),
+            async_inner=AsyncASGITransport(app),
         )
 
     def close(self) -> None:

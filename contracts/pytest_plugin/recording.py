@@ -1,10 +1,16 @@
 """What the app under test did, recorded from both sides.
 
-- `ExchangeRecorder`: ASGI middleware around the mock; every request it answered, with bodies
-  and the mock's (virtual) time. The journal assertions read these.
 - `RecordingTransport` / `AsyncRecordingTransport`: the httpx transports handed to the app; every
   request the app sends, to any host. Requests for another host never leave the process: they
-  fail with `httpx.ConnectError` (tests stay on loopback), and are recorded all the same.
+  fail with `httpx.ConnectError` (tests stay on loopback), and are recorded all the same. In
+  front of an in-process mock (`SyncASGITransport`, `AsyncASGITransport`) they also keep what
+  the mock answered: the `Answer` the transport collected anyway, so the app's `receive` and
+  `send` are not wrapped and a request costs one tuple.
+- `ExchangeRecorder`: ASGI middleware around a live mock (whose clients may not be Python);
+  every request it answered.
+
+Both give the journal assertions `Exchange`s: every request the mock answered, with bodies and
+the mock's (virtual) time, built when first asked for (figures: bench/README.md).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from urllib.parse import parse_qs
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver import Clock
+from mockserver import AsyncASGITransport, Clock, SyncASGITransport
+from mockserver.http.transport import Answer
 
 __all__ = ["AsyncRecordingTransport", "Exchange", "ExchangeRecorder", "RecordingTransport", "SentRequest", "origin"]
 
@@ -67,7 +74,7 @@ class ExchangeRecorder:
     """ASGI middleware: records each exchange (request body, status, JSON answer) in order.
 
     A request costs a tuple of what the app saw; the `Exchange` objects (decoded headers, parsed
-    JSON) are built when `exchanges()` is first asked for them (figures: bench/README.md).
+    JSON) are built when `exchanges()` is first asked for them.
     """
 
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
@@ -88,11 +95,6 @@ class ExchangeRecorder:
         with self._lock:
             self._exchanges.clear()
             self._raw.clear()
-
-    def answers_at_once(self, scope: Scope) -> bool:
-        """As the app says: recording awaits nothing but the app's own `receive` and `send`."""
-        at_once = getattr(self.app, "answers_at_once", None)
-        return at_once is not None and bool(at_once(scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,11 +136,8 @@ class _Taps:
         if kind == "http.response.start":
             self.status = message["status"]
             self.headers = message["headers"]
-            for name, value in self.headers:
-                if name.lower() == b"content-type":
-                    if value.startswith(b"application/json"):
-                        self.json_parts = []
-                    break
+            if _is_json(self.headers):
+                self.json_parts = []
         elif kind == "http.response.body":
             body = message.get("body", b"")
             self.sent += len(body)
@@ -149,25 +148,64 @@ class _Taps:
 
 def _exchange(seq: int, at: float, request: _Request, taps: _Taps) -> Exchange:
     method, path, query, headers = request
-    response_json = None
-    if taps.json_parts:
-        try:
-            response_json = json.loads(b"".join(taps.json_parts))
-        except ValueError:
-            response_json = None
     return Exchange(
         seq=seq,
         at=at,
         method=method,
         path=path,
         query=query.decode("latin-1"),
-        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers},
+        headers=_decoded(headers),
         body=b"".join(taps.chunks),
         status=taps.status,
-        response_headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in taps.headers},
-        response_json=response_json,
+        response_headers=_decoded(taps.headers),
+        response_json=_json(b"".join(taps.json_parts) if taps.json_parts else None),
         body_bytes=taps.sent,
     )
+
+
+def _answered(seq: int, at: float, method: str, headers: _Pairs, answered: _Answered) -> Exchange:
+    """The `Exchange` of an in-process answer: what `ExchangeRecorder` sees of the same scope."""
+    path, query, status, response_headers, json_body, sent, body = answered
+    return Exchange(
+        seq=seq,
+        at=at,
+        method=method,
+        path=path,
+        query=query.decode("latin-1"),
+        headers=_decoded(headers),
+        body=body,
+        status=status,
+        response_headers=_decoded(response_headers),
+        response_json=_json(json_body),
+        body_bytes=sent,
+    )
+
+
+def _kept_answer(answer: Answer) -> _Answered:
+    scope, parts = answer.scope, answer.parts
+    json_body = (parts[0] if len(parts) == 1 else b"".join(parts)) if _is_json(answer.headers) else None
+    sent = sum(map(len, parts))  # fewer than Content-Length: the body broke
+    return (scope["path"], scope["query_string"], answer.status, tuple(answer.headers), json_body, sent, answer.body)
+
+
+def _decoded(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers}
+
+
+def _is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.startswith(b"application/json")
+    return False
+
+
+def _json(body: bytes | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -181,27 +219,55 @@ class SentRequest:
     status: int | None  # None: no answer (another host, or a connection error)
 
 
+_Pairs = tuple[tuple[bytes, bytes], ...]  # headers, names lowercased
+# An in-process answer: path, query, status, headers, the body if JSON, bytes sent, request body.
+_Answered = tuple[str, bytes, int, _Pairs, bytes | None, int, bytes]
+# A request as the log keeps it: time, method, URL, headers, status, and what the mock answered.
+_Kept = tuple[float, str, str, _Pairs, int | None, _Answered | None]
+
+
 class _Log:
-    """What went through the transports: (time, request, status) now, `SentRequest`s when read."""
+    """What went through the transports, kept as plain tuples of strings, bytes and numbers (the
+    garbage collector stops tracking those once it has looked at them: the requests and answers
+    themselves, kept, stayed on its lists and made every collection longer, ~20 µs a poll after
+    10,000); `SentRequest`s and `Exchange`s (the answers) are built from them when read."""
 
     def __init__(self, api_origin: tuple[str, str, int | None], clock: Clock) -> None:
         self.api_origin = api_origin
         self.clock = clock
         self.lock = threading.Lock()
         self._sent: list[SentRequest] = []
-        self._raw: list[tuple[float, httpx.Request, int | None]] = []
+        self._exchanges: list[Exchange] = []
+        self._raw: list[_Kept] = []
 
-    def add(self, request: httpx.Request, at: float, status: int | None) -> None:
+    def add(self, at: float, request: httpx.Request, answer: Answer | None, status: int | None) -> None:
+        if answer is None:
+            headers, answered = tuple((name.lower(), value) for name, value in request.headers.raw), None
+        else:
+            headers, answered = tuple(answer.scope["headers"]), _kept_answer(answer)
+        kept = (at, request.method, str(request.url), headers, status, answered)
         with self.lock:
-            self._raw.append((at, request, status))
+            self._raw.append(kept)
 
     def sent(self) -> list[SentRequest]:
         with self.lock:
-            for at, request, status in self._raw:
-                headers = {k.lower(): v for k, v in request.headers.items()}
-                self._sent.append(SentRequest(at, request.method, str(request.url), headers, status))
-            self._raw.clear()
+            self._build()
             return list(self._sent)
+
+    def exchanges(self) -> list[Exchange]:
+        """What the in-process mock answered (a request it answered that then broke, say a read
+        timeout, is one too: the mock did answer)."""
+        with self.lock:
+            self._build()
+            return list(self._exchanges)
+
+    def _build(self) -> None:
+        for at, method, url, headers, status, answered in self._raw:
+            sent_headers = dict(httpx.Headers(headers).items())  # as `request.headers.items()` gives them
+            self._sent.append(SentRequest(at, method, url, sent_headers, status))
+            if answered is not None:
+                self._exchanges.append(_answered(len(self._exchanges) + 1, at, method, headers, answered))
+        self._raw.clear()
 
     def foreign(self, request: httpx.Request) -> bool:
         url = request.url
@@ -219,22 +285,29 @@ class RecordingTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport, *, api_url: str, clock: Clock) -> None:
         self.inner = inner
         self.log = _Log(origin(api_url), clock)
+        self._in_process = inner if isinstance(inner, SyncASGITransport) else None
 
     @property
     def sent(self) -> list[SentRequest]:
         return self.log.sent()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        at = self.log.clock.now()
-        if self.log.foreign(request):
-            self.log.add(request, at, None)
-            raise _unreachable(request, self.log)
+        log = self.log
+        at = log.clock.now()
+        if log.foreign(request):
+            log.add(at, request, None, None)
+            raise _unreachable(request, log)
+        answer = None
         try:
-            response = self.inner.handle_request(request)
+            if self._in_process is None:
+                response = self.inner.handle_request(request)
+            else:
+                answer = self._in_process.exchange(request)
+                response = answer.response(request)
         except httpx.HTTPError:
-            self.log.add(request, at, None)
+            log.add(at, request, answer, None)
             raise
-        self.log.add(request, at, response.status_code)
+        log.add(at, request, answer, response.status_code)
         return response
 
     def close(self) -> None:
@@ -250,18 +323,25 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, *, log: _Log) -> None:
         self.inner = inner
         self.log = log
+        self._in_process = inner if isinstance(inner, AsyncASGITransport) else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        at = self.log.clock.now()
-        if self.log.foreign(request):
-            self.log.add(request, at, None)
-            raise _unreachable(request, self.log)
+        log = self.log
+        at = log.clock.now()
+        if log.foreign(request):
+            log.add(at, request, None, None)
+            raise _unreachable(request, log)
+        answer = None
         try:
-            response = await self.inner.handle_async_request(request)
+            if self._in_process is None:
+                response = await self.inner.handle_async_request(request)
+            else:
+                answer = await self._in_process.exchange(request)
+                response = answer.response(request)
         except httpx.HTTPError:
-            self.log.add(request, at, None)
+            log.add(at, request, answer, None)
             raise
-        self.log.add(request, at, response.status_code)
+        log.add(at, request, answer, response.status_code)
         return response
 
     async def aclose(self) -> None:

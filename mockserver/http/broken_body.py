@@ -50,7 +50,7 @@ class Broken:
     expected: int
 
 
-@dataclass
+@dataclass(slots=True)  # one per in-process request
 class Simulation:
     """One in-process request: its read timeout (None: none) and, once noted, how long a fault held
     its answer back and how its body broke."""

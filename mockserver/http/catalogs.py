@@ -10,6 +10,7 @@ adds the mock-only request rules and the `removed` ids, as for the built-ins.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class CatalogError(ValueError):
 
 def load_catalog(config: MockConfig, document: Document) -> Catalog:
     if config.catalog is None:
-        catalog = Catalog.load(catalog_path(config.version.catalog))
+        catalog = _builtin(config.version.catalog)
     else:
         path = Path(config.catalog)
         try:
@@ -40,6 +41,12 @@ def load_catalog(config: MockConfig, document: Document) -> Catalog:
         check_catalog(data, document, str(path))
         catalog = Catalog.load(path)
     return catalog.without(config.removed_models) if config.removed_models else catalog
+
+
+@cache
+def _builtin(name: str) -> Catalog:
+    # Read once per process (a mock per test shares it): a catalog never changes while serving.
+    return Catalog.load(catalog_path(name))
 
 
 def check_catalog(data: Any, document: Document, where: str) -> None:

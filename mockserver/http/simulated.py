@@ -1,8 +1,8 @@
 """In-process transports see a broken download as httpx sees one from a socket.
 
-Around each in-process request a transport opens `simulating(request)` (the request's read
-timeout goes to the app, `delivery.SIMULATION`); the app notes where a body broke instead of
-waiting or closing a connection. `simulated_response` then answers with the status, the headers
+Around each in-process request a transport sets `SIMULATION` to `simulation_for(request)` (the
+request's read timeout goes to the app); the app notes where a body broke instead of waiting or
+closing a connection. `simulated_response` then answers with the status, the headers
 (the full `Content-Length`) and a body that yields the bytes before the break and then raises:
 
 - a cut: `httpx.RemoteProtocolError` (httpcore's "peer closed connection without sending
@@ -17,28 +17,20 @@ Both of `transport`'s in-process transports do this.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 
 import httpx
 
-from mockserver.http.broken_body import SIMULATION, Broken, Simulation
+from mockserver.http.broken_body import Broken, Simulation
 
-__all__ = ["READ_SIZE", "simulated_response", "simulating"]
+__all__ = ["READ_SIZE", "simulated_response", "simulation_for"]
 
 READ_SIZE = 64 * 1024  # what httpcore asks a socket for at a time
 
 
-@contextmanager
-def simulating(request: httpx.Request) -> Iterator[Simulation]:
-    """Mark the app's work for `request` (in this context) as in-process, with its read timeout."""
-    timeout = request.extensions.get("timeout", {})
-    read = timeout.get("read") if isinstance(timeout, dict) else None
-    simulation = Simulation(read_timeout=read)
-    token = SIMULATION.set(simulation)
-    try:
-        yield simulation
-    finally:
-        SIMULATION.reset(token)
+def simulation_for(request: httpx.Request) -> Simulation:
+    """What the app notes while it answers `request` in-process, starting from its read timeout."""
+    timeout = request.extensions.get("timeout")
+    return Simulation(timeout.get("read") if isinstance(timeout, dict) else None)
 
 
 def simulated_response(

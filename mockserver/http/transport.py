@@ -18,6 +18,11 @@ answer is complete; an exception escaping the app propagates to the caller, and 
 returns without answering is an `httpx.RemoteProtocolError`. A download a scenario breaks on
 purpose breaks as it would from a socket (`simulated`: a cut, a reset, a read timeout), and a
 fault's latency is not slept: beyond the request's read timeout it is an `httpx.ReadTimeout`.
+
+`exchange(request)` runs the app and returns the `Answer`: the scope and body the app saw and
+what it sent back. `handle_request` is `exchange(request).response(request)`; the pytest plugin
+calls the two halves itself to record each answer without wrapping the app's `receive` and
+`send` in a second pair of coroutines (figures: bench/README.md).
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 import httpx
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.http.broken_body import Simulation
-from mockserver.http.simulated import simulated_response, simulating
+from mockserver.http.broken_body import SIMULATION, Simulation
+from mockserver.http.simulated import simulated_response, simulation_for
 
-__all__ = ["AsyncASGITransport", "SyncASGITransport"]
+__all__ = ["Answer", "AsyncASGITransport", "SyncASGITransport"]
 
 Client = tuple[str, int]
+_Call = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 
 def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
@@ -47,7 +53,8 @@ def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": request.method,
-        "headers": [(name.lower(), value) for name, value in request.headers.raw],
+        # httpx keeps each header as (name, lowercased name, value): ASGI's names are there already.
+        "headers": [(name, value) for _, name, value in request.headers._list],
         "scheme": url.scheme,
         "path": url.path,
         "raw_path": url.raw_path.split(b"?")[0],
@@ -66,25 +73,28 @@ def _loop_running() -> bool:
     return True
 
 
-class _Exchange:
-    """One request's `receive` and `send`, and the answer they collected."""
+class Answer:
+    """One request as the app saw it (`scope`, `body`), what the app sent back (`status`,
+    `headers`, the body's `parts`: a HEAD answer's too, `response` drops them as a socket would)
+    and the request's `Simulation` (where a download fault broke the body)."""
 
-    __slots__ = ("_body", "_sent_body", "_done", "_head", "status", "headers", "parts", "complete")
+    __slots__ = ("_done", "_sent_body", "body", "complete", "headers", "parts", "scope", "simulation", "status")
 
-    def __init__(self, body: bytes, method: str) -> None:
-        self._body = body
-        self._sent_body = False
-        self._done: asyncio.Event | None = None  # made only if the app listens past the body
-        self._head = method == "HEAD"
+    def __init__(self, scope: dict[str, Any], body: bytes, simulation: Simulation) -> None:
+        self.scope = scope
+        self.body = body
+        self.simulation = simulation
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.parts: list[bytes] = []
         self.complete = False
+        self._sent_body = False
+        self._done: asyncio.Event | None = None  # made only if the app listens past the body
 
     async def receive(self) -> Message:
         if not self._sent_body:
             self._sent_body = True
-            return {"type": "http.request", "body": self._body, "more_body": False}
+            return {"type": "http.request", "body": self.body, "more_body": False}
         if not self.complete:
             # An app listening for the client to leave (a streaming answer) hears it once it has answered.
             if self._done is None:
@@ -103,25 +113,27 @@ class _Exchange:
             if not self.status or self.complete:
                 raise RuntimeError("the app sent a body outside an answer")
             body = message.get("body", b"")
-            if body and not self._head:
+            if body:
                 self.parts.append(body)
             if not message.get("more_body", False):
                 self.complete = True
                 if self._done is not None:
                     self._done.set()
 
-    def response(self, request: httpx.Request, simulation: Simulation) -> httpx.Response:
+    def response(self, request: httpx.Request) -> httpx.Response:
         """The answer as httpx gives it; a download broken on purpose breaks as from a socket."""
         if not self.complete:
             raise httpx.RemoteProtocolError("the app returned without a complete answer", request=request)
-        body = self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
-        return simulated_response(self.status, self.headers, body, simulation, request)
+        parts = self.parts
+        body = b"" if request.method == "HEAD" else parts[0] if len(parts) == 1 else b"".join(parts)
+        return simulated_response(self.status, self.headers, body, self.simulation, request)
 
 
 class SyncASGITransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp, *, client: Client = ("127.0.0.1", 50000)) -> None:
         self.app = app
         self.client = client
+        self._call = cast(_Call, app)  # an ASGI app is an async callable: its call is a coroutine
         self._loop: asyncio.AbstractEventLoop | None = None
         # Reentrant: a request made from inside the app (on this thread) must not wait for itself.
         self._lock = threading.RLock()
@@ -129,18 +141,25 @@ class SyncASGITransport(httpx.BaseTransport):
         self._at_once: Callable[[dict[str, Any]], bool] | None = getattr(app, "answers_at_once", None)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = _Exchange(request.read(), request.method)
+        return self.exchange(request).response(request)
+
+    def exchange(self, request: httpx.Request) -> Answer:
+        """Run the app for `request` (an exception of the app's reaches the caller)."""
         scope = _scope(request, self.client)
-        # An ASGI app is an async callable: its call is a coroutine (`send`, `close`).
-        call = cast("Coroutine[Any, Any, None]", self.app(scope, exchange.receive, exchange.send))
-        with self._lock, simulating(request) as simulation:
-            if self._at_once is not None and self._at_once(scope):
-                _step_to_end(call)
-            elif _loop_running():
-                self._loop_thread().run(call)
-            else:
-                self._own_loop().run_until_complete(call)
-        return exchange.response(request, simulation)
+        answer = Answer(scope, request.read(), simulation_for(request))
+        call = self._call(scope, answer.receive, answer.send)
+        with self._lock:
+            token = SIMULATION.set(answer.simulation)
+            try:
+                if self._at_once is not None and self._at_once(scope):
+                    _step_to_end(call)
+                elif _loop_running():
+                    self._loop_thread().run(call)
+                else:
+                    self._own_loop().run_until_complete(call)
+            finally:
+                SIMULATION.reset(token)
+        return answer
 
     def _own_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or self._loop.is_closed():
@@ -198,7 +217,15 @@ class AsyncASGITransport(httpx.AsyncBaseTransport):
         self.client = client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = _Exchange(await request.aread(), request.method)
-        with simulating(request) as simulation:
-            await self.app(_scope(request, self.client), exchange.receive, exchange.send)
-        return exchange.response(request, simulation)
+        return (await self.exchange(request)).response(request)
+
+    async def exchange(self, request: httpx.Request) -> Answer:
+        """Await the app for `request` in the caller's task."""
+        scope = _scope(request, self.client)
+        answer = Answer(scope, await request.aread(), simulation_for(request))
+        token = SIMULATION.set(answer.simulation)
+        try:
+            await self.app(scope, answer.receive, answer.send)
+        finally:
+            SIMULATION.reset(token)
+        return answer

@@ -61,6 +61,7 @@ def _default_encode(spec: RenderSpec) -> bytes:
     return render_mp4(spec)
 
 
+@functools.cache  # reading the metadata is ~0.25 ms, a tenth of a pytest fixture's set-up
 def _build_version() -> str:
     # From the installed distribution's metadata: importing PyAV for its version would load it.
     try:

@@ -31,6 +31,15 @@ def test_catalog_save_keeps_a_running_mocks_catalog_and_serve_it_back(
     assert refused == {"code": 400, "message": "Model google/veo-3.1-lite does not exist"}  # the vendor's words
 
 
+def test_mocks_share_the_built_in_catalog_but_not_what_one_removes(make_api: Callable[..., Api]) -> None:
+    # The built-in catalog is read once per process; taking models out of it makes a new one.
+    trimmed = make_api(api_version="2026-10", removed_models=frozenset({"google/veo-3.1-lite"}))
+    whole = make_api(api_version="2026-10")
+    assert assert_envelope(trimmed.submit(SEED_000_BODY), 400)["message"].endswith("does not exist")
+    assert whole.submit(SEED_000_BODY).status_code == 202
+    assert "google/veo-3.1-lite" in [row["id"] for row in whole.http.get("/videos/models").json()["data"]]
+
+
 def test_2026_10_answers_the_removed_sora_2_as_the_vendor_does(make_api: Callable[..., Api]) -> None:
     api = make_api(api_version="2026-10")
     error = assert_envelope(api.submit({**SEED_000_BODY, "model": "openai/sora-2"}), 400)

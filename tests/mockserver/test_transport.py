@@ -8,6 +8,7 @@ loop thread when the caller's thread already runs one. Every exchange is still r
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from contracts.pytest_plugin.fixtures import ModelGatesMock
-from mockserver import AsyncASGITransport, SyncASGITransport, new_api_key
+from mockserver import AsyncASGITransport, MockConfig, SyncASGITransport, VirtualClock, create_app, new_api_key
 
 BODY = {"model": "google/veo-3.1-lite", "prompt": "a cat", "duration": 4}
 BASE = "http://testserver"
@@ -174,3 +175,60 @@ def test_a_foreign_host_is_refused_and_recorded(mock: ModelGatesMock) -> None:
         http.get("https://example.com/x")
     assert [(r.url, r.status) for r in mock.sent] == [("https://example.com/x", None)]
     assert mock.exchanges() == []
+
+
+def test_an_answer_later_than_the_read_timeout_was_still_answered() -> None:
+    # The client gave up (ReadTimeout, no status for `sent`), but the mock answered: the
+    # exchange and the job are there, as a live server would have them.
+    mock = ModelGatesMock(scenario="slow-submit", seed=3, api_key=new_api_key("late"))
+    with _client(mock) as http, pytest.raises(httpx.ReadTimeout):
+        http.post("/videos", json=BODY, timeout=5)
+    assert [(e.method, e.status, e.json) for e in mock.exchanges()] == [("POST", 202, BODY)]
+    assert [request.status for request in mock.sent] == [None]
+    assert len(mock.jobs()) == 1
+    mock.close()
+
+
+def test_a_head_answer_counts_the_body_the_mock_sent(mock: ModelGatesMock) -> None:
+    with _client(mock) as http:
+        job_id = http.post("/videos", json=BODY).json()["id"]
+        mock.advance(600)
+        head = http.head(f"/videos/{job_id}/content")
+    assert head.content == b""  # dropped on the way, as over a socket
+    answered = mock.exchanges()[-1]
+    assert answered.body_bytes == int(answered.response_headers["content-length"]) > 1000
+
+
+def test_what_the_fixture_keeps_per_request_leaves_the_garbage_collector(mock: ModelGatesMock) -> None:
+    # Kept requests and answers stayed on the collector's lists and every collection walked them
+    # (~20 µs a poll once 10,000 were kept); tuples of strings, bytes and numbers leave its lists
+    # when collected (a level of nesting per collection).
+    with _client(mock) as http:
+        job_id = http.post("/videos", json=BODY).json()["id"]
+        mock.advance(600)
+        for _ in range(3):
+            http.get(f"/videos/{job_id}")
+        http.get(f"/videos/{job_id}/content")
+        with pytest.raises(httpx.ConnectError):
+            http.get("https://example.com/")
+    for _ in range(4):
+        gc.collect()
+    kept = mock.transport.log._raw
+    assert len(kept) == 6 and not any(gc.is_tracked(entry) for entry in kept)
+    assert [e.status for e in mock.exchanges()] == [202, 200, 200, 200, 200]  # and all is still there
+
+
+@pytest.mark.parametrize("render", ["on", "off"])
+def test_the_mock_answers_its_vendor_routes_at_once_but_a_render(render: str) -> None:
+    app = create_app(MockConfig(render=render), clock=VirtualClock())
+    at_once = {
+        "/api/v1/videos": True,
+        "/api/v1/videos/models": True,
+        "/api/v1/videos/vid_1": True,
+        "/api/v1/videos/vid_1/content": render == "off",  # a render awaits its worker thread
+        "/_mock/health": False,  # Starlette's
+        "/api/v1/videos/vid_1/other": False,
+    }
+    for _ in range(2):  # the second time from the router's memo
+        assert {path: app.answers_at_once({"type": "http", "path": path}) for path in at_once} == at_once
+    assert not app.answers_at_once({"type": "lifespan", "path": "/api/v1/videos"})
