@@ -9,7 +9,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = ["Entry", "Journal"]
 
@@ -31,6 +31,8 @@ class Entry(NamedTuple):
     answer: str | None = None  # the job status a submit or poll answered (for `GET /_mock/checks`)
 
 
+_new: Any = tuple.__new__  # an `Entry` from a row without the class's generated `__new__`
+
 # The headers of an entry that kept none: one shared dict, not one per entry (entries are read, never changed).
 _NONE: dict[str, str] = {}
 
@@ -41,7 +43,9 @@ class Journal:
     def __init__(self, size: int = 10_000, on_record: Callable[[Entry], None] | None = None) -> None:
         self.size = size
         self._on_record = on_record  # called with each new entry (a state file writes it)
-        self._entries: deque[Entry] = deque(maxlen=size)
+        # Plain tuples, made `Entry`s when read: a tuple of atoms leaves the collector's lists at
+        # its first collection, a named tuple stays tracked (10,000 objects in every full pass).
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -61,20 +65,23 @@ class Journal:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:
             seq = next(self._seq)
-            entry = Entry(seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
-            self._entries.append(entry)
+            kept = tuple(headers.items()) if headers else None  # a dict would keep the row tracked
+            self._entries.append((seq, at, method, path, query, status, tenant, job_id, operation, kept, answer))
+            entry: Entry = _new(
+                Entry, (seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
+            )
             if self._on_record is not None:
                 self._on_record(entry)
             return entry
 
     def restore(self, entries: list[Entry]) -> None:
         with self._lock:
-            self._entries.extend(entries)
+            self._entries.extend(_row(entry) for entry in entries)
             self._seq = itertools.count(max((e.seq for e in entries), default=0) + 1)
 
     def entries(self) -> list[Entry]:
         with self._lock:
-            return list(self._entries)
+            return [_entry(row) for row in self._entries]
 
     def clear(self) -> None:
         with self._lock:
@@ -82,3 +89,13 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _row(entry: Entry) -> tuple[Any, ...]:
+    return (*entry[:9], tuple(entry.headers.items()) if entry.headers else None, entry.answer)
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    headers = row[9]
+    entry: Entry = _new(Entry, (*row[:9], dict(headers) if headers else _NONE, row[10]))
+    return entry
