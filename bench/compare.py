@@ -21,7 +21,17 @@ from mockserver import new_api_key
 from .loadgen import Load, Request, run_load
 from .servers import Running, request, start_bare, start_mock, wait_completed
 
-__all__ = ["KINDS", "LOADS", "Figures", "capture_bodies", "median_metrics", "metrics", "paired_round", "round_ratios"]
+__all__ = [
+    "KINDS",
+    "LOADS",
+    "Figures",
+    "capture_bodies",
+    "completed_job",
+    "median_metrics",
+    "metrics",
+    "paired_round",
+    "round_ratios",
+]
 
 KINDS = ("bare", "mockserver")
 
@@ -46,7 +56,7 @@ class Figures:
     loads: dict[str, Load]
 
 
-def _completed_job(port: int) -> tuple[str, bytes, bytes]:
+def completed_job(port: int) -> tuple[str, bytes, bytes]:
     status, submitted = request(port, "POST", "/api/v1/videos", SUBMIT_BODY, JSON_AUTH)
     if status != 202:
         raise RuntimeError(f"submit answered {status}: {submitted[:200]!r}")
@@ -59,7 +69,7 @@ def capture_bodies() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="mock-bodies-"))
     server = start_mock()
     try:
-        job_id, submitted, polled = _completed_job(server.port)
+        job_id, submitted, polled = completed_job(server.port)
         files = {
             "submit.json": submitted,
             "poll.json": polled,
@@ -74,7 +84,7 @@ def capture_bodies() -> Path:
 
 
 def _requests(server: Running) -> dict[str, Request]:
-    job_id = _completed_job(server.port)[0] if server.name == "mockserver" else "bare0000000000000000"
+    job_id = completed_job(server.port)[0] if server.name == "mockserver" else "bare0000000000000000"
     base = f"{server.url}/api/v1/videos"
     return {
         "poll": Request("GET", f"{base}/{job_id}", AUTH),
