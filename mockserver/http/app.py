@@ -229,9 +229,14 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         state_file = StateFile(
             config.state_path, journal_size=config.journal_size, deliveries_kept=config.max_jobs or _DELIVERIES_KEPT
         )
-    if clock is None:
-        clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
-    state = build_instance(config, clock, state_file)
+    try:
+        if clock is None:
+            clock = state_file.system_clock(config.speed) if state_file else SystemClock(speed=config.speed)
+        state = build_instance(config, clock, state_file)
+    except BaseException:
+        if state_file is not None:
+            state_file.close()  # a file it cannot load: its lock and its checkpoint thread go too
+        raise
     controller = state.controller
     app = MockApp(
         routes=[

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from mockserver.domain.store import WriteFailed
 from mockserver.persistence._bounds import Write, trim_writes
+from mockserver.persistence._checkpoints import Checkpoints
 from mockserver.persistence._complaints import Complaints
 
 __all__ = ["Transactions"]
@@ -44,8 +45,10 @@ class Transactions:
         ledger_history: int,
         deliveries_kept: int,
         clock: Callable[[], float],
+        checkpoints: Checkpoints,
     ) -> None:
         self._db = db
+        self._checkpoints = checkpoints
         self._journal_size = journal_size
         self._ledger_history = ledger_history
         self._deliveries_kept = deliveries_kept
@@ -122,6 +125,7 @@ class Transactions:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+        self._checkpoints.committed(db)
 
     def _trim(self) -> None:
         """Down to the bounds, in a transaction of its own; a failed one waits for the next turn."""

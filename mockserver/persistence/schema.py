@@ -2,6 +2,9 @@
 
 The version is SQLite's `PRAGMA user_version`. The first release wrote none (0); each version
 since has a migration from the one before, run in one transaction at startup.
+
+Checkpoints (the WAL copied back into the file) are not the committing connection's: see
+`_checkpoints`, which runs them on a thread of its own.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def open_database(path: Path) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")  # `_checkpoints` does it, off the request path
         if version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
             for step in range(version, SCHEMA_VERSION):

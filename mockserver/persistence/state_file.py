@@ -4,7 +4,8 @@
   it is refused at startup.
 - One operation, one transaction, and what a failed commit does: `_transactions`.
 - Bounded: the journal keeps its ring buffer's size, finished deliveries `deliveries_kept`, the
-  ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`).
+  ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`), the
+  WAL `_checkpoints.WAL_LIMIT_PAGES` pages.
 
 WAL mode with `synchronous=NORMAL` survives a killed process (not a power cut), which is what a
 developer's `kill -9` or a crashed test run needs.
@@ -25,6 +26,7 @@ from mockserver.domain.clock import Clock, SystemClock
 from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import HISTORY, LedgerEntry
+from mockserver.persistence._checkpoints import WAL_LIMIT_PAGES, Checkpoints
 from mockserver.persistence._restore import Restored, read_state
 from mockserver.persistence._transactions import Transactions
 from mockserver.persistence.rows import delivery_row, job_row, ledger_row
@@ -47,6 +49,7 @@ class StateFile(Transactions):
         ledger_history: int = HISTORY,
         deliveries_kept: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        wal_limit: int = WAL_LIMIT_PAGES,
     ) -> None:
         self.path = Path(path)
         self._fd = lock(self.path)
@@ -55,6 +58,9 @@ class StateFile(Transactions):
         except BaseException:
             os.close(self._fd)
             raise
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        db.execute(f"PRAGMA journal_size_limit = {int(wal_limit * page)}")  # a restarted WAL is cut back to it
+        checkpoints = Checkpoints(self.path, wal_limit)
         super().__init__(
             self.path,
             db,
@@ -62,7 +68,9 @@ class StateFile(Transactions):
             ledger_history=ledger_history,
             deliveries_kept=deliveries_kept,
             clock=clock,
+            checkpoints=checkpoints,
         )
+        checkpoints.start()
 
     # --- the writer (StoreWriter, and the ledger's, journal's and webhooks' callbacks) ----------
     # `operation()` and `flush()` come from `Transactions`.
@@ -154,6 +162,7 @@ class StateFile(Transactions):
 
     def close(self) -> None:
         self.flush()
+        self._checkpoints.close()
         with self._lock:
-            self._db.close()
+            self._db.close()  # the last connection: SQLite checkpoints the WAL and removes it
             os.close(self._fd)  # last: closing it releases the lock
