@@ -6,8 +6,6 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from mockserver.persistence.rows import ledger_from_row
-
 __all__ = ["Write", "trim_writes"]
 
 Write = tuple[str, tuple[Any, ...]]
@@ -26,16 +24,16 @@ def trim_writes(db: sqlite3.Connection, journal_size: int, deliveries_kept: int,
 
 def _ledger_summary(db: sqlite3.Connection, ledger_history: int) -> list[Write]:
     cut = (db.execute("SELECT MAX(seq) FROM ledger").fetchone()[0] or 0) - ledger_history
-    folded: dict[str, tuple[Decimal | None, Decimal]] = {}
-    for (text,) in db.execute("SELECT data FROM ledger WHERE seq <= ? ORDER BY seq", (cut,)):
-        entry = ledger_from_row(text)
-        _balance, net = folded.get(entry.tenant, (None, Decimal(0)))
-        folded[entry.tenant] = (entry.balance, net + (entry.amount if entry.kind != "set" else 0))
+    folded: dict[str, tuple[str | None, Decimal]] = {}
+    rows = db.execute("SELECT tenant, kind, amount, balance FROM ledger WHERE seq <= ? ORDER BY seq", (cut,))
+    for tenant, kind, amount, balance in rows:
+        _balance, net = folded.get(tenant, (None, Decimal(0)))
+        folded[tenant] = (balance, net + Decimal(amount) if kind != "set" else net)
     writes: list[Write] = []
     for key, (balance, net) in folded.items():
         row = db.execute("SELECT net FROM ledger_carry WHERE key = ?", (key,)).fetchone()
         total = net + (Decimal(row[0]) if row else 0)
-        carry = (key, None if balance is None else str(balance), str(total))
+        carry = (key, balance, str(total))  # the balance as the newest folded row holds it
         writes.append(("INSERT OR REPLACE INTO ledger_carry VALUES (?, ?, ?)", carry))
     if folded:
         writes.append(("DELETE FROM ledger WHERE seq <= ?", (cut,)))

@@ -27,9 +27,17 @@ from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import HISTORY, LedgerEntry
 from mockserver.persistence._checkpoints import WAL_LIMIT_PAGES, Checkpoints
+from mockserver.persistence._json_rows import delivery_row
 from mockserver.persistence._restore import Restored, read_state
 from mockserver.persistence._transactions import Transactions
-from mockserver.persistence.rows import delivery_row, job_row, ledger_row
+from mockserver.persistence.rows import (
+    INSERT_ENTRY,
+    INSERT_LEDGER,
+    PUT_JOB,
+    entry_values,
+    job_values,
+    ledger_values,
+)
 from mockserver.persistence.schema import StateFileError, lock, open_database
 from mockserver.webhooks.delivery import Delivery
 
@@ -76,7 +84,7 @@ class StateFile(Transactions):
     # `operation()` and `flush()` come from `Transactions`.
 
     def job(self, job: Job) -> None:
-        self._write(("jobs", job.id), "INSERT OR REPLACE INTO jobs VALUES (?, ?)", (job.id, job_row(job)))
+        self._write(("jobs", job.id), PUT_JOB, job_values(job))
 
     def forget_job(self, job_id: str) -> None:
         self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -94,12 +102,10 @@ class StateFile(Transactions):
         self._write(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
 
     def ledger(self, entry: LedgerEntry) -> None:
-        sql = "INSERT OR REPLACE INTO ledger VALUES (?, ?)"
-        self._write(("ledger", entry.seq), sql, (entry.seq, ledger_row(entry)))
+        self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))
 
     def journal(self, entry: Entry) -> None:
-        sql = "INSERT OR REPLACE INTO journal VALUES (?, ?)"
-        self._write_later(("journal", entry.seq), sql, (entry.seq, json.dumps(entry._asdict())))
+        self._write_later(("journal", entry.seq), INSERT_ENTRY, entry_values(entry))
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"

@@ -87,6 +87,6 @@ class Disk:
         self._db.close()
 
 
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+def rows(path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()
+        return db.execute(sql, params).fetchall()
