@@ -24,9 +24,12 @@ class StoreWriter(Protocol):
     """
 
     def job(self, job: Job) -> None: ...
+    # A job whose polls or downloads were counted, nothing else changed: bookkeeping, which a
+    # writer may keep for its next write (a kill -9 may lose the last ones; DECISIONS.md).
+    def counted(self, job: Job) -> None: ...
     def forget_job(self, job_id: str) -> None: ...
     def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None: ...
-    def count(self, scope: str, operation: str, value: int) -> None: ...
+    def count(self, scope: str, operation: str, value: int) -> None: ...  # bookkeeping too
     def forget_counts(self, scope: str) -> None: ...
     def operation(self, *, undo: bool = False) -> AbstractContextManager[None]: ...
 
@@ -38,6 +41,9 @@ class NullWriter:
     """In-memory mode: changes go nowhere else."""
 
     def job(self, job: Job) -> None:
+        pass
+
+    def counted(self, job: Job) -> None:
         pass
 
     def forget_job(self, job_id: str) -> None:

@@ -138,7 +138,10 @@ class JobStore:
             job = change(old)
             if job is not old:
                 self._jobs[job_id] = job
-                self._writer.job(job)
+                if job.phase == old.phase and job.timeline is old.timeline:
+                    self._writer.counted(job)  # a poll counted, nothing moved
+                else:
+                    self._writer.job(job)
             self._schedule.track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
@@ -165,7 +168,7 @@ class JobStore:
         """Count one download of a stored, completed job (nothing to schedule: `update` for less)."""
         with self._lock:
             job = self._jobs[job_id] = counted(self._jobs[job_id], downloads=1)
-            self._writer.job(job)
+            self._writer.counted(job)
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:

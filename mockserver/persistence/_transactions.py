@@ -7,6 +7,10 @@
   take the change back; any other operation's writes stay queued and go with the next commit,
   so a transition's refund and webhook are late, never lost. One log line per kind of failure
   a minute, and one when writes work again.
+- What only describes or counts (journal rows; the poll and download counts of a job that did not
+  move; fault counters) waits for the next commit instead of making one (`_write_later`): a poll
+  of a finished job commits nothing. It goes after that commit's own writes, and a row the
+  commit writes whole drops its counts waiting (they are in the row).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ _Write = Write
 _Failure = Literal["raise", "keep", "drop"]
 # Trimming on every insert would double the writes; every so many rows is enough.
 _TRIM_EVERY = 500
-_JOURNAL_GROUP = 256  # journal rows that may wait for a commit
+_LATER_GROUP = 256  # rows that may wait for a commit (`_write_later`)
 
 
 class Transactions:
@@ -55,7 +59,7 @@ class Transactions:
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
-        self._journal_rows: dict[Hashable, _Write] = {}  # waiting for the next commit (see `_write_later`)
+        self._later: dict[Hashable, _Write] = {}  # waiting for the next commit, oldest first (`_write_later`)
         self._since_trim = 0
         self._complaints = Complaints(path, clock)
         self._units = {False: _Unit(self, undo=False), True: _Unit(self, undo=True)}
@@ -64,24 +68,26 @@ class Transactions:
         return self._units[undo]
 
     def flush(self) -> None:
-        """Write the journal rows that wait (a failed write drops them, with the usual log line)."""
-        if self._journal_rows:
+        """Write the rows that wait (a failed write drops them, with the usual log line)."""
+        if self._later:
             self._commit({}, "drop")
 
     def _write_later(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
-        # Written after the answer it describes, in groups: with the next operation's transaction,
-        # at `flush()` (the server calls it every 100 ms, a journal read first), or once
-        # `_JOURNAL_GROUP` rows wait. One commit per request would halve the submits a second.
+        # Written in groups: with the next operation's transaction, at `flush()` (the server calls
+        # it every 100 ms, a journal read first), or once `_LATER_GROUP` rows wait. One commit per
+        # request would halve the submits a second, and make a poll cost twenty times its answer.
         with self._lock:
-            self._journal_rows[key] = (sql, params)
-            full = len(self._journal_rows) >= _JOURNAL_GROUP
+            later = self._later
+            later.pop(key, None)  # to the end: a row deleted, then counted again, is counted again
+            later[key] = (sql, params)
+            full = len(later) >= _LATER_GROUP
         if full:
             self.flush()
 
     def _write_instead(self, writes: list[_Write]) -> None:
         """Drop every queued write and run `writes` in one transaction (a clear)."""
         with self._lock:
-            self._retry, self._journal_rows = {}, {}
+            self._retry, self._later = {}, {}
             self._run(writes)
 
     def _write(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
@@ -92,22 +98,24 @@ class Transactions:
             self._commit({key: (sql, params)}, "keep")
 
     def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure) -> None:
-        """One transaction: the writes queued by failed commits, then these."""
+        """One transaction: the writes queued by failed commits, these, then the rows waiting."""
         with self._lock:
-            rows = self._journal_rows
+            rows = self._later
             batch = {**self._retry, **writes} if self._retry else writes
+            for key in batch:
+                rows.pop(key, None)  # older than the whole row this commit writes
             try:
                 self._run(itertools.chain(batch.values(), rows.values()))
             except sqlite3.Error as exc:
                 if on_failure == "keep":
                     self._retry = batch
-                if on_failure == "drop" or len(rows) >= _JOURNAL_GROUP:
-                    self._journal_rows = {}
+                if on_failure == "drop" or len(rows) >= _LATER_GROUP:
+                    self._later = {}
                 self._complaints.failed(exc)
                 if on_failure == "raise":
                     raise WriteFailed(f"state file: {exc}") from None
                 return
-            self._retry, self._journal_rows = {}, {}
+            self._retry, self._later = {}, {}
             self._complaints.recovered()
             self._since_trim += len(batch) + len(rows)
             if self._since_trim >= _TRIM_EVERY:

@@ -25,6 +25,7 @@ from mockserver.domain.ledger import LedgerEntry
 from mockserver.persistence._errors import StateFileError
 
 __all__ = [
+    "COUNT_JOB",
     "EDITED",
     "INSERT_ENTRY",
     "INSERT_LEDGER",
@@ -35,6 +36,7 @@ __all__ = [
     "RowError",
     "Shared",
     "checked_build",
+    "counted_values",
     "decoded",
     "entry_from_values",
     "entry_values",
@@ -146,6 +148,8 @@ INSERT_ENTRY = _insert("journal", JOURNAL_COLUMNS)
 PUT_JOB = f"INSERT INTO jobs VALUES ({', '.join('?' * len(JOB_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{name} = excluded.{name}" for name in list(JOB_COLUMNS)[1:]
 )
+# A poll or a download counted, nothing else changed (bookkeeping: see `_transactions`).
+COUNT_JOB = "UPDATE jobs SET polls_in_phase = ?, polls = ?, downloads = ? WHERE id = ?"
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
@@ -156,6 +160,10 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 def job_values(job: Job) -> tuple[Any, ...]:
     # Phases are named tuples and statuses strings: the timeline encodes as arrays, as it is.
     return (*job[:5], _COMPACT.encode(job.timeline), job[6], job[7], str(job[8]), *job[9:])
+
+
+def counted_values(job: Job) -> tuple[Any, ...]:
+    return (*job[12:15], job[0])
 
 
 def ledger_values(entry: LedgerEntry) -> tuple[Any, ...]:

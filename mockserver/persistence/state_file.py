@@ -31,9 +31,11 @@ from mockserver.persistence._json_rows import delivery_row
 from mockserver.persistence._restore import Restored, read_state
 from mockserver.persistence._transactions import Transactions
 from mockserver.persistence.rows import (
+    COUNT_JOB,
     INSERT_ENTRY,
     INSERT_LEDGER,
     PUT_JOB,
+    counted_values,
     entry_values,
     job_values,
     ledger_values,
@@ -86,9 +88,12 @@ class StateFile(Transactions):
     def job(self, job: Job) -> None:
         self._write(("jobs", job.id), PUT_JOB, job_values(job))
 
+    def counted(self, job: Job) -> None:
+        self._write_later(("jobs", job.id), COUNT_JOB, counted_values(job))
+
     def forget_job(self, job_id: str) -> None:
         self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
-        self._write(("counts", job_id), "DELETE FROM counts WHERE scope = ?", (job_id,))
+        self.forget_counts(job_id)  # after its counters waiting, as they are
 
     def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None:
         sql = "INSERT OR REPLACE INTO tenants (key, scenario, disabled) VALUES (?, ?, ?)"
@@ -96,10 +101,10 @@ class StateFile(Transactions):
 
     def count(self, scope: str, operation: str, value: int) -> None:
         sql = "INSERT OR REPLACE INTO counts VALUES (?, ?, ?)"
-        self._write(("counts", scope, operation), sql, (scope, operation, value))
+        self._write_later(("counts", scope, operation), sql, (scope, operation, value))
 
     def forget_counts(self, scope: str) -> None:
-        self._write(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
+        self._write_later(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
 
     def ledger(self, entry: LedgerEntry) -> None:
         self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))

@@ -121,6 +121,8 @@ def test_kill_9_and_restart_keeps_jobs_balances_and_journal_and_timelines_go_on(
             for job_id in job_ids:
                 mock.poll(key, job_id)
         assert mock.poll(KEYS[0], failing)["status"] == "failed"
+        # Reading the journal writes out the bookkeeping waiting (the polls counted), as the
+        # server's 100 ms flush would: a kill -9 before it would lose those counts (DECISIONS.md).
         before_jobs, before_journal = mock.jobs(), mock.journal()
         before_balances = [mock.balance(key) for key in KEYS]
         os.kill(process.pid, signal.SIGKILL)
