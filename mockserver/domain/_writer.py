@@ -24,6 +24,7 @@ class StoreWriter(Protocol):
     """
 
     def job(self, job: Job) -> None: ...
+    def moved(self, job: Job) -> None: ...  # to another phase of the same timeline
     # A job whose polls or downloads were counted, nothing else changed: bookkeeping, which a
     # writer may keep for its next write (a kill -9 may lose the last ones; DECISIONS.md).
     def counted(self, job: Job) -> None: ...
@@ -41,6 +42,9 @@ class NullWriter:
     """In-memory mode: changes go nowhere else."""
 
     def job(self, job: Job) -> None:
+        pass
+
+    def moved(self, job: Job) -> None:
         pass
 
     def counted(self, job: Job) -> None:

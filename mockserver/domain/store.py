@@ -138,10 +138,12 @@ class JobStore:
             job = change(old)
             if job is not old:
                 self._jobs[job_id] = job
-                if job.phase == old.phase and job.timeline is old.timeline:
-                    self._writer.counted(job)  # a poll counted, nothing moved
+                if job.timeline is not old.timeline:
+                    self._writer.job(job)  # forced: a timeline of its own
+                elif job.phase != old.phase:
+                    self._writer.moved(job)
                 else:
-                    self._writer.job(job)
+                    self._writer.counted(job)  # a poll counted, nothing moved
             self._schedule.track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
@@ -158,7 +160,7 @@ class JobStore:
                 job, transitions = advance(old, now)
                 if job is not old:
                     jobs[job_id] = job
-                    writer.job(job)
+                    writer.moved(job)
                 schedule.track(job)
                 if transitions:
                     moved.append((job, transitions))
@@ -236,7 +238,7 @@ class JobStore:
                 if job is not old:
                     self._jobs[job_id] = job
                     self._schedule.track(job)
-                    self._writer.job(job)
+                    self._writer.moved(job)  # caught up on its timeline (`advance`)
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:

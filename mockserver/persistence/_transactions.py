@@ -9,8 +9,10 @@
   a minute, and one when writes work again.
 - What only describes or counts (journal rows; the poll and download counts of a job that did not
   move; fault counters) waits for the next commit instead of making one (`_write_later`): a poll
-  of a finished job commits nothing. It goes after that commit's own writes, and a row the
-  commit writes whole drops its counts waiting (they are in the row).
+  of a finished job commits nothing. It goes after that commit's own writes, and a write of the
+  job's row drops its counts waiting (`supersedes`: they are in the row).
+- Writes run in the order they were made: one that replaces an earlier write of the same key
+  takes the later place (a job's move after its whole row, never before it).
 """
 
 from __future__ import annotations
@@ -90,10 +92,14 @@ class Transactions:
             self._retry, self._later = {}, {}
             self._run(writes)
 
-    def _write(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
+    def _write(self, key: Hashable, sql: str, params: tuple[Any, ...], supersedes: Hashable | None = None) -> None:
+        if supersedes is not None and supersedes in self._later:
+            with self._lock:
+                self._later.pop(supersedes, None)
         pending: dict[Hashable, _Write] | None = getattr(self._local, "pending", None)
         if pending is not None:
-            pending[key] = (sql, params)  # a later write of the same row replaces an earlier one
+            pending.pop(key, None)  # a later write of the same row replaces an earlier one, in its place
+            pending[key] = (sql, params)
         else:
             self._commit({key: (sql, params)}, "keep")
 
@@ -101,9 +107,7 @@ class Transactions:
         """One transaction: the writes queued by failed commits, these, then the rows waiting."""
         with self._lock:
             rows = self._later
-            batch = {**self._retry, **writes} if self._retry else writes
-            for key in batch:
-                rows.pop(key, None)  # older than the whole row this commit writes
+            batch = _after(self._retry, writes) if self._retry else writes
             try:
                 self._run(itertools.chain(batch.values(), rows.values()))
             except sqlite3.Error as exc:
@@ -142,6 +146,15 @@ class Transactions:
             self._run(writes)
         except sqlite3.Error as exc:
             self._complaints.failed(exc)
+
+
+def _after(earlier: dict[Hashable, _Write], later: dict[Hashable, _Write]) -> dict[Hashable, _Write]:
+    """Both queues in one, in the order they were written."""
+    merged = dict(earlier)
+    for key, write in later.items():
+        merged.pop(key, None)
+        merged[key] = write
+    return merged
 
 
 class _Unit:

@@ -32,6 +32,7 @@ __all__ = [
     "JOB_COLUMNS",
     "JOURNAL_COLUMNS",
     "LEDGER_COLUMNS",
+    "MOVE_JOB",
     "PUT_JOB",
     "RowError",
     "Shared",
@@ -44,6 +45,7 @@ __all__ = [
     "job_values",
     "ledger_from_values",
     "ledger_values",
+    "moved_values",
     "table_sql",
 ]
 
@@ -141,12 +143,16 @@ def _insert(table: str, columns: dict[str, tuple[str, ...]]) -> str:
 
 INSERT_LEDGER = _insert("ledger", LEDGER_COLUMNS)
 INSERT_ENTRY = _insert("journal", JOURNAL_COLUMNS)
-# The whole job, new or changed: an upsert, so a changed job's row stays where it is (REPLACE
-# would delete it and insert it at the table's end, writing two pages and its index entry).
-# Always the whole row: a write that replaces an earlier one of the same job, not yet committed,
-# then carries all of it.
+# The whole job, new or with a new timeline (forced): an upsert, so a changed job's row stays
+# where it is (REPLACE would delete it and insert it at the table's end, writing two pages and
+# its index entry).
 PUT_JOB = f"INSERT INTO jobs VALUES ({', '.join('?' * len(JOB_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{name} = excluded.{name}" for name in list(JOB_COLUMNS)[1:]
+)
+# A job moved to another phase of its timeline: the fields `advance` changes, no timeline to encode.
+MOVE_JOB = (
+    "UPDATE jobs SET phase = ?, entered_at = ?, polls_in_phase = ?, polls = ?, downloads = ?, generation_id = ?"
+    " WHERE id = ?"
 )
 # A poll or a download counted, nothing else changed (bookkeeping: see `_transactions`).
 COUNT_JOB = "UPDATE jobs SET polls_in_phase = ?, polls = ?, downloads = ? WHERE id = ?"
@@ -160,6 +166,10 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 def job_values(job: Job) -> tuple[Any, ...]:
     # Phases are named tuples and statuses strings: the timeline encodes as arrays, as it is.
     return (*job[:5], _COMPACT.encode(job.timeline), job[6], job[7], str(job[8]), *job[9:])
+
+
+def moved_values(job: Job) -> tuple[Any, ...]:
+    return (*job[10:16], job[0])
 
 
 def counted_values(job: Job) -> tuple[Any, ...]:

@@ -34,11 +34,13 @@ from mockserver.persistence.rows import (
     COUNT_JOB,
     INSERT_ENTRY,
     INSERT_LEDGER,
+    MOVE_JOB,
     PUT_JOB,
     counted_values,
     entry_values,
     job_values,
     ledger_values,
+    moved_values,
 )
 from mockserver.persistence.schema import StateFileError, lock, open_database
 from mockserver.webhooks.delivery import Delivery
@@ -85,14 +87,20 @@ class StateFile(Transactions):
     # --- the writer (StoreWriter, and the ledger's, journal's and webhooks' callbacks) ----------
     # `operation()` and `flush()` come from `Transactions`.
 
+    # A job's writes in a queue run in the order they were made (a later one of the same key
+    # goes to the end); each carries the counts of the job, so it drops the counts waiting.
+
     def job(self, job: Job) -> None:
-        self._write(("jobs", job.id), PUT_JOB, job_values(job))
+        self._write(("jobs", job.id), PUT_JOB, job_values(job), supersedes=("counted", job.id))
+
+    def moved(self, job: Job) -> None:
+        self._write(("moved", job.id), MOVE_JOB, moved_values(job), supersedes=("counted", job.id))
 
     def counted(self, job: Job) -> None:
-        self._write_later(("jobs", job.id), COUNT_JOB, counted_values(job))
+        self._write_later(("counted", job.id), COUNT_JOB, counted_values(job))
 
     def forget_job(self, job_id: str) -> None:
-        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
+        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,), supersedes=("counted", job_id))
         self.forget_counts(job_id)  # after its counters waiting, as they are
 
     def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None:
