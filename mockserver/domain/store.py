@@ -93,9 +93,14 @@ class JobStore:
         with self._lock:
             self._settle(tenant, replace(self.tenant(tenant), scenario=scenario))
 
-    def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
-        """One operation's writes as one unit (see `StoreWriter.operation`)."""
+    def atomic(self, *, undo: Callable[[], None] | None = None) -> AbstractContextManager[None]:
+        """One operation's writes as one unit; `undo` takes it back if it cannot be written
+        (see `StoreWriter.operation`)."""
         return self._writer.operation(undo=undo)
+
+    def when_written(self, then: Callable[[], None]) -> None:
+        """`then` once the last unit with an `undo` is written (see `StoreWriter.operation`)."""
+        self._writer.when_written(then)
 
     def set_disabled(self, tenant: str, disabled: bool) -> None:
         with self._lock:

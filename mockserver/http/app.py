@@ -158,6 +158,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # Only a served app has a lifespan; in-process tests call `instance.webhooks.pump()` themselves.
     assert isinstance(app, MockApp)
     state = app.instance
+    state.sink.group_commits(asyncio.get_running_loop())  # served: submits of a turn share a commit
     tasks = [
         asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump"),
         asyncio.create_task(_flush_forever(state), name="state-flush"),
