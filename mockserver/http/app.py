@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -116,6 +117,18 @@ _DELIVERIES_KEPT = 10_000
 
 
 def _restore(state: Instance, state_file: StateFile) -> None:
+    # Loading 10,000 jobs makes ~150,000 objects and no cycles: the collector's passes over
+    # them (a full one every ~7,000 new objects) were 40% of a restart.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _load(state, state_file)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(state: Instance, state_file: StateFile) -> None:
     restored = state_file.load()
     service = state.service
     for name in {job.scenario for job in restored.jobs}:

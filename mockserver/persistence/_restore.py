@@ -75,9 +75,15 @@ def _columns(
     order: str,
     decode: Callable[[tuple[Any, ...]], _T],
 ) -> list[_T]:
-    """A table's rows, decoded; first, one query (in SQLite) for a value of a type no good row holds."""
+    """A table's rows, decoded; first, one query (in SQLite) for a number column holding text.
+
+    Only number columns are checked: a TEXT column turns any number written to it into text,
+    and NOT NULL keeps nulls out, so what they hold is text (or a blob, which decoding refuses
+    where it matters); a number column keeps text that is not a number as it is.
+    """
     names = ", ".join(columns)
-    wrong = " OR ".join(f"typeof({name}) NOT IN ({', '.join(map(repr, kinds))})" for name, kinds in columns.items())
+    numbers = {name: kinds for name, kinds in columns.items() if "text" not in kinds}
+    wrong = " OR ".join(f"typeof({name}) NOT IN ({', '.join(map(repr, kinds))})" for name, kinds in numbers.items())
     row = db.execute(f"SELECT {names} FROM {table} WHERE {wrong} LIMIT 1").fetchone()  # fixed names, not input
     if row is not None:
         name, value = next((n, v) for (n, kinds), v in zip(columns.items(), row, strict=True) if _kind(v) not in kinds)

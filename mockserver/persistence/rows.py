@@ -56,14 +56,21 @@ class RowError(ValueError):
     """A row this mock cannot read; the message says what is wrong, in one line."""
 
 
+_WRONG = (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError)
+
+
+def _wrong(what: str, exc: Exception) -> RowError:
+    return RowError(f"{what} has a value of the wrong kind ({type(exc).__name__})")
+
+
 def checked_build(build: Callable[[], _T], what: str) -> _T:
     """Run `build`, turning a wrong type or value inside a row into a `RowError`."""
     try:
         return build()
     except RowError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError) as exc:
-        raise RowError(f"{what} has a value of the wrong kind ({type(exc).__name__})") from None
+    except _WRONG as exc:
+        raise _wrong(what, exc) from None
 
 
 EDITED = "(written by another mockserver version, or edited?)"
@@ -213,53 +220,103 @@ class Shared:
         return timeline
 
 
+_STATUSES = {status.value: status for status in JobStatus}  # a dict lookup, not the enum's call
+_WIDTH = len(Phase._fields)
+_LATER_FIELDS = tuple(Phase._field_defaults[name] for name in Phase._fields[1:])  # for shorter phases
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see domain/jobs.py)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, set in __init__
+
+
 def _timeline(text: str) -> tuple[Phase, ...]:
-    phases = json.loads(text)
-    if not isinstance(phases, list) or not phases:
+    # Half of a restart's decoding (one timeline per job, rarely two alike): kept to the bone,
+    # the C scanner called directly (`json.loads` adds a microsecond of Python around it).
+    try:
+        phases, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):  # how the scanner says "not JSON" (StopIteration: at its start)
+        raise RowError("the job's timeline is not JSON") from None
+    if end != len(text) or type(phases) is not list or not phases:
         raise RowError("the job's timeline is not a list of phases")
-    width = len(Phase._fields)
+    decoded = []
     for phase in phases:
-        if not isinstance(phase, list) or not 0 < len(phase) <= width:
+        if type(phase) is not list or not 0 < len(phase) <= _WIDTH:
             raise RowError("a phase of the job's timeline is not an array of its fields")
-    return tuple(Phase(JobStatus(phase[0]), *phase[1:]) for phase in phases)
+        phase[0] = _STATUSES[phase[0]]
+        if len(phase) < _WIDTH:
+            phase += _LATER_FIELDS[len(phase) - 1 :]
+        decoded.append(_new(Phase, phase))
+    return tuple(decoded)
+
+
+# The three decoders run once per row of a restart: named tuples built without their generated
+# `__new__`, no closure per row (`checked_build`'s), errors turned into `RowError` here instead.
 
 
 def job_from_values(values: tuple[Any, ...], shared: Shared) -> Job:
-    def build() -> Job:
-        (job_id, tenant, model, scenario, created, timeline, request, aspect, cost, *rest) = values
+    try:
+        job_id, tenant, model, scenario, created, timeline, request, aspect, cost, suffix, phase = values[:11]
+        entered, in_phase, polls, downloads, generation_id, base = values[11:]
         text = shared.text
         phases = shared.timeline(timeline)
-        if not 0 <= rest[1] < len(phases):
+        if not 0 <= phase < len(phases):
             raise RowError("the job's phase is not in its timeline")
-        rest[-1] = text(rest[-1])  # base_url
-        head = (job_id, text(tenant), text(model), text(scenario), created, phases, text(request), text(aspect))
-        return Job(*head, shared.cost(cost), *rest)
-
-    return checked_build(build, "the job")
+        job: Job = _new(
+            Job,
+            (
+                job_id,
+                text(tenant),
+                text(model),
+                text(scenario),
+                created,
+                phases,
+                text(request),
+                text(aspect),
+                shared.cost(cost),
+                suffix,
+                phase,
+                entered,
+                in_phase,
+                polls,
+                downloads,
+                generation_id,
+                text(base),
+            ),
+        )
+        return job
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the job", exc) from None
 
 
 _LEDGER_KINDS = frozenset(("set", "charge", "refund"))
 
 
 def ledger_from_values(values: tuple[Any, ...], shared: Shared) -> LedgerEntry:
-    def build() -> LedgerEntry:
+    try:
         seq, at, tenant, kind, amount, balance, job_id = values
         if kind not in _LEDGER_KINDS:
             raise RowError(f"the ledger entry's kind {kind!r} is not one this mock knows")
         kept = None if balance is None else shared.cost(balance)
-        return LedgerEntry(seq, at, shared.text(tenant), kind, shared.cost(amount), kept, job_id)
-
-    return checked_build(build, "the ledger entry")
+        entry: LedgerEntry = _new(LedgerEntry, (seq, at, shared.text(tenant), kind, shared.cost(amount), kept, job_id))
+        return entry
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the ledger entry", exc) from None
 
 
 def entry_from_values(values: tuple[Any, ...], shared: Shared) -> Entry:
-    def build() -> Entry:
+    try:
         seq, at, method, path, query, status, tenant, job_id, operation, headers, answer = values
         kept = {} if headers is None else json.loads(headers)
-        if not isinstance(kept, dict) or not all(isinstance(value, str) for value in kept.values()):
+        if type(kept) is not dict or not all(type(value) is str for value in kept.values()):
             raise RowError("the journal entry's headers are not an object of strings")
         text = shared.text
         tenant, operation, answer = (None if v is None else text(v) for v in (tenant, operation, answer))
-        return Entry(seq, at, text(method), text(path), query, status, tenant, job_id, operation, kept, answer)
-
-    return checked_build(build, "the journal entry")
+        values = (seq, at, text(method), text(path), query, status, tenant, job_id, operation, kept, answer)
+        entry: Entry = _new(Entry, values)
+        return entry
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the journal entry", exc) from None

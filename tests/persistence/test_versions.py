@@ -122,10 +122,12 @@ def test_a_timeline_or_a_phase_no_job_can_have_is_refused(tmp_path: Path) -> Non
     path, job_id = _column_file(tmp_path)
     _corrupt(path, "UPDATE jobs SET timeline = '{\"pending\": 1}'")
     assert f"jobs row {job_id!r}: the job's timeline is not a list of phases" in _refusal(path)
+    _corrupt(path, "UPDATE jobs SET timeline = '[[\"pending\"'")
+    assert f"jobs row {job_id!r}: the job's timeline is not JSON" in _refusal(path)
     _corrupt(path, "UPDATE jobs SET timeline = '[[\"pending\"]]', phase = 1")
     assert "the job's phase is not in its timeline" in _refusal(path)
     _corrupt(path, "UPDATE jobs SET timeline = '[[\"sleeping\"]]', phase = 0")
-    assert "wrong kind (ValueError)" in _refusal(path)
+    assert "the job has a value of the wrong kind" in _refusal(path)
 
 
 def test_a_ledger_or_journal_row_no_entry_can_have_is_refused(tmp_path: Path) -> None:
