@@ -1,4 +1,5 @@
-"""Schema 2 to 3: the job, ledger and journal documents rewritten as columns (`rows`).
+"""Schema 2 to 3: the job, ledger and journal documents rewritten as columns (`rows`), and the
+newest entry folded into each key's `ledger_carry` row noted (`seq`).
 
 Run inside the migration's transaction: a document this mock cannot read refuses the file,
 naming its row, and leaves it as it was.
@@ -33,6 +34,9 @@ _TABLES: tuple[tuple[str, dict[str, tuple[str, ...]], Callable[[Any], Any], Call
 
 
 def to_columns(db: sqlite3.Connection, path: Path) -> None:
+    # A key's carry row notes its newest entry folded in: unlimited keys beyond the bound are
+    # forgotten least recent first (`_bounds`). Rows of older files count as the oldest.
+    db.execute("ALTER TABLE ledger_carry ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
     for table, columns, read, values in _TABLES:  # fixed names, not input
         key = next(iter(columns))
         documents = db.execute(f"SELECT {key}, data FROM {table}").fetchall()
