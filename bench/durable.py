@@ -1,10 +1,13 @@
 """`python -m bench.durable`: what `--state` costs a poll and a submit, measured paired.
 
 Each round starts two mocks (one with a fresh state file), warms both, then runs each load
-(poll of a completed job, then submit; 64 connections) against one and right after against the
-other (which goes first alternates), as `bench.compare` pairs the bare app and the mock. A
-ratio is the median of the rounds' ratios, shown with their range.
-Bounded: `--rounds` × 4 loads of `--seconds`; every server on 127.0.0.1, stopped afterwards.
+(poll of a completed job, then submit; 64 connections) on the two in turn, in `--slices` slices
+of `--seconds / --slices` each (memory, --state, memory, --state ...; which goes first alternates
+by round): this machine drifts by tens of percent within seconds, so the two are measured
+interleaved rather than one after the other. A round's ratio is --state's requests a second
+over memory's, summed over its slices; the table shows the median of the rounds' ratios and
+their range. Bounded: `--rounds` × 4 loads of `--seconds`; every server on 127.0.0.1, stopped
+afterwards.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ def _requests(server: Running) -> dict[str, Request]:
     return {"poll": Request("GET", f"{base}/{job_id}", AUTH), "submit": Request("POST", base, JSON_AUTH, SUBMIT_BODY)}
 
 
-def paired_round(wrk: str | None, seconds: float, state_first: bool) -> dict[str, dict[str, Load]]:
-    """kind ("poll", "submit") -> server ("memory", "state") -> its load."""
+def paired_round(wrk: str | None, seconds: float, slices: int, state_first: bool) -> dict[str, dict[str, Load]]:
+    """kind ("poll", "submit") -> server ("memory", "state") -> its load (slices summed)."""
     folder = Path(tempfile.mkdtemp(prefix="mock-state-"))
     servers = {"memory": start_mock(), "state": start_mock(["--state", str(folder / "state.sqlite")])}
     try:
@@ -43,7 +46,11 @@ def paired_round(wrk: str | None, seconds: float, state_first: bool) -> dict[str
             run_load(wrk, requests[name]["submit"], 8, min(1.0, seconds))
         loads: dict[str, dict[str, Load]] = {}
         for kind in TARGETS:
-            loads[kind] = {name: run_load(wrk, requests[name][kind], CONNECTIONS, seconds) for name in order}
+            parts: dict[str, list[Load]] = {name: [] for name in order}
+            for _ in range(slices):
+                for name in order:
+                    parts[name].append(run_load(wrk, requests[name][kind], CONNECTIONS, seconds / slices))
+            loads[kind] = {name: _summed(done) for name, done in parts.items()}
         return loads
     finally:
         for server in servers.values():
@@ -51,16 +58,29 @@ def paired_round(wrk: str | None, seconds: float, state_first: bool) -> dict[str
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _summed(loads: list[Load]) -> Load:
+    """Slices as one load (latencies: the slowest slice's)."""
+    return Load(
+        sum(load.requests for load in loads),
+        sum(load.seconds for load in loads),
+        sum(load.bytes for load in loads),
+        sum(load.errors for load in loads),
+        max(load.p50_ms for load in loads),
+        max(load.p99_ms for load in loads),
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.durable", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--slices", type=int, default=3)
     args = parser.parse_args()
     wrk = ensure_wrk()
     ratios: dict[str, list[float]] = {kind: [] for kind in TARGETS}
     rates: dict[str, dict[str, list[float]]] = {kind: {"memory": [], "state": []} for kind in TARGETS}
     for number in range(args.rounds):
-        loads = paired_round(wrk, args.seconds, state_first=bool(number % 2))
+        loads = paired_round(wrk, args.seconds, args.slices, state_first=bool(number % 2))
         parts = []
         for kind, pair in loads.items():
             ratio = pair["state"].rps / pair["memory"].rps

@@ -67,6 +67,7 @@ class Transactions:
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
         self._later: dict[Hashable, _Write] = {}  # waiting for the next commit, oldest first (`_write_later`)
+        self._appended: dict[str, list[tuple[Any, ...]]] = {}  # new rows waiting, by statement (`_append`)
         self._since_trim = 0
         self._complaints = Complaints(path, clock)
         self._group = Group()
@@ -104,7 +105,7 @@ class Transactions:
 
     def flush(self) -> None:
         """Write the rows and the group that wait (failed rows are dropped, with the usual log line)."""
-        if self._later or self._group.members:
+        if self._later or self._appended or self._group.members:
             self._commit({}, "drop")
 
     def _write_later(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
@@ -119,12 +120,25 @@ class Transactions:
         if full:
             self.flush()
 
+    def _append(self, sql: str, params: tuple[Any, ...]) -> None:
+        """`_write_later` for a new row no later write replaces (a journal entry): no key to keep,
+        and the rows of one statement go in one `executemany` (a fifth of a --state poll was its
+        journal row's queueing and insert)."""
+        with self._lock:
+            rows = self._appended.get(sql)
+            if rows is None:
+                rows = self._appended[sql] = []
+            rows.append(params)
+            full = len(rows) >= _LATER_GROUP
+        if full:
+            self.flush()
+
     def _write_instead(self, writes: list[_Write]) -> None:
         """Drop every queued write and run `writes` in one transaction (a clear)."""
         if self._group.members:
             self._commit({}, "keep")  # answered submits are written, then cleared as any other
         with self._lock:
-            self._retry, self._later = {}, {}
+            self._retry, self._later, self._appended = {}, {}, {}
             self._run(writes)
 
     def _write(self, key: Hashable, sql: str, params: tuple[Any, ...], supersedes: Hashable | None = None) -> None:
@@ -151,20 +165,22 @@ class Transactions:
     def _transaction(
         self, writes: dict[Hashable, _Write], on_failure: _Failure, grouped: list[dict[Hashable, _Write]]
     ) -> WriteFailed | None:
-        rows = self._later
+        rows, appended = self._later, self._appended
         retry, self._retry = self._retry, {}
         parts = [retry, *grouped, writes]
         try:
-            self._run(itertools.chain(*(part.values() for part in parts), rows.values()))
+            self._run(itertools.chain(*(part.values() for part in parts), rows.values()), appended)
         except sqlite3.Error as exc:
             self._retry = _after(retry, writes) if on_failure == "keep" else retry
             if on_failure == "drop" or len(rows) >= _LATER_GROUP:
                 self._later = {}
+            if on_failure == "drop" or any(len(new) >= _LATER_GROUP for new in appended.values()):
+                self._appended = {}
             self._complaints.failed(exc)
             return WriteFailed(f"state file: {exc}")
-        self._later = {}
+        self._later, self._appended = {}, {}
         self._complaints.recovered()
-        self._since_trim += sum(map(len, parts)) + len(rows)
+        self._since_trim += sum(map(len, parts)) + len(rows) + sum(map(len, appended.values()))
         if self._since_trim >= _TRIM_EVERY:
             self._since_trim = 0
             self._trim()
@@ -193,12 +209,14 @@ class Transactions:
             undo()
             raise
 
-    def _run(self, writes: Iterable[_Write]) -> None:
+    def _run(self, writes: Iterable[_Write], appended: dict[str, list[tuple[Any, ...]]] | None = None) -> None:
         db = self._db
         db.execute("BEGIN")
         try:
             for sql, params in writes:
                 db.execute(sql, params)
+            for sql, rows in (appended or {}).items():
+                db.executemany(sql, rows)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:

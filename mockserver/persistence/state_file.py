@@ -118,7 +118,7 @@ class StateFile(Transactions):
         self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))
 
     def journal(self, entry: Entry) -> None:
-        self._write_later(("journal", entry.seq), INSERT_ENTRY, entry_values(entry))
+        self._append(INSERT_ENTRY, entry_values(entry))
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"

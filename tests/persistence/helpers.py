@@ -79,6 +79,12 @@ class Disk:
             raise sqlite3.OperationalError("database or disk is full")
         return self._db.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        if self.full or (self.fail_on is not None and self.fail_on in sql):
+            self.failed += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.executemany(sql, rows)
+
     @property
     def in_transaction(self) -> bool:
         return self._db.in_transaction

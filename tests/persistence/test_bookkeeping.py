@@ -23,6 +23,9 @@ class Commits:
         self.count += sql == "COMMIT"
         return self._db.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self._db.executemany(sql, rows)
+
     @property
     def in_transaction(self) -> bool:
         return self._db.in_transaction

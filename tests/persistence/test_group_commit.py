@@ -34,6 +34,9 @@ class Commits:
             self.answered_at_commit.append(len(self._answered))
         return self._db.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self._db.executemany(sql, rows)
+
     @property
     def in_transaction(self) -> bool:
         return self._db.in_transaction
