@@ -168,8 +168,11 @@ class Transactions:
         rows, appended = self._later, self._appended
         retry, self._retry = self._retry, {}
         parts = [retry, *grouped, writes]
+        # The group's members are submits: new rows only, so they go statement by statement.
+        members = sorted(itertools.chain(*(member.values() for member in grouped)), key=_statement)
+        queued = (retry.values(), members, writes.values(), rows.values())
         try:
-            self._run(itertools.chain(*(part.values() for part in parts), rows.values()), appended)
+            self._run(itertools.chain(*queued), appended)
         except sqlite3.Error as exc:
             self._retry = _after(retry, writes) if on_failure == "keep" else retry
             if on_failure == "drop" or len(rows) >= _LATER_GROUP:
@@ -213,8 +216,13 @@ class Transactions:
         db = self._db
         db.execute("BEGIN")
         try:
-            for sql, params in writes:
-                db.execute(sql, params)
+            # Runs of one statement (a group's inserts, a sweep's moves) in one executemany each.
+            for sql, run in itertools.groupby(writes, key=_statement):
+                batch = [params for _sql, params in run]
+                if len(batch) == 1:
+                    db.execute(sql, batch[0])
+                else:
+                    db.executemany(sql, batch)
             for sql, rows in (appended or {}).items():
                 db.executemany(sql, rows)
             db.execute("COMMIT")
@@ -231,6 +239,10 @@ class Transactions:
             self._run(writes)
         except sqlite3.Error as exc:
             self._complaints.failed(exc)
+
+
+def _statement(write: _Write) -> str:
+    return write[0]
 
 
 def _after(earlier: dict[Hashable, _Write], later: dict[Hashable, _Write]) -> dict[Hashable, _Write]:
