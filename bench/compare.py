@@ -42,6 +42,7 @@ __all__ = [
     "PEERS",
     "Figures",
     "capture_bodies",
+    "completed_job",
     "median_metrics",
     "metrics",
     "paired_round",
@@ -75,7 +76,7 @@ class Figures:
     loads: dict[str, Load]
 
 
-def _completed_job(port: int, accepted: int = 202) -> tuple[str, bytes, bytes]:
+def completed_job(port: int, accepted: int = 202) -> tuple[str, bytes, bytes]:
     status, submitted = request(port, "POST", "/api/v1/videos", SUBMIT_BODY, JSON_AUTH)
     if status != accepted:
         raise RuntimeError(f"submit answered {status}: {submitted[:200]!r}")
@@ -88,7 +89,7 @@ def capture_bodies() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="mock-bodies-"))
     server = start_mock()
     try:
-        job_id, submitted, polled = _completed_job(server.port)
+        job_id, submitted, polled = completed_job(server.port)
         files = {
             "submit.json": submitted,
             "poll.json": polled,
@@ -109,11 +110,11 @@ def prepare_aimock(bodies: Path) -> None:
 
 def _job_id(server: Running) -> str:
     if server.name == "mockserver":
-        return _completed_job(server.port)[0]
+        return completed_job(server.port)[0]
     if server.name == AIMOCK:
         # aimock answers a submit 200 "pending"; with its default progression (no polls before
         # the end) the job is completed by the time of its first poll.
-        return _completed_job(server.port, accepted=200)[0]
+        return completed_job(server.port, accepted=200)[0]
     return "bare0000000000000000"
 
 

@@ -18,8 +18,8 @@ from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import Job, JobStatus, Transition, force, request_text
-from mockserver.domain.ledger import InsufficientCredits, Ledger
+from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, counted, force, request_text
+from mockserver.domain.ledger import InsufficientCredits, Ledger, LedgerEntry
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter
 from mockserver.domain.requests import RequestValidator, check_capabilities
@@ -27,7 +27,7 @@ from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFile
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
-__all__ = ["MockService", "SubmitCheck", "SubmitListener", "TransitionListener"]
+__all__ = ["MockService", "SubmitCheck", "SubmitListener", "TransitionListener", "not_saved"]
 
 TransitionListener = Callable[[Job, Transition], None]
 SubmitListener = Callable[[Job], None]
@@ -134,29 +134,37 @@ class MockService(JobMotion):
             entered_at=now,
             base_url=base_url,
         )
-        charge = None
+        charge: LedgerEntry | None = None
+
+        def take_back() -> None:  # the unit could not be written: no job, no charge
+            self.store.discard(job_id)
+            if charge is not None:
+                self.ledger.cancel(charge)
+
         try:
-            with self.store.atomic(undo=True):  # the charge and the job: both written, or neither
+            with self.store.atomic(undo=take_back):  # the charge and the job: both written, or neither
                 charge = self.ledger.charge(tenant, job_id, cost, now)
                 self.store.add(job)
         except InsufficientCredits as exc:
             raise _payment_required(exc) from None
         except WriteFailed as exc:
-            self.store.discard(job_id)
-            if charge is not None:
-                self.ledger.cancel(charge)
-            raise _not_saved(exc) from None
-        for listener in self._submit_listeners:
-            listener(job)
-        self._retain()
+            raise not_saved(exc) from None
+        self.store.when_written(lambda: self._submitted(job))  # with --state served: after its commit
         if after_commit is not None:  # created and charged: now the answer goes wrong
             fail(after_commit, self.clock.now(), self.speed)
         return job
+
+    def _submitted(self, job: Job) -> None:
+        for listener in self._submit_listeners:
+            listener(job)
+        self._retain()
 
     def poll(self, tenant: str, job_id: str) -> Job:
         self._check_enabled(tenant)
         job = self._owned(tenant, job_id)
         self._inject_faults(self._scenario_of(job), "poll", job.id)
+        if job.timeline[job.phase].status in TERMINAL:  # nothing can move: one count, no unit to open
+            return self.store.update(job.id, _one_poll)
         return self._advance(job.id, polled=True)
 
     def content(self, tenant: str | None, job_id: str, index: int) -> Job:
@@ -260,11 +268,16 @@ class MockService(JobMotion):
         )
 
 
+def _one_poll(job: Job) -> Job:
+    return counted(job, polls=1)  # what `advance(job, now, polled=True)` does to a finished job
+
+
 def _payment_required(exc: InsufficientCredits) -> ApiError:
     metadata = {"error_type": ERROR_TYPES[402], "balance": str(exc.balance), "cost": str(exc.cost)}
     return ApiError(402, metadata=metadata)
 
 
-def _not_saved(exc: WriteFailed) -> ApiError:
+def not_saved(exc: WriteFailed) -> ApiError:
+    """The 500 of a submit whose job could not be written (and was taken back)."""
     message = f"The mock could not save the job, so it was not created and nothing was charged ({exc})"
     return ApiError(500, message, metadata={"error_type": ERROR_TYPES[500]})

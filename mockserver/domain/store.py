@@ -93,9 +93,14 @@ class JobStore:
         with self._lock:
             self._settle(tenant, replace(self.tenant(tenant), scenario=scenario))
 
-    def atomic(self, *, undo: bool = False) -> AbstractContextManager[None]:
-        """One operation's writes as one unit (see `StoreWriter.operation`)."""
+    def atomic(self, *, undo: Callable[[], None] | None = None) -> AbstractContextManager[None]:
+        """One operation's writes as one unit; `undo` takes it back if it cannot be written
+        (see `StoreWriter.operation`)."""
         return self._writer.operation(undo=undo)
+
+    def when_written(self, then: Callable[[], None]) -> None:
+        """`then` once the last unit with an `undo` is written (see `StoreWriter.operation`)."""
+        self._writer.when_written(then)
 
     def set_disabled(self, tenant: str, disabled: bool) -> None:
         with self._lock:
@@ -138,7 +143,12 @@ class JobStore:
             job = change(old)
             if job is not old:
                 self._jobs[job_id] = job
-                self._writer.job(job)
+                if job.timeline is not old.timeline:
+                    self._writer.job(job)  # forced: a timeline of its own
+                elif job.phase != old.phase:
+                    self._writer.moved(job)
+                else:
+                    self._writer.counted(job)  # a poll counted, nothing moved
             self._schedule.track(job)  # unchanged too: a job `come_due` took off the schedule goes back on
             return job
 
@@ -155,7 +165,7 @@ class JobStore:
                 job, transitions = advance(old, now)
                 if job is not old:
                     jobs[job_id] = job
-                    writer.job(job)
+                    writer.moved(job)
                 schedule.track(job)
                 if transitions:
                     moved.append((job, transitions))
@@ -165,7 +175,7 @@ class JobStore:
         """Count one download of a stored, completed job (nothing to schedule: `update` for less)."""
         with self._lock:
             job = self._jobs[job_id] = counted(self._jobs[job_id], downloads=1)
-            self._writer.job(job)
+            self._writer.counted(job)
             return job
 
     def unfinished(self, tenant: str | None = None) -> list[str]:
@@ -233,7 +243,7 @@ class JobStore:
                 if job is not old:
                     self._jobs[job_id] = job
                     self._schedule.track(job)
-                    self._writer.job(job)
+                    self._writer.moved(job)  # caught up on its timeline (`advance`)
 
     def jobs(self, tenant: str | None = None) -> list[Job]:
         with self._lock:

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope
 from mockserver.domain._scenario_types import Answers
 from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
+from mockserver.domain.service import not_saved
 from mockserver.http._request_parts import Headers, header, output_index, remember, request_body
 from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
@@ -75,14 +76,22 @@ class VendorApi:
         else:
             text = kept
         base = self._base(scope, headers)
-        job = state.service.submit(
-            tenant,
-            body,
-            scenario=header(headers, b"x-mock-scenario"),
-            base_url=base,
-            text=text,
-            session_id=header(headers, b"x-session-id"),
-        )
+        sink = state.sink
+        try:
+            with sink.grouped():  # with --state, served: written with the other submits of this turn
+                job = state.service.submit(
+                    tenant,
+                    body,
+                    scenario=header(headers, b"x-mock-scenario"),
+                    base_url=base,
+                    text=text,
+                    session_id=header(headers, b"x-session-id"),
+                )
+        finally:
+            # Answered (202, or an after-commit fault's 500) only once written: a kill -9 keeps it.
+            waiting = sink.settled()
+            if waiting is not None and (failed := await waiting) is not None:
+                raise not_saved(failed)  # this 500 replaces whatever was on its way out
         answers = state.service.answers(job)
         sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
         ignored = _ignored(body, state.document.open_request_fields)

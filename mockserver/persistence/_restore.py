@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,8 +12,18 @@ from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import LedgerEntry
 from mockserver.domain.store import TenantState
-from mockserver.persistence.rows import RowError, delivery_from_row, entry_from_row, job_from_row, ledger_from_row
-from mockserver.persistence.schema import StateFileError
+from mockserver.persistence._errors import StateFileError
+from mockserver.persistence.rows import (
+    EDITED,
+    JOB_COLUMNS,
+    JOURNAL_COLUMNS,
+    LEDGER_COLUMNS,
+    Shared,
+    decoded,
+    entry_from_values,
+    job_from_values,
+    ledger_from_values,
+)
 from mockserver.webhooks.delivery import Delivery
 
 __all__ = ["Restored", "read_state"]
@@ -38,26 +48,48 @@ class Restored:
 def read_state(db: sqlite3.Connection, path: Path, journal_size: int, restored: Restored) -> None:
     """Every table of the file at `path` into `restored` (the newest `journal_size` journal rows);
     a row this mock cannot read raises `StateFileError` naming it."""
-    restored.jobs = _decoded(path, "jobs", db.execute("SELECT id, data FROM jobs"), job_from_row)
+    from mockserver.persistence._json_rows import delivery_from_row  # deliveries stay documents
+
+    shared = Shared()
+    restored.jobs = _columns(db, path, "jobs", JOB_COLUMNS, "", lambda row: job_from_values(row, shared))
     for key, scenario, disabled in db.execute("SELECT key, scenario, disabled FROM tenants"):
         restored.tenants[key] = TenantState(scenario, bool(disabled))
     restored.counts = {(s, o): v for s, o, v in db.execute("SELECT scope, operation, value FROM counts")}
-    restored.ledger = _decoded(path, "ledger", db.execute("SELECT seq, data FROM ledger"), ledger_from_row)
+    ledger = _columns(db, path, "ledger", LEDGER_COLUMNS, "ORDER BY seq", lambda row: ledger_from_values(row, shared))
+    restored.ledger = ledger
     for key, balance, net in db.execute("SELECT key, balance, net FROM ledger_carry"):
         restored.carried[key] = (None if balance is None else Decimal(balance), Decimal(net))
-    rows = db.execute("SELECT seq, data FROM journal ORDER BY seq DESC LIMIT ?", (journal_size,))
-    restored.journal = _decoded(path, "journal", reversed(rows.fetchall()), entry_from_row)
+    newest = f"ORDER BY seq DESC LIMIT {int(journal_size)}"
+    journal = _columns(db, path, "journal", JOURNAL_COLUMNS, newest, lambda row: entry_from_values(row, shared))
+    restored.journal = journal
+    restored.journal.reverse()
     rows = db.execute("SELECT id, data FROM deliveries ORDER BY id")
-    restored.deliveries = _decoded(path, "deliveries", rows, delivery_from_row)
+    restored.deliveries = decoded(path, "deliveries", rows, delivery_from_row)
 
 
-def _decoded(path: Path, table: str, rows: Iterable[tuple[Any, Any]], decode: Callable[[Any], _T]) -> list[_T]:
-    decoded = []
-    for key, data in rows:
-        try:
-            decoded.append(decode(data))
-        except RowError as exc:
-            raise StateFileError(
-                f"state file {path}: {table} row {key!r}: {exc} (written by another mockserver version, or edited?)"
-            ) from None
-    return decoded
+def _columns(
+    db: sqlite3.Connection,
+    path: Path,
+    table: str,
+    columns: dict[str, tuple[str, ...]],
+    order: str,
+    decode: Callable[[tuple[Any, ...]], _T],
+) -> list[_T]:
+    """A table's rows, decoded; first, one query (in SQLite) for a number column holding text.
+
+    Only number columns are checked: a TEXT column turns any number written to it into text,
+    and NOT NULL keeps nulls out, so what they hold is text (or a blob, which decoding refuses
+    where it matters); a number column keeps text that is not a number as it is.
+    """
+    names = ", ".join(columns)
+    numbers = {name: kinds for name, kinds in columns.items() if "text" not in kinds}
+    wrong = " OR ".join(f"typeof({name}) NOT IN ({', '.join(map(repr, kinds))})" for name, kinds in numbers.items())
+    row = db.execute(f"SELECT {names} FROM {table} WHERE {wrong} LIMIT 1").fetchone()  # fixed names, not input
+    if row is not None:
+        name, value = next((n, v) for (n, kinds), v in zip(columns.items(), row, strict=True) if _kind(v) not in kinds)
+        raise StateFileError(f"state file {path}: {table} row {row[0]!r}: {name} holds a {_kind(value)} {EDITED}")
+    return decoded(path, table, ((row[0], row) for row in db.execute(f"SELECT {names} FROM {table} {order}")), decode)
+
+
+def _kind(value: object) -> str:
+    return {int: "integer", float: "real", str: "text", bytes: "blob"}.get(type(value), "null")

@@ -3,14 +3,24 @@
 - The writes a domain operation makes (a submit's charge and job; a transition's job row, refund
   and webhook delivery) are gathered per thread and committed together when the operation ends,
   so `kill -9` never leaves half of one.
-- A failed commit (disk full): a submit's writes are dropped and `WriteFailed` makes the service
-  take the change back; any other operation's writes stay queued and go with the next commit,
-  so a transition's refund and webhook are late, never lost. One log line per kind of failure
-  a minute, and one when writes work again.
+- A submit of a served loop's request joins the loop's group (`_group`): one transaction for the
+  submits of one turn, each answered once it is written. Any other operation first commits the
+  group, so it never builds on a submit that may yet be taken back.
+- A failed commit (disk full): a submit's writes are dropped and its change taken back in memory
+  (`undo`; `WriteFailed` answers 500); any other operation's writes stay queued and go with the
+  next commit, so a transition's refund and webhook are late, never lost. One log line per kind
+  of failure a minute, and one when writes work again.
+- What only describes or counts (journal rows; the poll and download counts of a job that did not
+  move; fault counters) waits for the next commit instead of making one (`_write_later`): a poll
+  of a finished job commits nothing. It goes after that commit's own writes, and a write of the
+  job's row drops its counts waiting (`supersedes`: they are in the row).
+- Writes run in the order they were made: one that replaces an earlier write of the same key
+  takes the later place (a job's move after its whole row, never before it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
 import threading
@@ -20,7 +30,9 @@ from typing import Any, Literal
 
 from mockserver.domain.store import WriteFailed
 from mockserver.persistence._bounds import Write, trim_writes
+from mockserver.persistence._checkpoints import Checkpoints
 from mockserver.persistence._complaints import Complaints
+from mockserver.persistence._group import GROUP_MAX, Group, Member
 
 __all__ = ["Transactions"]
 
@@ -28,7 +40,7 @@ _Write = Write
 _Failure = Literal["raise", "keep", "drop"]
 # Trimming on every insert would double the writes; every so many rows is enough.
 _TRIM_EVERY = 500
-_JOURNAL_GROUP = 256  # journal rows that may wait for a commit
+_LATER_GROUP = 256  # rows that may wait for a commit (`_write_later`)
 
 
 class Transactions:
@@ -44,84 +56,181 @@ class Transactions:
         ledger_history: int,
         deliveries_kept: int,
         clock: Callable[[], float],
+        checkpoints: Checkpoints,
     ) -> None:
         self._db = db
+        self._checkpoints = checkpoints
         self._journal_size = journal_size
         self._ledger_history = ledger_history
         self._deliveries_kept = deliveries_kept
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
-        self._journal_rows: dict[Hashable, _Write] = {}  # waiting for the next commit (see `_write_later`)
+        self._later: dict[Hashable, _Write] = {}  # waiting for the next commit, oldest first (`_write_later`)
+        self._appended: dict[str, list[tuple[Any, ...]]] = {}  # new rows waiting, by statement (`_append`)
         self._since_trim = 0
         self._complaints = Complaints(path, clock)
-        self._units = {False: _Unit(self, undo=False), True: _Unit(self, undo=True)}
+        self._group = Group()
+        self._unit = _Unit(self, None)
+        self._grouping = _Grouping(self._local)
 
-    def operation(self, *, undo: bool = False) -> _Unit:
-        return self._units[undo]
+    def operation(self, *, undo: Callable[[], None] | None = None) -> _Unit:
+        return self._unit if undo is None else _Unit(self, undo)
+
+    def when_written(self, then: Callable[[], None]) -> None:
+        """Run `then` once the thread's last operation with an `undo` is written: now, or after
+        its group's commit; never when it was taken back."""
+        local = self._local
+        member: Member | None = getattr(local, "member", None)
+        local.member = None
+        if member is None or member.state == "written":
+            then()
+        elif member.state == "waiting":
+            member.then = then
+
+    def group_commits(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on, submits on this loop inside `grouped()` share their turn's commit."""
+        self._group.start(loop)
+
+    def grouped(self) -> _Grouping:
+        return self._grouping
+
+    def settled(self) -> asyncio.Future[WriteFailed | None] | None:
+        """The commit the thread's last grouped operation waits for (its result: None, or what
+        failed), or None when nothing waits; asked once per request."""
+        local = self._local
+        waiting: asyncio.Future[WriteFailed | None] | None = getattr(local, "waiting", None)
+        local.waiting = None
+        return waiting
 
     def flush(self) -> None:
-        """Write the journal rows that wait (a failed write drops them, with the usual log line)."""
-        if self._journal_rows:
+        """Write the rows and the group that wait (failed rows are dropped, with the usual log line)."""
+        if self._later or self._appended or self._group.members:
             self._commit({}, "drop")
 
     def _write_later(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
-        # Written after the answer it describes, in groups: with the next operation's transaction,
-        # at `flush()` (the server calls it every 100 ms, a journal read first), or once
-        # `_JOURNAL_GROUP` rows wait. One commit per request would halve the submits a second.
+        # Written in groups: with the next operation's transaction, at `flush()` (the server calls
+        # it every 100 ms, a journal read first), or once `_LATER_GROUP` rows wait. One commit per
+        # request would halve the submits a second, and make a poll cost twenty times its answer.
         with self._lock:
-            self._journal_rows[key] = (sql, params)
-            full = len(self._journal_rows) >= _JOURNAL_GROUP
+            later = self._later
+            later.pop(key, None)  # to the end: a row deleted, then counted again, is counted again
+            later[key] = (sql, params)
+            full = len(later) >= _LATER_GROUP
+        if full:
+            self.flush()
+
+    def _append(self, sql: str, params: tuple[Any, ...]) -> None:
+        """`_write_later` for a new row no later write replaces (a journal entry): no key to keep,
+        and the rows of one statement go in one `executemany` (a fifth of a --state poll was its
+        journal row's queueing and insert)."""
+        with self._lock:
+            rows = self._appended.get(sql)
+            if rows is None:
+                rows = self._appended[sql] = []
+            rows.append(params)
+            full = len(rows) >= _LATER_GROUP
         if full:
             self.flush()
 
     def _write_instead(self, writes: list[_Write]) -> None:
         """Drop every queued write and run `writes` in one transaction (a clear)."""
+        if self._group.members:
+            self._commit({}, "keep")  # answered submits are written, then cleared as any other
         with self._lock:
-            self._retry, self._journal_rows = {}, {}
+            self._retry, self._later, self._appended = {}, {}, {}
             self._run(writes)
 
-    def _write(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
+    def _write(self, key: Hashable, sql: str, params: tuple[Any, ...], supersedes: Hashable | None = None) -> None:
+        if supersedes is not None and supersedes in self._later:
+            with self._lock:
+                self._later.pop(supersedes, None)
         pending: dict[Hashable, _Write] | None = getattr(self._local, "pending", None)
         if pending is not None:
-            pending[key] = (sql, params)  # a later write of the same row replaces an earlier one
+            pending.pop(key, None)  # a later write of the same row replaces an earlier one, in its place
+            pending[key] = (sql, params)
         else:
             self._commit({key: (sql, params)}, "keep")
 
-    def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure) -> None:
-        """One transaction: the writes queued by failed commits, then these."""
+    def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure, *, turn: bool = False) -> None:
+        """One transaction: the writes queued by failed commits, the group's, these, then the rows
+        waiting. `turn`: the loop's own commit of its group."""
         with self._lock:
-            rows = self._journal_rows
-            batch = {**self._retry, **writes} if self._retry else writes
-            try:
-                self._run(itertools.chain(batch.values(), rows.values()))
-            except sqlite3.Error as exc:
-                if on_failure == "keep":
-                    self._retry = batch
-                if on_failure == "drop" or len(rows) >= _JOURNAL_GROUP:
-                    self._journal_rows = {}
-                self._complaints.failed(exc)
-                if on_failure == "raise":
-                    raise WriteFailed(f"state file: {exc}") from None
-                return
-            self._retry, self._journal_rows = {}, {}
-            self._complaints.recovered()
-            self._since_trim += len(batch) + len(rows)
-            if self._since_trim >= _TRIM_EVERY:
-                self._since_trim = 0
-                self._trim()
+            members, future = self._group.take()
+            failed = self._transaction(writes, on_failure, [member.writes for member in members])
+        self._group.settle(members, future, failed, at_once=turn)
+        if failed is not None and on_failure == "raise":
+            raise failed
 
-    def _run(self, writes: Iterable[_Write]) -> None:
+    def _transaction(
+        self, writes: dict[Hashable, _Write], on_failure: _Failure, grouped: list[dict[Hashable, _Write]]
+    ) -> WriteFailed | None:
+        rows, appended = self._later, self._appended
+        retry, self._retry = self._retry, {}
+        parts = [retry, *grouped, writes]
+        # The group's members are submits: new rows only, so they go statement by statement.
+        members = sorted(itertools.chain(*(member.values() for member in grouped)), key=_statement)
+        queued = (retry.values(), members, writes.values(), rows.values())
+        try:
+            self._run(itertools.chain(*queued), appended)
+        except sqlite3.Error as exc:
+            self._retry = _after(retry, writes) if on_failure == "keep" else retry
+            if on_failure == "drop" or len(rows) >= _LATER_GROUP:
+                self._later = {}
+            if on_failure == "drop" or any(len(new) >= _LATER_GROUP for new in appended.values()):
+                self._appended = {}
+            self._complaints.failed(exc)
+            return WriteFailed(f"state file: {exc}")
+        self._later, self._appended = {}, {}
+        self._complaints.recovered()
+        self._since_trim += sum(map(len, parts)) + len(rows) + sum(map(len, appended.values()))
+        if self._since_trim >= _TRIM_EVERY:
+            self._since_trim = 0
+            self._trim()
+        return None
+
+    def _commit_group(self) -> None:
+        """The loop's turn after a submit joined the group (unless another commit took it first)."""
+        if self._group.members:
+            self._commit({}, "keep", turn=True)
+
+    def _written(self, pending: dict[Hashable, _Write], undo: Callable[[], None]) -> None:
+        """The end of an operation that is taken back if it cannot be written (a submit)."""
+        local = self._local
+        if getattr(local, "grouping", False) and self._group.on_loop():
+            member = Member(pending, undo)
+            with self._lock:
+                local.waiting = self._group.join(member, self._commit_group)
+                full = len(self._group.members) >= GROUP_MAX
+            local.member = member
+            if full:
+                self._commit({}, "keep")
+            return
+        try:
+            self._commit(pending, "raise")
+        except WriteFailed:
+            undo()
+            raise
+
+    def _run(self, writes: Iterable[_Write], appended: dict[str, list[tuple[Any, ...]]] | None = None) -> None:
         db = self._db
         db.execute("BEGIN")
         try:
-            for sql, params in writes:
-                db.execute(sql, params)
+            # Runs of one statement (a group's inserts, a sweep's moves) in one executemany each.
+            for sql, run in itertools.groupby(writes, key=_statement):
+                batch = [params for _sql, params in run]
+                if len(batch) == 1:
+                    db.execute(sql, batch[0])
+                else:
+                    db.executemany(sql, batch)
+            for sql, rows in (appended or {}).items():
+                db.executemany(sql, rows)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+        self._checkpoints.committed(db)
 
     def _trim(self) -> None:
         """Down to the bounds, in a transaction of its own; a failed one waits for the next turn."""
@@ -132,18 +241,35 @@ class Transactions:
             self._complaints.failed(exc)
 
 
+def _statement(write: _Write) -> str:
+    return write[0]
+
+
+def _after(earlier: dict[Hashable, _Write], later: dict[Hashable, _Write]) -> dict[Hashable, _Write]:
+    """Both queues in one, in the order they were written."""
+    merged = dict(earlier)
+    for key, write in later.items():
+        merged.pop(key, None)
+        merged[key] = write
+    return merged
+
+
 class _Unit:
     """`Transactions.operation()`: the outermost one on a thread gathers the writes and commits them."""
 
     __slots__ = ("_file", "_undo")
 
-    def __init__(self, state_file: Transactions, *, undo: bool) -> None:
+    def __init__(self, state_file: Transactions, undo: Callable[[], None] | None) -> None:
         self._file, self._undo = state_file, undo
 
     def __enter__(self) -> None:
-        local = self._file._local
-        local.depth = getattr(local, "depth", 0) + 1
-        if local.depth == 1:
+        state_file = self._file
+        local = state_file._local
+        depth = getattr(local, "depth", 0)
+        if not depth and self._undo is None and state_file._group.members:
+            state_file._commit({}, "keep")  # on written ground: no submit it sees is taken back later
+        local.depth = depth + 1
+        if not depth:
             local.pending = {}
 
     def __exit__(self, kind: object, exc: object, traceback: object) -> None:
@@ -155,6 +281,24 @@ class _Unit:
         if not pending:
             return
         if kind is None:
-            self._file._commit(pending, "raise" if self._undo else "keep")
-        elif not self._undo:
+            if self._undo is None:
+                self._file._commit(pending, "keep")
+            else:
+                self._file._written(pending, self._undo)
+        elif self._undo is None:
             self._file._commit(pending, "keep")  # memory changed before the error: keep the file up
+
+
+class _Grouping:
+    """`Transactions.grouped()`: operations of the loop's thread inside it may join the group."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self, local: threading.local) -> None:
+        self._local = local
+
+    def __enter__(self) -> None:
+        self._local.grouping = True
+
+    def __exit__(self, kind: object, exc: object, traceback: object) -> None:
+        self._local.grouping = False

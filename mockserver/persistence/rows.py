@@ -1,172 +1,331 @@
-"""A state file's rows as JSON documents, and back: exactly the fields this mock knows.
+"""A state file's job, ledger and journal rows (schema 3): one column per field, and back.
 
-A row with a field this mock does not know, or without one it needs, comes from another
-version (or was edited): loading refuses it with `RowError` rather than guessing. Fields
-added later get defaults, so files of the previous release keep loading.
+A row is the values it holds, bound as they are: a JSON document per row cost a third of a
+submit to write and most of a restart to read (bench/README.md). A job's timeline is one compact
+JSON array of its phases (each phase an array in `Phase`'s field order; a shorter one, from
+an earlier release, gets the later fields' defaults). Webhook deliveries, rare and nested, stay
+JSON documents (`_json_rows`). A column of the wrong SQLite type is refused before decoding
+(`_restore`); a value no job can have is refused here, as `RowError`.
+
+Reading shares equal values between rows (`Shared`): every job of a key keeps one key string,
+as the serving process did, so a restart's memory is what serving needed, not one copy per row.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import sys
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from mockserver.domain.jobs import Job, JobStatus, Phase, request_text
+from mockserver.domain.jobs import Job, JobStatus, Phase
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import LedgerEntry
-from mockserver.webhooks.delivery import Attempt, Delivery
+from mockserver.persistence._errors import StateFileError
 
 __all__ = [
+    "COUNT_JOB",
+    "EDITED",
+    "INSERT_ENTRY",
+    "INSERT_LEDGER",
+    "JOB_COLUMNS",
+    "JOURNAL_COLUMNS",
+    "LEDGER_COLUMNS",
+    "MOVE_JOB",
+    "PUT_JOB",
     "RowError",
-    "delivery_from_row",
-    "delivery_row",
-    "entry_from_row",
-    "job_from_row",
-    "job_row",
-    "ledger_from_row",
-    "ledger_row",
+    "Shared",
+    "checked_build",
+    "counted_values",
+    "decoded",
+    "entry_from_values",
+    "entry_values",
+    "job_from_values",
+    "job_values",
+    "ledger_from_values",
+    "ledger_values",
+    "moved_values",
+    "table_sql",
 ]
+
+_T = TypeVar("_T")
 
 
 class RowError(ValueError):
     """A row this mock cannot read; the message says what is wrong, in one line."""
 
 
-def _required(names: tuple[str, ...], defaults: dict[str, Any]) -> frozenset[str]:
-    return frozenset(name for name in names if name not in defaults)
+_WRONG = (TypeError, ValueError, KeyError, IndexError, ArithmeticError, AttributeError)
 
 
-_JOB_FIELDS = frozenset(Job._fields) - {"request_json"} | {"request"}
-_JOB_REQUIRED = _required(Job._fields, Job._field_defaults) - {"request_json"} | {"request"}
-_PHASE_FIELDS = frozenset(Phase._fields)
-_PHASE_REQUIRED = _required(Phase._fields, Phase._field_defaults)
-_LEDGER_FIELDS = frozenset(LedgerEntry._fields)
-_LEDGER_REQUIRED = _required(LedgerEntry._fields, LedgerEntry._field_defaults)
-_ENTRY_FIELDS = frozenset(Entry._fields)
-_ENTRY_REQUIRED = _required(Entry._fields, Entry._field_defaults)  # `answer` came later: optional
-_DELIVERY_FIELDS = frozenset(Delivery.__dataclass_fields__) - {"in_flight"}
-_DELIVERY_REQUIRED = frozenset(("id", "job_id", "tenant", "url", "type", "idempotency_key", "body", "next_at"))
-_ATTEMPT_FIELDS = frozenset(Attempt.__dataclass_fields__)
+def _wrong(what: str, exc: Exception) -> RowError:
+    return RowError(f"{what} has a value of the wrong kind ({type(exc).__name__})")
 
 
-def _parse(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError):
-        raise RowError("the row is not JSON") from None
-
-
-def _checked(data: Any, known: frozenset[str], required: frozenset[str], what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise RowError(f"{what} is not a JSON object")
-    if required <= data.keys() <= known:  # every row of a good file: one comparison
-        return data
-    unknown = sorted(data.keys() - known)
-    if unknown:
-        raise RowError(f"{what} has a field this mock does not know: {unknown[0]!r}")
-    missing = sorted(required - data.keys())
-    if missing:
-        raise RowError(f"{what} lacks the field {missing[0]!r}")
-    return data
-
-
-def _values(build: Any, what: str) -> Any:
+def checked_build(build: Callable[[], _T], what: str) -> _T:
     """Run `build`, turning a wrong type or value inside a row into a `RowError`."""
     try:
         return build()
     except RowError:
         raise
-    except (TypeError, ValueError, KeyError, ArithmeticError, AttributeError) as exc:
-        raise RowError(f"{what} has a value of the wrong kind ({type(exc).__name__})") from None
+    except _WRONG as exc:
+        raise _wrong(what, exc) from None
 
 
-def job_row(job: Job) -> str:
-    # Rows keep the request as an object (as older mocks wrote it), not as a string in a string;
-    # the job's text is spliced in as it is (parsing and writing it again cost half a submit).
-    data = job._asdict()
-    del data["request_json"]
-    timeline = [phase._asdict() for phase in job.timeline]
-    head = json.dumps({**data, "timeline": timeline, "cost": str(job.cost)})
-    return f'{head[:-1]}, "request": {job.request_json}}}'
+EDITED = "(written by another mockserver version, or edited?)"
 
 
-_REQUEST_KEY = ', "request": '
+def decoded(path: Path, table: str, rows: Iterable[tuple[Any, Any]], decode: Callable[[Any], _T]) -> list[_T]:
+    """`decode` of each row's data; a row it refuses raises `StateFileError` naming the row."""
+    kept = []
+    for key, data in rows:
+        try:
+            kept.append(decode(data))
+        except RowError as exc:
+            raise StateFileError(f"state file {path}: {table} row {key!r}: {exc} {EDITED}") from None
+    return kept
 
 
-def job_from_row(text: str) -> Job:
-    # Rows end with the request (this mock's and the previous release's): the head is parsed and
-    # the request kept as the text it is, not parsed and written out again (a third of a restart).
-    # A quote inside a JSON string is escaped, so the first match is the key of the row itself.
-    cut = text.find(_REQUEST_KEY) if isinstance(text, str) and text.endswith("}") else -1
-    if cut > 0 and _ends_row(text, cut + len(_REQUEST_KEY)):
-        data = _checked(_parse(text[:cut] + "}"), _JOB_FIELDS, _JOB_REQUIRED - {"request"}, "the job")
-        request: str | None = text[cut + len(_REQUEST_KEY) : -1]
-    else:
-        data = _checked(_parse(text), _JOB_FIELDS, _JOB_REQUIRED, "the job")
-        request = None
+# Column -> the SQLite types (`typeof`) a good row holds there. In `Job._fields` order, the
+# request's text as `request`: a job's row is the job's own tuple with two values encoded.
+JOB_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("text",),
+    "tenant": ("text",),
+    "model": ("text",),
+    "scenario": ("text",),
+    "created_at": ("real",),
+    "timeline": ("text",),
+    "request": ("text",),
+    "aspect_ratio": ("text",),
+    "cost": ("text",),  # a Decimal's exact text
+    "generation_suffix": ("text",),
+    "phase": ("integer",),
+    "entered_at": ("real",),
+    "polls_in_phase": ("integer",),
+    "polls": ("integer",),
+    "downloads": ("integer",),
+    "generation_id": ("text", "null"),
+    "base_url": ("text",),
+}
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "seq": ("integer",),
+    "at": ("real",),
+    "tenant": ("text",),
+    "kind": ("text",),
+    "amount": ("text",),
+    "balance": ("text", "null"),  # null: unlimited
+    "job_id": ("text", "null"),
+}
+JOURNAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "seq": ("integer",),
+    "at": ("real",),
+    "method": ("text",),
+    "path": ("text",),
+    "query": ("text",),
+    "status": ("integer",),
+    "tenant": ("text", "null"),
+    "job_id": ("text", "null"),
+    "operation": ("text", "null"),
+    "headers": ("text", "null"),  # a JSON object; null: none (nearly every entry)
+    "answer": ("text", "null"),
+}
 
-    def build() -> Job:
-        phases = [_checked(phase, _PHASE_FIELDS, _PHASE_REQUIRED, "a phase") for phase in data["timeline"]]
-        timeline = tuple(Phase(**{**phase, "status": JobStatus(phase["status"])}) for phase in phases)
-        kept = request if request is not None else request_text(data.pop("request"))
-        return Job(**{**data, "timeline": timeline, "request_json": kept, "cost": Decimal(data["cost"])})
 
-    job: Job = _values(build, "the job")
-    return job
+_TYPES = {"text": "TEXT", "real": "REAL", "integer": "INTEGER"}
 
 
-def _ends_row(text: str, start: int) -> bool:
-    """Whether one JSON object starts at `start` and the row's closing brace follows it."""
+def table_sql(table: str, columns: dict[str, tuple[str, ...]]) -> str:
+    """`CREATE TABLE` for these columns, the first one the key."""
+    parts = [
+        f"{name} {_TYPES[kinds[0]]}" + (" PRIMARY KEY" if not index else "" if "null" in kinds else " NOT NULL")
+        for index, (name, kinds) in enumerate(columns.items())
+    ]
+    return f"CREATE TABLE {table} ({', '.join(parts)})"
+
+
+def _insert(table: str, columns: dict[str, tuple[str, ...]]) -> str:
+    return f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(columns))})"
+
+
+INSERT_LEDGER = _insert("ledger", LEDGER_COLUMNS)
+INSERT_ENTRY = _insert("journal", JOURNAL_COLUMNS)
+# The whole job, new or with a new timeline (forced): an upsert, so a changed job's row stays
+# where it is (REPLACE would delete it and insert it at the table's end, writing two pages and
+# its index entry).
+PUT_JOB = f"INSERT INTO jobs VALUES ({', '.join('?' * len(JOB_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+    f"{name} = excluded.{name}" for name in list(JOB_COLUMNS)[1:]
+)
+# A job moved to another phase of its timeline: the fields `advance` changes, no timeline to encode.
+MOVE_JOB = (
+    "UPDATE jobs SET phase = ?, entered_at = ?, polls_in_phase = ?, polls = ?, downloads = ?, generation_id = ?"
+    " WHERE id = ?"
+)
+# A poll or a download counted, nothing else changed (bookkeeping: see `_transactions`).
+COUNT_JOB = "UPDATE jobs SET polls_in_phase = ?, polls = ?, downloads = ? WHERE id = ?"
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def job_values(job: Job) -> tuple[Any, ...]:
+    # Phases are named tuples and statuses strings: the timeline encodes as arrays, as it is.
+    return (*job[:5], _COMPACT.encode(job.timeline), job[6], job[7], str(job[8]), *job[9:])
+
+
+def moved_values(job: Job) -> tuple[Any, ...]:
+    return (*job[10:16], job[0])
+
+
+def counted_values(job: Job) -> tuple[Any, ...]:
+    return (*job[12:15], job[0])
+
+
+def ledger_values(entry: LedgerEntry) -> tuple[Any, ...]:
+    balance = entry.balance
+    return (*entry[:4], str(entry.amount), None if balance is None else str(balance), entry.job_id)
+
+
+def entry_values(entry: Entry) -> tuple[Any, ...]:
+    headers = entry.headers
+    return (*entry[:9], json.dumps(headers) if headers else None, entry.answer)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+class Shared:
+    """Equal strings, costs and timelines read from many rows, kept once."""
+
+    def __init__(self) -> None:
+        self._costs: dict[str, Decimal] = {}
+        self._timelines: dict[str, tuple[Phase, ...]] = {}
+
+    # A builtin called directly: a dict of our own cost a Python call per string (12 per job).
+    # Interned strings are still freed when the last row holding one goes.
+    text = staticmethod(sys.intern)
+
+    def cost(self, text: str) -> Decimal:
+        cost = self._costs.get(text)
+        if cost is None:
+            cost = self._costs[text] = Decimal(text)
+        return cost
+
+    def timeline(self, text: str) -> tuple[Phase, ...]:
+        timeline = self._timelines.get(text)
+        if timeline is None:
+            timeline = self._timelines[text] = _timeline(text)
+        return timeline
+
+
+_STATUSES = {status.value: status for status in JobStatus}  # a dict lookup, not the enum's call
+_WIDTH = len(Phase._fields)
+_LATER_FIELDS = tuple(Phase._field_defaults[name] for name in Phase._fields[1:])  # for shorter phases
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see domain/jobs.py)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, set in __init__
+
+
+def _timeline(text: str) -> tuple[Phase, ...]:
+    # Half of a restart's decoding (one timeline per job, rarely two alike): kept to the bone,
+    # the C scanner called directly (`json.loads` adds a microsecond of Python around it).
     try:
-        value, end = _DECODER.raw_decode(text, start)
-    except ValueError:
-        return False
-    return isinstance(value, dict) and end == len(text) - 1
+        phases, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):  # how the scanner says "not JSON" (StopIteration: at its start)
+        raise RowError("the job's timeline is not JSON") from None
+    if end != len(text) or type(phases) is not list or not phases:
+        raise RowError("the job's timeline is not a list of phases")
+    decoded = []
+    for phase in phases:
+        if type(phase) is not list or not 0 < len(phase) <= _WIDTH:
+            raise RowError("a phase of the job's timeline is not an array of its fields")
+        phase[0] = _STATUSES[phase[0]]
+        if len(phase) < _WIDTH:
+            phase += _LATER_FIELDS[len(phase) - 1 :]
+        decoded.append(_new(Phase, phase))
+    return tuple(decoded)
 
 
-_DECODER = json.JSONDecoder()
+# The three decoders run once per row of a restart: named tuples built without their generated
+# `__new__`, no closure per row (`checked_build`'s), errors turned into `RowError` here instead.
 
 
-def ledger_row(entry: LedgerEntry) -> str:
-    balance = None if entry.balance is None else str(entry.balance)
-    return json.dumps({**entry._asdict(), "amount": str(entry.amount), "balance": balance})
+def job_from_values(values: tuple[Any, ...], shared: Shared) -> Job:
+    try:
+        job_id, tenant, model, scenario, created, timeline, request, aspect, cost, suffix, phase = values[:11]
+        entered, in_phase, polls, downloads, generation_id, base = values[11:]
+        text = shared.text
+        phases = shared.timeline(timeline)
+        if not 0 <= phase < len(phases):
+            raise RowError("the job's phase is not in its timeline")
+        job: Job = _new(
+            Job,
+            (
+                job_id,
+                text(tenant),
+                text(model),
+                text(scenario),
+                created,
+                phases,
+                text(request),
+                text(aspect),
+                shared.cost(cost),
+                suffix,
+                phase,
+                entered,
+                in_phase,
+                polls,
+                downloads,
+                generation_id,
+                text(base),
+            ),
+        )
+        return job
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the job", exc) from None
 
 
-def ledger_from_row(text: str) -> LedgerEntry:
-    data = _checked(_parse(text), _LEDGER_FIELDS, _LEDGER_REQUIRED, "the ledger entry")
-
-    def build() -> LedgerEntry:
-        balance = data["balance"]
-        amount = Decimal(data["amount"])
-        return LedgerEntry(**{**data, "amount": amount, "balance": None if balance is None else Decimal(balance)})
-
-    entry: LedgerEntry = _values(build, "the ledger entry")
-    return entry
+_LEDGER_KINDS = frozenset(("set", "charge", "refund"))
 
 
-def entry_from_row(text: str) -> Entry:
-    data = _checked(_parse(text), _ENTRY_FIELDS, _ENTRY_REQUIRED, "the journal entry")
-    entry: Entry = _values(lambda: Entry(**data), "the journal entry")
-    return entry
+def ledger_from_values(values: tuple[Any, ...], shared: Shared) -> LedgerEntry:
+    try:
+        seq, at, tenant, kind, amount, balance, job_id = values
+        if kind not in _LEDGER_KINDS:
+            raise RowError(f"the ledger entry's kind {kind!r} is not one this mock knows")
+        kept = None if balance is None else shared.cost(balance)
+        entry: LedgerEntry = _new(LedgerEntry, (seq, at, shared.text(tenant), kind, shared.cost(amount), kept, job_id))
+        return entry
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the ledger entry", exc) from None
 
 
-def delivery_row(delivery: Delivery) -> str:
-    data = asdict(delivery)
-    data["body"] = delivery.body.decode()  # the event is JSON, so UTF-8
-    del data["in_flight"]
-    return json.dumps(data)
-
-
-def delivery_from_row(text: str) -> Delivery:
-    data = _checked(_parse(text), _DELIVERY_FIELDS, _DELIVERY_REQUIRED, "the webhook delivery")
-
-    def build() -> Delivery:
-        attempts = [
-            Attempt(**_checked(attempt, _ATTEMPT_FIELDS, _ATTEMPT_FIELDS, "an attempt"))
-            for attempt in data.get("attempts", [])
-        ]
-        return Delivery(**{**data, "body": data["body"].encode(), "attempts": attempts})
-
-    delivery: Delivery = _values(build, "the webhook delivery")
-    return delivery
+def entry_from_values(values: tuple[Any, ...], shared: Shared) -> Entry:
+    try:
+        seq, at, method, path, query, status, tenant, job_id, operation, headers, answer = values
+        if headers is None:
+            kept = {}
+        else:
+            kept = json.loads(headers)
+            if type(kept) is not dict or not all(type(value) is str for value in kept.values()):
+                raise RowError("the journal entry's headers are not an object of strings")
+        text = shared.text
+        if tenant is not None:
+            tenant = text(tenant)
+        if operation is not None:
+            operation = text(operation)
+        if answer is not None:
+            answer = text(answer)
+        values = (seq, at, text(method), text(path), query, status, tenant, job_id, operation, kept, answer)
+        entry: Entry = _new(Entry, values)
+        return entry
+    except RowError:
+        raise
+    except _WRONG as exc:
+        raise _wrong("the journal entry", exc) from None

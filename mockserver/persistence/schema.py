@@ -2,21 +2,29 @@
 
 The version is SQLite's `PRAGMA user_version`. The first release wrote none (0); each version
 since has a migration from the one before, run in one transaction at startup.
+
+Checkpoints (the WAL copied back into the file) are not the committing connection's: see
+`_checkpoints`, which runs them on a thread of its own.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from mockserver.persistence._errors import StateFileError
 
 if TYPE_CHECKING:
     import sqlite3
 
+    _Migration = str | Callable[[sqlite3.Connection, Path], None]  # SQL, or a step in Python
+
 __all__ = ["SCHEMA_VERSION", "StateFileError", "lock", "open_database"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,12 +39,8 @@ CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, data TEXT NOT NUL
 _CARRY = "CREATE TABLE IF NOT EXISTS ledger_carry (key TEXT PRIMARY KEY, balance TEXT, net TEXT NOT NULL);"
 # Version 2: a key's `disabled` flag (the control API's) is kept with its scenario setting.
 _DISABLED = "ALTER TABLE tenants ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
-_MIGRATIONS = {0: _TABLES + _CARRY, 1: _DISABLED}  # from version n to n + 1
+# Version 3: jobs, ledger and journal rows as columns instead of JSON documents (`_to_columns`).
 _OURS = frozenset(("meta", "jobs", "tenants", "counts", "ledger", "journal", "deliveries", "ledger_carry"))
-
-
-class StateFileError(Exception):
-    """A state file this mock cannot use; the message is one line naming the file."""
 
 
 def lock(path: Path) -> int:
@@ -74,21 +78,34 @@ def open_database(path: Path) -> sqlite3.Connection:
             f"state file {path}: written by a newer mockserver "
             f"(schema {version}; this one reads up to {SCHEMA_VERSION})"
         )
+    from mockserver.persistence._to_columns import to_columns
+
+    migrations: dict[int, _Migration] = {0: _TABLES + _CARRY, 1: _DISABLED, 2: to_columns}  # from n to n + 1
     if (tables and "jobs" not in tables) or tables - _OURS:
         db.close()
         raise StateFileError(f"state file {path}: not a mockserver state file (tables {', '.join(sorted(tables))})")
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint=0")  # `_checkpoints` does it, off the request path
         if version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
             for step in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                _migrate(db, path, migrations[step])
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # an int constant, not input
             db.execute("COMMIT")
-    except sqlite3.Error as exc:
-        db.close()
+    except (sqlite3.Error, StateFileError) as exc:
+        db.close()  # an open transaction is rolled back: the file stays as it was
+        if isinstance(exc, StateFileError):
+            raise
         raise StateFileError(f"state file {path}: cannot prepare it ({exc})") from None
     return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path, migration: _Migration) -> None:
+    if callable(migration):
+        migration(db, path)
+        return
+    for statement in migration.split(";"):
+        if statement.strip():
+            db.execute(statement)

@@ -4,10 +4,14 @@ with `--state`. (The domain's producers have callbacks of their own: `StoreWrite
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import asyncio
+
     from mockserver.domain.clock import Clock
+    from mockserver.domain.store import WriteFailed
 
 __all__ = ["NullSink", "StateSink"]
 
@@ -17,6 +21,14 @@ class StateSink(Protocol):
     def clear(self) -> None: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
+    # A served mock's submits share their loop turn's commit: a submit's request runs inside
+    # `grouped()` and, before answering, awaits what `settled()` gives (None: it is written).
+    def group_commits(self, loop: asyncio.AbstractEventLoop) -> None: ...
+    def grouped(self) -> AbstractContextManager[None]: ...
+    def settled(self) -> asyncio.Future[WriteFailed | None] | None: ...
+
+
+_NOTHING = nullcontext()
 
 
 class NullSink:
@@ -33,3 +45,12 @@ class NullSink:
 
     def close(self) -> None:
         pass
+
+    def group_commits(self, loop: asyncio.AbstractEventLoop) -> None:
+        pass
+
+    def grouped(self) -> AbstractContextManager[None]:
+        return _NOTHING
+
+    def settled(self) -> asyncio.Future[WriteFailed | None] | None:
+        return None

@@ -4,7 +4,8 @@
   it is refused at startup.
 - One operation, one transaction, and what a failed commit does: `_transactions`.
 - Bounded: the journal keeps its ring buffer's size, finished deliveries `deliveries_kept`, the
-  ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`).
+  ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`), the
+  WAL `_checkpoints.WAL_LIMIT_PAGES` pages.
 
 WAL mode with `synchronous=NORMAL` survives a killed process (not a power cut), which is what a
 developer's `kill -9` or a crashed test run needs.
@@ -25,9 +26,22 @@ from mockserver.domain.clock import Clock, SystemClock
 from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import HISTORY, LedgerEntry
+from mockserver.persistence._checkpoints import WAL_LIMIT_PAGES, Checkpoints
+from mockserver.persistence._json_rows import delivery_row
 from mockserver.persistence._restore import Restored, read_state
 from mockserver.persistence._transactions import Transactions
-from mockserver.persistence.rows import delivery_row, job_row, ledger_row
+from mockserver.persistence.rows import (
+    COUNT_JOB,
+    INSERT_ENTRY,
+    INSERT_LEDGER,
+    MOVE_JOB,
+    PUT_JOB,
+    counted_values,
+    entry_values,
+    job_values,
+    ledger_values,
+    moved_values,
+)
 from mockserver.persistence.schema import StateFileError, lock, open_database
 from mockserver.webhooks.delivery import Delivery
 
@@ -47,6 +61,7 @@ class StateFile(Transactions):
         ledger_history: int = HISTORY,
         deliveries_kept: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        wal_limit: int = WAL_LIMIT_PAGES,
     ) -> None:
         self.path = Path(path)
         self._fd = lock(self.path)
@@ -55,6 +70,9 @@ class StateFile(Transactions):
         except BaseException:
             os.close(self._fd)
             raise
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        db.execute(f"PRAGMA journal_size_limit = {int(wal_limit * page)}")  # a restarted WAL is cut back to it
+        checkpoints = Checkpoints(self.path, wal_limit)
         super().__init__(
             self.path,
             db,
@@ -62,17 +80,28 @@ class StateFile(Transactions):
             ledger_history=ledger_history,
             deliveries_kept=deliveries_kept,
             clock=clock,
+            checkpoints=checkpoints,
         )
+        checkpoints.start()
 
     # --- the writer (StoreWriter, and the ledger's, journal's and webhooks' callbacks) ----------
     # `operation()` and `flush()` come from `Transactions`.
 
+    # A job's writes in a queue run in the order they were made (a later one of the same key
+    # goes to the end); each carries the counts of the job, so it drops the counts waiting.
+
     def job(self, job: Job) -> None:
-        self._write(("jobs", job.id), "INSERT OR REPLACE INTO jobs VALUES (?, ?)", (job.id, job_row(job)))
+        self._write(("jobs", job.id), PUT_JOB, job_values(job), supersedes=("counted", job.id))
+
+    def moved(self, job: Job) -> None:
+        self._write(("moved", job.id), MOVE_JOB, moved_values(job), supersedes=("counted", job.id))
+
+    def counted(self, job: Job) -> None:
+        self._write_later(("counted", job.id), COUNT_JOB, counted_values(job))
 
     def forget_job(self, job_id: str) -> None:
-        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,))
-        self._write(("counts", job_id), "DELETE FROM counts WHERE scope = ?", (job_id,))
+        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,), supersedes=("counted", job_id))
+        self.forget_counts(job_id)  # after its counters waiting, as they are
 
     def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None:
         sql = "INSERT OR REPLACE INTO tenants (key, scenario, disabled) VALUES (?, ?, ?)"
@@ -80,18 +109,16 @@ class StateFile(Transactions):
 
     def count(self, scope: str, operation: str, value: int) -> None:
         sql = "INSERT OR REPLACE INTO counts VALUES (?, ?, ?)"
-        self._write(("counts", scope, operation), sql, (scope, operation, value))
+        self._write_later(("counts", scope, operation), sql, (scope, operation, value))
 
     def forget_counts(self, scope: str) -> None:
-        self._write(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
+        self._write_later(("counts", scope), "DELETE FROM counts WHERE scope = ?", (scope,))
 
     def ledger(self, entry: LedgerEntry) -> None:
-        sql = "INSERT OR REPLACE INTO ledger VALUES (?, ?)"
-        self._write(("ledger", entry.seq), sql, (entry.seq, ledger_row(entry)))
+        self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))
 
     def journal(self, entry: Entry) -> None:
-        sql = "INSERT OR REPLACE INTO journal VALUES (?, ?)"
-        self._write_later(("journal", entry.seq), sql, (entry.seq, json.dumps(entry._asdict())))
+        self._append(INSERT_ENTRY, entry_values(entry))
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"
@@ -154,6 +181,7 @@ class StateFile(Transactions):
 
     def close(self) -> None:
         self.flush()
+        self._checkpoints.close()
         with self._lock:
-            self._db.close()
+            self._db.close()  # the last connection: SQLite checkpoints the WAL and removes it
             os.close(self._fd)  # last: closing it releases the lock

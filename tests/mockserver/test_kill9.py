@@ -3,6 +3,7 @@ and the jobs carry on their timelines (moved on with the control API, not by wai
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -63,24 +64,10 @@ class Mock:
 
 
 @contextmanager
-def running(state: Path, scenario: Path) -> Iterator[tuple[subprocess.Popen[str], Mock]]:
-    command = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "--port",
-        "0",
-        "--state",
-        str(state),
-        "--scenario",
-        str(scenario),
-        "--credits",
-        "0.50",
-        "--admin-token",
-        ADMIN,
-        "--seed",
-        "9",
-    ]
+def running(state: Path, scenario: Path, credits: str | None = "0.50") -> Iterator[tuple[subprocess.Popen[str], Mock]]:
+    command = [sys.executable, "-m", "mockserver", "--port", "0", "--state", str(state), "--scenario", str(scenario)]
+    command += ["--credits", credits] if credits is not None else []
+    command += ["--admin-token", ADMIN, "--seed", "9"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
 
@@ -121,6 +108,8 @@ def test_kill_9_and_restart_keeps_jobs_balances_and_journal_and_timelines_go_on(
             for job_id in job_ids:
                 mock.poll(key, job_id)
         assert mock.poll(KEYS[0], failing)["status"] == "failed"
+        # Reading the journal writes out the bookkeeping waiting (the polls counted), as the
+        # server's 100 ms flush would: a kill -9 before it would lose those counts (DECISIONS.md).
         before_jobs, before_journal = mock.jobs(), mock.journal()
         before_balances = [mock.balance(key) for key in KEYS]
         os.kill(process.pid, signal.SIGKILL)
@@ -147,3 +136,32 @@ def test_kill_9_and_restart_keeps_jobs_balances_and_journal_and_timelines_go_on(
                 assert body["generation_id"] == before_jobs[job_id]["generation_id"]
         assert mock.submit(KEYS[1]).status_code == 202  # 0.26 still covers one more job
         assert Decimal(str(mock.balance(KEYS[1]))) == Decimal("0.14")
+
+
+def test_kill_9_in_a_flood_of_submits_keeps_every_one_that_was_answered_202(tmp_path: Path) -> None:
+    state, scenario = tmp_path / "mock.sqlite", tmp_path / "long.toml"
+    scenario.write_text(SCENARIO)
+    answered: list[str] = []
+    with running(state, scenario, credits=None) as (process, mock):
+
+        async def flood() -> None:
+            # 32 clients submit at once, so the server answers them in groups sharing one commit;
+            # the kill comes while many are in flight (some answered, some not yet written).
+            async with httpx.AsyncClient(base_url=mock.api.base_url, timeout=10) as http:
+
+                async def client() -> None:
+                    headers = {"Authorization": f"Bearer {KEYS[0]}"}
+                    while len(answered) < 300:
+                        response = await http.post("/videos", json=SEED_000_BODY, headers=headers)
+                        assert response.status_code == 202, response.text
+                        answered.append(response.json()["id"])
+                    os.kill(process.pid, signal.SIGKILL)
+
+                await asyncio.gather(*(client() for _ in range(32)), return_exceptions=True)
+
+        asyncio.run(flood())
+        process.wait(timeout=10)
+    assert len(answered) >= 300
+    with running(state, scenario, credits=None) as (_, mock):
+        kept = mock.jobs()
+        assert [job_id for job_id in answered if job_id not in kept] == []

@@ -79,6 +79,12 @@ class Disk:
             raise sqlite3.OperationalError("database or disk is full")
         return self._db.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        if self.full or (self.fail_on is not None and self.fail_on in sql):
+            self.failed += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.executemany(sql, rows)
+
     @property
     def in_transaction(self) -> bool:
         return self._db.in_transaction
@@ -87,6 +93,6 @@ class Disk:
         self._db.close()
 
 
-def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+def rows(path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()
+        return db.execute(sql, params).fetchall()

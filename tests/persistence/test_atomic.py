@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockserver.control.controller import OPERATOR
+from mockserver.domain.jobs import JobStatus, Phase
 from tests.mockserver.helpers import assert_envelope
 from tests.persistence.helpers import KEY_A, Disk, Mock, rows
 
@@ -79,7 +80,7 @@ def test_a_transition_whose_write_failed_keeps_its_refund_and_webhook_for_the_ne
     restarted = Mock(path, **config)
     assert restarted.balance() == balance == charged  # the first job's charge came back, the second's stands
     assert [d["job_id"] for d in restarted.control.deliveries(OPERATOR)] == [job_id]
-    refunds = [r for (r,) in rows(path, "SELECT data FROM ledger") if '"refund"' in r]
+    refunds = rows(path, "SELECT seq FROM ledger WHERE kind = 'refund'")
     assert len(refunds) == 1
     restarted.stop()
 
@@ -113,4 +114,23 @@ def test_a_transition_broken_between_its_job_row_and_its_refund_is_redone_after_
     assert restarted.poll(job_id).json()["status"] == "failed"
     assert restarted.balance() == Decimal("10")
     assert len(restarted.control.deliveries(OPERATOR)) == 1
+    restarted.stop()
+
+
+def test_writes_queued_by_failed_commits_keep_their_order_a_move_after_the_row_it_moves(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    mock = Mock(path)
+    job = mock.control.stored(mock.job_id())
+    assert job is not None
+    disk = Disk(mock.state_file)
+    disk.full = True
+    forced = job._replace(timeline=(*job.timeline[:1], Phase(JobStatus.FAILED, error="forced")))
+    mock.state_file.job(forced)  # a whole row with a timeline of its own: queued by the failed commit
+    mock.state_file.moved(forced._replace(phase=1, entered_at=job.created_at + 1))  # then its move
+    disk.full = False
+    mock.state_file.set_meta("any", 1)  # the next commit carries both, in the order they were made
+    mock.stop()
+    restarted = Mock(path)
+    kept = restarted.control.stored(job.id)
+    assert kept is not None and (kept.timeline, kept.phase) == (forced.timeline, 1)
     restarted.stop()

@@ -81,3 +81,23 @@ def test_keys_seen_once_are_forgotten_least_recent_first(tmp_path: Path, monkeyp
     assert mock.submit(keys[-1]).status_code == 202  # a recent key's does not
     assert len({scope for (scope,) in rows(path, "SELECT scope FROM counts")}) <= 5
     mock.stop()
+
+
+def test_the_ledger_summary_keeps_the_newest_unlimited_keys_and_every_key_with_a_balance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "MAX_UNLIMITED_KEYS", 5)
+    path = tmp_path / "state.db"
+    state_file = StateFile(path, ledger_history=10)
+    book = Ledger(None, on_entry=state_file.ledger)
+    book.set_balance(KEY_B, Decimal("100"), 0.0)
+    keys = [new_api_key(f"once-{n}") for n in range(60)]
+    for n in range(1200):  # a new key every 20 charges: past the bound, over a few trims
+        book.charge(keys[n // 20], f"job{n}", Decimal("0.05"), float(n))
+        if n % 300 == 0:
+            book.charge(KEY_B, f"b{n}", Decimal("0.01"), float(n))
+    state_file.close()
+    carried = dict(rows(path, "SELECT key, balance FROM ledger_carry"))
+    unlimited = [key for key, balance in carried.items() if balance is None]
+    assert 0 < len(unlimited) <= 5 and set(unlimited) <= set(keys[-20:])  # the newest folded (trims every 500 writes)
+    assert carried[KEY_B] is not None  # a key with a balance is never forgotten

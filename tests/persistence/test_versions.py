@@ -19,6 +19,7 @@ from tests.persistence.helpers import KEY_A, KEY_B, Mock, rows
 
 RELEASE_0 = Path(__file__).parent / "data" / "release-0.db"  # written by the release before schema versions
 RELEASE_1 = Path(__file__).parent / "data" / "release-1.db"  # schema 1: before `tenants.disabled`
+RELEASE_2 = Path(__file__).parent / "data" / "release-2.db"  # schema 2: rows as JSON documents
 
 
 @pytest.fixture
@@ -62,6 +63,84 @@ def test_a_file_of_schema_1_loads_its_2026_10_jobs_and_keeps_the_disabled_flag_f
     again.stop()
 
 
+def test_a_file_of_schema_2_has_its_documents_rewritten_as_columns_and_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    shutil.copy(RELEASE_2, path)
+    before = {table: rows(path, f"SELECT COUNT(*) FROM {table}")[0][0] for table in ("jobs", "ledger", "journal")}
+    config: dict[str, object] = {"api_version": "2026-10", "webhook_allow_http_loopback": True}
+    mock = Mock(path, clock=VirtualClock(1790000100.0), **config)
+    done, running, limited = (
+        "gen-vid-1790000000-Hd0hihPRt61KMyitSztc",
+        *sorted(("gen-vid-1790000010-Bc9djuEblH7Gg3bKRRuD", "gen-vid-1790000010-CJ109gjQCSVYoBBq591V")),
+    )
+    assert sorted(mock.job_ids()) == [done, running, limited]
+    request = mock.control.stored(done).request  # type: ignore[union-attr]
+    assert (request["session_id"], request["user"]) == ("session-in-body", "end-user-1")
+    header = mock.control.stored(running).request  # type: ignore[union-attr]
+    assert header["session_id"] == "session-from-header"
+    assert mock.poll(done).json()["status"] == "completed"
+    key_b = mock.control.key(OPERATOR, KEY_B)
+    assert (key_b["scenario"], key_b["disabled"]) == ("fail", True)
+    key_a = mock.control.key(OPERATOR, KEY_A)
+    assert (key_a["credits"], key_a["spent"]) == ("9.5", "0.3600000")  # the set balance; the carried spend
+    journal = mock.control.journal(OPERATOR)["entries"]
+    assert [e["headers"] for e in journal if e["status"] == 429] == [{"retry-after": "2"}] * 2
+    assert journal[0]["answer"] == "pending" and journal[0]["job_id"] == done
+    assert [d["job_id"] for d in mock.control.deliveries(OPERATOR)] == [done]
+    mock.stop()
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(path, "SELECT value FROM counts WHERE scope = ?", limited) == [(2,)]
+    assert rows(path, "SELECT tenant, cost FROM jobs WHERE id = ?", done) == [(KEY_A, "0.1200000")]
+    after = {table: rows(path, f"SELECT COUNT(*) FROM {table}")[0][0] for table in ("jobs", "ledger", "journal")}
+    assert after["jobs"] == before["jobs"] and after["ledger"] == before["ledger"]
+    assert after["journal"] > before["journal"]  # the rows it had, and this run's
+
+
+def test_a_refused_file_is_left_as_it_was(old_file: Path) -> None:
+    _corrupt(old_file, "UPDATE jobs SET data = '[]' WHERE id = 'JTQSel2mV4niwgOc7lvy'")
+    assert "jobs row 'JTQSel2mV4niwgOc7lvy'" in _refusal(old_file)
+    assert rows(old_file, "PRAGMA user_version") == [(0,)]
+    assert len(rows(old_file, "SELECT data FROM jobs")) == 3  # still the documents, none rewritten
+
+
+def _column_file(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "state.db"
+    mock = Mock(path)
+    job_id = mock.job_id()
+    mock.stop()
+    return path, job_id
+
+
+def test_a_column_holding_the_wrong_type_is_refused_naming_the_row_and_the_column(tmp_path: Path) -> None:
+    path, job_id = _column_file(tmp_path)
+    _corrupt(path, "UPDATE jobs SET phase = 'second'")
+    message = _refusal(path)
+    assert f"jobs row {job_id!r}: phase holds a text" in message
+
+
+def test_a_timeline_or_a_phase_no_job_can_have_is_refused(tmp_path: Path) -> None:
+    path, job_id = _column_file(tmp_path)
+    _corrupt(path, "UPDATE jobs SET timeline = '{\"pending\": 1}'")
+    assert f"jobs row {job_id!r}: the job's timeline is not a list of phases" in _refusal(path)
+    _corrupt(path, "UPDATE jobs SET timeline = '[[\"pending\"'")
+    assert f"jobs row {job_id!r}: the job's timeline is not JSON" in _refusal(path)
+    _corrupt(path, "UPDATE jobs SET timeline = '[[\"pending\"]]', phase = 1")
+    assert "the job's phase is not in its timeline" in _refusal(path)
+    _corrupt(path, "UPDATE jobs SET timeline = '[[\"sleeping\"]]', phase = 0")
+    assert "the job has a value of the wrong kind" in _refusal(path)
+
+
+def test_a_ledger_or_journal_row_no_entry_can_have_is_refused(tmp_path: Path) -> None:
+    path, _job_id = _column_file(tmp_path)
+    _corrupt(path, "UPDATE ledger SET kind = 'gift'")
+    assert "ledger row 1: the ledger entry's kind 'gift' is not one this mock knows" in _refusal(path)
+    _corrupt(path, "UPDATE ledger SET kind = 'charge', amount = 'a lot'")
+    assert "ledger row 1: the ledger entry has a value of the wrong kind" in _refusal(path)
+    _corrupt(path, "UPDATE ledger SET amount = '-0.12'")
+    _corrupt(path, "UPDATE journal SET headers = '[1]'")
+    assert "journal row 1: the journal entry's headers are not an object of strings" in _refusal(path)
+
+
 def _corrupt(path: Path, sql: str, *params: object) -> None:
     with sqlite3.connect(path) as db:
         db.execute(sql, params)
@@ -69,7 +148,11 @@ def _corrupt(path: Path, sql: str, *params: object) -> None:
 
 def _refusal(path: Path) -> str:
     with pytest.raises(StateFileError) as refused:
-        StateFile(path).load()
+        state = StateFile(path)  # a file of an older schema is refused here, while it is migrated
+        try:
+            state.load()
+        finally:
+            state.close()
     message = str(refused.value)
     assert str(path) in message and "\n" not in message and message.isprintable()
     return message
