@@ -58,16 +58,36 @@ class Mock:
         self.app.close()
 
 
-class Disk:
-    """Stands between a state file and its SQLite connection and fails writes as a full disk does.
+class Connection:
+    """Stands between a state file and its SQLite connection; subclasses watch or break `execute`."""
+
+    def __init__(self, state_file: StateFile) -> None:
+        self._db: sqlite3.Connection = state_file._db
+        setattr(state_file, "_db", self)  # noqa: B010 - the test's stand-in for the connection
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self._db.executemany(sql, rows)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Disk(Connection):
+    """Fails writes as a full disk does.
 
     `full`: every write fails. `fail_on`: only a statement containing this text fails, so a
     transaction breaks between its parts (what `kill -9` at that moment leaves, uncommitted).
     """
 
     def __init__(self, state_file: StateFile) -> None:
-        self._db: sqlite3.Connection = state_file._db
-        setattr(state_file, "_db", self)  # noqa: B010 - the test's stand-in for the connection
+        super().__init__(state_file)
         self.full = False
         self.fail_on: str | None = None
         self.failed = 0
@@ -84,13 +104,6 @@ class Disk:
             self.failed += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._db.executemany(sql, rows)
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._db.in_transaction
-
-    def close(self) -> None:
-        self._db.close()
 
 
 def rows(path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:

@@ -8,30 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.persistence.state_file import StateFile
-from tests.persistence.helpers import Mock, rows
+from tests.persistence.helpers import Connection, Mock, rows
 
 
-class Commits:
-    """Stands between a state file and its connection and counts the transactions it commits."""
+class Commits(Connection):
+    """Counts the transactions a state file commits."""
 
     def __init__(self, state_file: StateFile) -> None:
-        self._db: sqlite3.Connection = state_file._db
-        setattr(state_file, "_db", self)  # noqa: B010 - the test's stand-in for the connection
+        super().__init__(state_file)
         self.count = 0
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         self.count += sql == "COMMIT"
         return self._db.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
-        return self._db.executemany(sql, rows)
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._db.in_transaction
-
-    def close(self) -> None:
-        self._db.close()
 
 
 def _killed(path: Path, snapshot: Path) -> Path:

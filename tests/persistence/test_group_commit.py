@@ -15,17 +15,16 @@ from mockserver import AsyncASGITransport
 from mockserver.control.controller import OPERATOR
 from mockserver.persistence.state_file import StateFile
 from tests.mockserver.helpers import BASE, SEED_000_BODY, assert_envelope
-from tests.persistence.helpers import KEY_A, Disk, Mock, rows
+from tests.persistence.helpers import KEY_A, Connection, Disk, Mock, rows
 
 HOOK = "http://127.0.0.1:9/hook"
 
 
-class Commits:
-    """Stands between a state file and its connection; notes what was answered at each commit."""
+class Commits(Connection):
+    """Notes what was answered at each commit."""
 
     def __init__(self, state_file: StateFile, answered: list[int]) -> None:
-        self._db: sqlite3.Connection = state_file._db
-        setattr(state_file, "_db", self)  # noqa: B010 - the test's stand-in for the connection
+        super().__init__(state_file)
         self._answered = answered
         self.answered_at_commit: list[int] = []
 
@@ -33,16 +32,6 @@ class Commits:
         if sql == "COMMIT":
             self.answered_at_commit.append(len(self._answered))
         return self._db.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
-        return self._db.executemany(sql, rows)
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._db.in_transaction
-
-    def close(self) -> None:
-        self._db.close()
 
 
 async def _submits(mock: Mock, count: int, answered: list[int], **body: Any) -> list[httpx.Response]:
