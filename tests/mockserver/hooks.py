@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -80,3 +81,21 @@ class Hooks:
 
     def close(self) -> None:
         self.http.close()
+
+
+MakeHooks = Callable[..., Hooks]
+
+
+def made_hooks(default_scenario: str) -> Iterator[MakeHooks]:
+    """A `make_hooks` fixture's body: `Hooks` made on demand, each checked and closed at the end."""
+    made: list[Hooks] = []
+
+    def make(scenario: str = default_scenario, *answers: Any, **settings: Any) -> Hooks:
+        hooks = Hooks(scenario, *answers, **settings)
+        made.append(hooks)
+        return hooks
+
+    yield make
+    for hooks in made:
+        assert not hooks.control.errors, f"the mock raised internally: {hooks.control.errors!r}"
+        hooks.close()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,25 +13,14 @@ from client import verify_signature
 from mockserver import OPERATOR, ScenarioError, load_scenario
 from mockserver.webhooks.delivery import iso_ms
 from tests.mockserver.helpers import assert_envelope
-from tests.mockserver.hooks import SECRET, Hooks
+from tests.mockserver.hooks import SECRET, Hooks, MakeHooks, made_hooks
 
-MakeHooks = Callable[..., Hooks]
 STEPS = '[[steps]]\nstatus = "pending"\nseconds = 2\n[[steps]]\nstatus = "in_progress"\nseconds = 18\n'
 
 
 @pytest.fixture
 def make_hooks() -> Iterator[MakeHooks]:
-    made: list[Hooks] = []
-
-    def make(scenario: str = "webhook-early", *answers: Any, **settings: Any) -> Hooks:
-        hooks = Hooks(scenario, *answers, **settings)
-        made.append(hooks)
-        return hooks
-
-    yield make
-    for hooks in made:
-        assert not hooks.control.errors, f"the mock raised internally: {hooks.control.errors!r}"
-        hooks.close()
+    yield from made_hooks("webhook-early")
 
 
 @pytest.mark.parametrize(("version", "not_ready"), [("2026-10", 409), ("2026-06", 404)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,24 +16,12 @@ from mockserver import OPERATOR, JobStatus, MockConfig, VirtualClock, create_app
 from mockserver.webhooks.delivery import iso_ms, retry_delay
 from mockserver.webhooks.dispatcher import WebhookConfigError
 from tests.mockserver.helpers import BASE, SEED_000_BODY, assert_envelope
-from tests.mockserver.hooks import HOOK, SECRET, Hooks
-
-MakeHooks = Callable[..., Hooks]
+from tests.mockserver.hooks import HOOK, SECRET, Hooks, MakeHooks, made_hooks
 
 
 @pytest.fixture
 def make_hooks() -> Iterator[MakeHooks]:
-    made: list[Hooks] = []
-
-    def make(scenario: str = "fast", *answers: Any, **settings: Any) -> Hooks:
-        hooks = Hooks(scenario, *answers, **settings)
-        made.append(hooks)
-        return hooks
-
-    yield make
-    for hooks in made:
-        assert not hooks.control.errors, f"the mock raised internally: {hooks.control.errors!r}"
-        hooks.close()
+    yield from made_hooks("fast")
 
 
 def _assert_valid_event(hooks: Hooks, index: int = 0) -> dict[str, Any]:
