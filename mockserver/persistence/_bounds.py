@@ -13,14 +13,13 @@ __all__ = ["Write", "trim_writes"]
 Write = tuple[str, tuple[Any, ...]]
 
 
-def trim_writes(db: sqlite3.Connection, journal_size: int, deliveries_kept: int, ledger_history: int) -> list[Write]:
-    """The journal down to `journal_size` rows, finished deliveries to about `deliveries_kept`,
-    and ledger rows older than the newest `ledger_history` folded into each key's carry row."""
-    newest = db.execute("SELECT MAX(seq) FROM journal").fetchone()[0] or 0
-    writes: list[Write] = [("DELETE FROM journal WHERE seq <= ?", (newest - journal_size,))]
+def trim_writes(db: sqlite3.Connection, deliveries_kept: int, ledger_history: int) -> list[Write]:
+    """Finished deliveries down to about `deliveries_kept`, and ledger rows older than the newest
+    `ledger_history` folded into each key's carry row. (The journal bounds itself:
+    `_journal_tables`.)"""
     newest = db.execute("SELECT MAX(id) FROM deliveries").fetchone()[0] or 0
     sql = "DELETE FROM deliveries WHERE id <= ? AND json_extract(data, '$.state') != 'pending'"
-    writes.append((sql, (newest - deliveries_kept,)))
+    writes: list[Write] = [(sql, (newest - deliveries_kept,))]
     return writes + _ledger_summary(db, ledger_history)
 
 

@@ -13,6 +13,7 @@ from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import LedgerEntry
 from mockserver.domain.store import TenantState
 from mockserver.persistence._errors import StateFileError
+from mockserver.persistence._journal_tables import newest_first
 from mockserver.persistence.rows import (
     EDITED,
     JOB_COLUMNS,
@@ -59,10 +60,12 @@ def read_state(db: sqlite3.Connection, path: Path, journal_size: int, restored: 
     restored.ledger = ledger
     for key, balance, net in db.execute("SELECT key, balance, net FROM ledger_carry"):
         restored.carried[key] = (None if balance is None else Decimal(balance), Decimal(net))
-    newest = f"ORDER BY seq DESC LIMIT {int(journal_size)}"
-    journal = _columns(db, path, "journal", JOURNAL_COLUMNS, newest, lambda row: entry_from_values(row, shared))
+    journal: list[Entry] = []
+    for table in newest_first(db):  # the newer table's rows, then the older's, up to `journal_size`
+        newest = f"ORDER BY seq DESC LIMIT {int(journal_size) - len(journal)}"
+        journal += _columns(db, path, table, JOURNAL_COLUMNS, newest, lambda row: entry_from_values(row, shared))
+    journal.reverse()
     restored.journal = journal
-    restored.journal.reverse()
     rows = db.execute("SELECT id, data FROM deliveries ORDER BY id")
     restored.deliveries = decoded(path, "deliveries", rows, delivery_from_row)
 

@@ -16,6 +16,8 @@
   job's row drops its counts waiting (`supersedes`: they are in the row).
 - Writes run in the order they were made: one that replaces an earlier write of the same key
   takes the later place (a job's move after its whole row, never before it).
+- How a transaction's statements are made is `_statements`'; where journal rows go,
+  `_journal_tables`.
 """
 
 from __future__ import annotations
@@ -29,18 +31,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockserver.domain.store import WriteFailed
-from mockserver.persistence._bounds import Write, trim_writes
+from mockserver.persistence._bounds import trim_writes
 from mockserver.persistence._checkpoints import Checkpoints
 from mockserver.persistence._complaints import Complaints
 from mockserver.persistence._group import GROUP_MAX, Group, Member
+from mockserver.persistence._journal_tables import JOURNAL_WIDTH, JournalTables
+from mockserver.persistence._statements import Write, nothing, transaction
 
 __all__ = ["Transactions"]
 
 _Write = Write
 _Failure = Literal["raise", "keep", "drop"]
-# Trimming on every insert would double the writes; every so many rows is enough.
+# Trimming on every insert would double the writes; every so many rows is enough. Only an
+# operation's writes count: bookkeeping adds no rows a trim removes (the journal's tables take
+# turns instead, `_journal_tables`), so a flood of polls never trims.
 _TRIM_EVERY = 500
-_LATER_GROUP = 256  # rows that may wait for a commit (`_write_later`)
+_LATER_GROUP = 256  # rows that may wait for a commit (`_write_later`, `_append`)
 
 
 class Transactions:
@@ -60,14 +66,14 @@ class Transactions:
     ) -> None:
         self._db = db
         self._checkpoints = checkpoints
-        self._journal_size = journal_size
         self._ledger_history = ledger_history
         self._deliveries_kept = deliveries_kept
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
         self._later: dict[Hashable, _Write] = {}  # waiting for the next commit, oldest first (`_write_later`)
-        self._appended: dict[str, list[tuple[Any, ...]]] = {}  # new rows waiting, by statement (`_append`)
+        self._appended: list[Any] = []  # journal rows waiting, their values one after another (`_append`)
+        self._journal = JournalTables(db, journal_size)
         self._since_trim = 0
         self._complaints = Complaints(path, clock)
         self._group = Group()
@@ -120,16 +126,13 @@ class Transactions:
         if full:
             self.flush()
 
-    def _append(self, sql: str, params: tuple[Any, ...]) -> None:
-        """`_write_later` for a new row no later write replaces (a journal entry): no key to keep,
-        and the rows of one statement go in one `executemany` (a fifth of a --state poll was its
-        journal row's queueing and insert)."""
+    def _append(self, values: tuple[Any, ...]) -> None:
+        """`_write_later` for a journal row, which no later write replaces: no key to keep, and
+        the rows go in multi-row INSERTs (a fifth of a --state poll was its journal row)."""
         with self._lock:
-            rows = self._appended.get(sql)
-            if rows is None:
-                rows = self._appended[sql] = []
-            rows.append(params)
-            full = len(rows) >= _LATER_GROUP
+            rows = self._appended
+            rows += values
+            full = len(rows) >= _LATER_GROUP * JOURNAL_WIDTH
         if full:
             self.flush()
 
@@ -138,8 +141,9 @@ class Transactions:
         if self._group.members:
             self._commit({}, "keep")  # answered submits are written, then cleared as any other
         with self._lock:
-            self._retry, self._later, self._appended = {}, {}, {}
+            self._retry, self._later, self._appended = {}, {}, []
             self._run(writes)
+            self._journal.cleared()
 
     def _write(self, key: Hashable, sql: str, params: tuple[Any, ...], supersedes: Hashable | None = None) -> None:
         if supersedes is not None and supersedes in self._later:
@@ -177,13 +181,13 @@ class Transactions:
             self._retry = _after(retry, writes) if on_failure == "keep" else retry
             if on_failure == "drop" or len(rows) >= _LATER_GROUP:
                 self._later = {}
-            if on_failure == "drop" or any(len(new) >= _LATER_GROUP for new in appended.values()):
-                self._appended = {}
+            if on_failure == "drop" or len(appended) >= _LATER_GROUP * JOURNAL_WIDTH:
+                self._appended = []
             self._complaints.failed(exc)
             return WriteFailed(f"state file: {exc}")
-        self._later, self._appended = {}, {}
+        self._later, self._appended = {}, []
         self._complaints.recovered()
-        self._since_trim += sum(map(len, parts)) + len(rows) + sum(map(len, appended.values()))
+        self._since_trim += sum(map(len, parts))
         if self._since_trim >= _TRIM_EVERY:
             self._since_trim = 0
             self._trim()
@@ -212,29 +216,20 @@ class Transactions:
             undo()
             raise
 
-    def _run(self, writes: Iterable[_Write], appended: dict[str, list[tuple[Any, ...]]] | None = None) -> None:
+    def _run(self, writes: Iterable[_Write], journal_rows: list[Any] | None = None) -> None:
+        """One transaction: `writes`, then the journal rows; the journal's tables move on only
+        once it is committed."""
         db = self._db
-        db.execute("BEGIN")
-        try:
-            # Runs of one statement (a group's inserts, a sweep's moves) in one executemany each.
-            for sql, run in itertools.groupby(writes, key=_statement):
-                batch = [params for _sql, params in run]
-                if len(batch) == 1:
-                    db.execute(sql, batch[0])
-                else:
-                    db.executemany(sql, batch)
-            for sql, rows in (appended or {}).items():
-                db.executemany(sql, rows)
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+        if journal_rows:
+            rows = journal_rows
+            self._journal.moved_to(transaction(db, writes, lambda db: self._journal.insert(db, rows)))
+        else:
+            transaction(db, writes, nothing)
         self._checkpoints.committed(db)
 
     def _trim(self) -> None:
         """Down to the bounds, in a transaction of its own; a failed one waits for the next turn."""
-        writes = trim_writes(self._db, self._journal_size, self._deliveries_kept, self._ledger_history)
+        writes = trim_writes(self._db, self._deliveries_kept, self._ledger_history)
         try:
             self._run(writes)
         except sqlite3.Error as exc:

@@ -1,4 +1,4 @@
-"""A state file's job, ledger and journal rows (schema 3): one column per field, and back.
+"""A state file's job, ledger and journal rows (since schema 3): one column per field, and back.
 
 A row is the values it holds, bound as they are: a JSON document per row cost a third of a
 submit to write and most of a restart to read (bench/README.md). A job's timeline is one compact
@@ -28,7 +28,6 @@ from mockserver.persistence._errors import StateFileError
 __all__ = [
     "COUNT_JOB",
     "EDITED",
-    "INSERT_ENTRY",
     "INSERT_LEDGER",
     "JOB_COLUMNS",
     "JOURNAL_COLUMNS",
@@ -150,7 +149,6 @@ def _insert(table: str, columns: dict[str, tuple[str, ...]]) -> str:
 
 
 INSERT_LEDGER = _insert("ledger", LEDGER_COLUMNS)
-INSERT_ENTRY = _insert("journal", JOURNAL_COLUMNS)
 # The whole job, new or with a new timeline (forced): an upsert, so a changed job's row stays
 # where it is (REPLACE would delete it and insert it at the table's end, writing two pages and
 # its index entry).

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "StateFileError", "lock", "open_database"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +40,8 @@ _CARRY = "CREATE TABLE IF NOT EXISTS ledger_carry (key TEXT PRIMARY KEY, balance
 # Version 2: a key's `disabled` flag (the control API's) is kept with its scenario setting.
 _DISABLED = "ALTER TABLE tenants ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
 # Version 3: jobs, ledger and journal rows as columns instead of JSON documents (`_to_columns`).
-_OURS = frozenset(("meta", "jobs", "tenants", "counts", "ledger", "journal", "deliveries", "ledger_carry"))
+# Version 4: a second journal table; the two take turns (`_journal_tables`), nothing is copied.
+_OURS = frozenset(("meta", "jobs", "tenants", "counts", "ledger", "journal", "journal_b", "deliveries", "ledger_carry"))
 
 
 def lock(path: Path) -> int:
@@ -79,8 +80,10 @@ def open_database(path: Path) -> sqlite3.Connection:
             f"(schema {version}; this one reads up to {SCHEMA_VERSION})"
         )
     from mockserver.persistence._to_columns import to_columns
+    from mockserver.persistence.rows import JOURNAL_COLUMNS, table_sql
 
-    migrations: dict[int, _Migration] = {0: _TABLES + _CARRY, 1: _DISABLED, 2: to_columns}  # from n to n + 1
+    second_journal = table_sql("journal_b", JOURNAL_COLUMNS)
+    migrations: dict[int, _Migration] = {0: _TABLES + _CARRY, 1: _DISABLED, 2: to_columns, 3: second_journal}
     if (tables and "jobs" not in tables) or tables - _OURS:
         db.close()
         raise StateFileError(f"state file {path}: not a mockserver state file (tables {', '.join(sorted(tables))})")

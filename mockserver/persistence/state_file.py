@@ -3,7 +3,7 @@
 - One owner: the file is locked for the process's lifetime (`schema.lock`); a second server on
   it is refused at startup.
 - One operation, one transaction, and what a failed commit does: `_transactions`.
-- Bounded: the journal keeps its ring buffer's size, finished deliveries `deliveries_kept`, the
+- Bounded: the journal keeps its ring buffer's size (`_journal_tables`), finished deliveries `deliveries_kept`, the
   ledger its `ledger_history` newest rows plus one summary row per key (`ledger_carry`), the
   WAL `_checkpoints.WAL_LIMIT_PAGES` pages.
 
@@ -27,12 +27,12 @@ from mockserver.domain.jobs import Job
 from mockserver.domain.journal import Entry
 from mockserver.domain.ledger import HISTORY, LedgerEntry
 from mockserver.persistence._checkpoints import WAL_LIMIT_PAGES, Checkpoints
+from mockserver.persistence._journal_tables import JOURNAL_TABLES
 from mockserver.persistence._json_rows import delivery_row
 from mockserver.persistence._restore import Restored, read_state
 from mockserver.persistence._transactions import Transactions
 from mockserver.persistence.rows import (
     COUNT_JOB,
-    INSERT_ENTRY,
     INSERT_LEDGER,
     MOVE_JOB,
     PUT_JOB,
@@ -118,14 +118,14 @@ class StateFile(Transactions):
         self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))
 
     def journal(self, entry: Entry) -> None:
-        self._append(INSERT_ENTRY, entry_values(entry))
+        self._append(entry_values(entry))
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"
         self._write(("deliveries", delivery.id), sql, (delivery.id, delivery_row(delivery)))
 
     def clear(self) -> None:
-        tables = ("jobs", "tenants", "counts", "ledger", "ledger_carry", "journal", "deliveries")
+        tables = ("jobs", "tenants", "counts", "ledger", "ledger_carry", *JOURNAL_TABLES, "deliveries")
         self._write_instead([(f"DELETE FROM {table}", ()) for table in tables])  # fixed names, not input
 
     # --- the clock -----------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class StateFile(Transactions):
         restored = Restored()
         with self._lock:
             try:
-                read_state(self._db, self.path, self._journal_size, restored)
+                read_state(self._db, self.path, self._journal.size, restored)
             except sqlite3.DatabaseError as exc:
                 raise StateFileError(f"state file {self.path}: cannot read it ({exc})") from None
         previous = self.get_meta("epoch")
