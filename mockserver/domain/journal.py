@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-__all__ = ["Entry", "Journal"]
+__all__ = ["Entry", "Journal", "Row"]
 
 
 class Entry(NamedTuple):
@@ -31,6 +31,9 @@ class Entry(NamedTuple):
     answer: str | None = None  # the job status a submit or poll answered (for `GET /_mock/checks`)
 
 
+# An entry as the journal keeps it: `Entry`'s fields, its headers as pairs (None: none).
+Row = tuple[Any, ...]
+
 _new: Any = tuple.__new__  # an `Entry` from a row without the class's generated `__new__`
 
 # The headers of an entry that kept none: one shared dict, not one per entry (entries are read, never changed).
@@ -40,12 +43,13 @@ _NONE: dict[str, str] = {}
 class Journal:
     """A ring buffer of entries; the oldest drop off once `size` is reached."""
 
-    def __init__(self, size: int = 10_000, on_record: Callable[[Entry], None] | None = None) -> None:
+    def __init__(self, size: int = 10_000, on_record: Callable[[Row], None] | None = None) -> None:
         self.size = size
-        self._on_record = on_record  # called with each new entry (a state file writes it)
+        # Called with each new entry's row (a state file writes it): no `Entry` is built per request.
+        self._on_record = on_record
         # Plain tuples, made `Entry`s when read: a tuple of atoms leaves the collector's lists at
         # its first collection, a named tuple stays tracked (10,000 objects in every full pass).
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
+        self._entries: deque[Row] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -61,18 +65,14 @@ class Journal:
         operation: str | None = None,
         headers: dict[str, str] | None = None,
         answer: str | None = None,
-    ) -> Entry:
+    ) -> None:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:
-            seq = next(self._seq)
             kept = tuple(headers.items()) if headers else None  # a dict would keep the row tracked
-            self._entries.append((seq, at, method, path, query, status, tenant, job_id, operation, kept, answer))
-            entry: Entry = _new(
-                Entry, (seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
-            )
+            row = (next(self._seq), at, method, path, query, status, tenant, job_id, operation, kept, answer)
+            self._entries.append(row)
             if self._on_record is not None:
-                self._on_record(entry)
-            return entry
+                self._on_record(row)
 
     def restore(self, entries: list[Entry]) -> None:
         with self._lock:
@@ -91,11 +91,11 @@ class Journal:
         return len(self._entries)
 
 
-def _row(entry: Entry) -> tuple[Any, ...]:
+def _row(entry: Entry) -> Row:
     return (*entry[:9], tuple(entry.headers.items()) if entry.headers else None, entry.answer)
 
 
-def _entry(row: tuple[Any, ...]) -> Entry:
+def _entry(row: Row) -> Entry:
     headers = row[9]
     entry: Entry = _new(Entry, (*row[:9], dict(headers) if headers else _NONE, row[10]))
     return entry

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mockserver.domain.jobs import Job, JobStatus, Phase
-from mockserver.domain.journal import Entry
+from mockserver.domain.journal import Entry, Row
 from mockserver.domain.ledger import LedgerEntry
 from mockserver.persistence._errors import StateFileError
 
@@ -46,6 +46,7 @@ __all__ = [
     "ledger_from_values",
     "ledger_values",
     "moved_values",
+    "row_values",
     "table_sql",
 ]
 
@@ -190,6 +191,13 @@ def ledger_values(entry: LedgerEntry) -> tuple[Any, ...]:
 def entry_values(entry: Entry) -> tuple[Any, ...]:
     headers = entry.headers
     return (*entry[:9], json.dumps(headers) if headers else None, entry.answer)
+
+
+def row_values(row: Row) -> Row:
+    """A journal row (`Journal`'s, headers as pairs) as the table's values: nearly every row has
+    no headers and is written as it is."""
+    headers = row[9]
+    return row if headers is None else (*row[:9], json.dumps(dict(headers)), row[10])
 
 
 # --- reading -----------------------------------------------------------------------------------

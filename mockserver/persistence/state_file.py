@@ -24,7 +24,7 @@ from typing import Any
 
 from mockserver.domain.clock import Clock, SystemClock
 from mockserver.domain.jobs import Job
-from mockserver.domain.journal import Entry
+from mockserver.domain.journal import Row
 from mockserver.domain.ledger import HISTORY, LedgerEntry
 from mockserver.persistence._checkpoints import WAL_LIMIT_PAGES, Checkpoints
 from mockserver.persistence._journal_tables import JOURNAL_TABLES
@@ -37,10 +37,10 @@ from mockserver.persistence.rows import (
     MOVE_JOB,
     PUT_JOB,
     counted_values,
-    entry_values,
     job_values,
     ledger_values,
     moved_values,
+    row_values,
 )
 from mockserver.persistence.schema import StateFileError, lock, open_database
 from mockserver.webhooks.delivery import Delivery
@@ -117,8 +117,8 @@ class StateFile(Transactions):
     def ledger(self, entry: LedgerEntry) -> None:
         self._write(("ledger", entry.seq), INSERT_LEDGER, ledger_values(entry))
 
-    def journal(self, entry: Entry) -> None:
-        self._append(entry_values(entry))
+    def journal(self, row: Row) -> None:
+        self._append(row_values(row))
 
     def delivery(self, delivery: Delivery) -> None:
         sql = "INSERT OR REPLACE INTO deliveries VALUES (?, ?)"

@@ -88,3 +88,17 @@ def test_a_file_of_schema_3_gains_the_second_table_and_keeps_its_journal(tmp_pat
     mock.stop()
     assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert (_seqs(path, "journal"), _seqs(path, "journal_b")) == (list(range(1, 10)), [10])
+
+
+def test_an_entry_with_headers_comes_back_with_them_and_one_without_with_none(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    mock = Mock(path, scenario="rate-limited")
+    assert mock.submit().status_code == 429  # Retry-After kept with the entry
+    assert mock.http.get("/videos/models").status_code == 200  # no headers kept
+    before = mock.control.journal(OPERATOR)["entries"]
+    mock.stop()
+    again = Mock(path, scenario="rate-limited")
+    after = again.control.journal(OPERATOR)["entries"]
+    assert after == before
+    assert {e["status"]: bool(e["headers"]) for e in after} == {429: True, 200: False}
+    again.stop()
