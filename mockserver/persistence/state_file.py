@@ -81,6 +81,7 @@ class StateFile(Transactions):
             deliveries_kept=deliveries_kept,
             clock=clock,
             checkpoints=checkpoints,
+            counted_write=_counted_write,
         )
         checkpoints.start()
 
@@ -91,16 +92,16 @@ class StateFile(Transactions):
     # goes to the end); each carries the counts of the job, so it drops the counts waiting.
 
     def job(self, job: Job) -> None:
-        self._write(("jobs", job.id), PUT_JOB, job_values(job), supersedes=("counted", job.id))
+        self._write(("jobs", job.id), PUT_JOB, job_values(job), supersedes=job.id)
 
     def moved(self, job: Job) -> None:
-        self._write(("moved", job.id), MOVE_JOB, moved_values(job), supersedes=("counted", job.id))
+        self._write(("moved", job.id), MOVE_JOB, moved_values(job), supersedes=job.id)
 
     def counted(self, job: Job) -> None:
-        self._write_later(("counted", job.id), COUNT_JOB, counted_values(job))
+        self._count_later(job.id, job)
 
     def forget_job(self, job_id: str) -> None:
-        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,), supersedes=("counted", job_id))
+        self._write(("jobs", job_id), "DELETE FROM jobs WHERE id = ?", (job_id,), supersedes=job_id)
         self.forget_counts(job_id)  # after its counters waiting, as they are
 
     def tenant(self, tenant: str, scenario: str | None, disabled: bool) -> None:
@@ -185,3 +186,7 @@ class StateFile(Transactions):
         with self._lock:
             self._db.close()  # the last connection: SQLite checkpoints the WAL and removes it
             os.close(self._fd)  # last: closing it releases the lock
+
+
+def _counted_write(job: Job) -> tuple[str, tuple[Any, ...]]:
+    return COUNT_JOB, counted_values(job)

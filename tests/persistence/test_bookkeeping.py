@@ -99,3 +99,20 @@ def test_fault_counters_wait_too_and_a_retired_job_still_takes_them_along(tmp_pa
     mock.state_file.flush()
     assert rows(path, "SELECT scope FROM counts WHERE scope = ?", job_id) == []
     mock.stop()
+
+
+def test_each_jobs_newest_counts_are_written_and_a_retired_job_is_not_brought_back(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    mock = Mock(path, scenario="fast", max_jobs=2)
+    first, second = mock.job_id(), mock.job_id()
+    mock.clock.advance(3600)
+    for job_id, polls in ((first, 3), (second, 5)):
+        for _ in range(polls):
+            assert mock.poll(job_id).json()["status"] == "completed"  # the first moves it, the rest count
+    mock.state_file.flush()
+    assert (_polls(path, first), _polls(path, second)) == ((3, 2), (5, 2))
+    mock.poll(first)  # counted, waiting ...
+    third = mock.job_id()  # ... when this submit retires it (the oldest of two): its row goes, for good
+    mock.state_file.flush()
+    assert {job_id for (job_id,) in rows(path, "SELECT id FROM jobs")} == {second, third}
+    mock.stop()
