@@ -61,18 +61,17 @@ class Journal:
         operation: str | None = None,
         headers: dict[str, str] | None = None,
         answer: str | None = None,
-    ) -> Entry:
+    ) -> None:
         """Keep one exchange. Positional calls are the fast ones: every request makes one."""
         with self._lock:
             seq = next(self._seq)
             kept = tuple(headers.items()) if headers else None  # a dict would keep the row tracked
             self._entries.append((seq, at, method, path, query, status, tenant, job_id, operation, kept, answer))
-            entry: Entry = _new(
-                Entry, (seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
-            )
-            if self._on_record is not None:
+            if self._on_record is not None:  # an `Entry` only for a listener: in memory none is made
+                entry: Entry = _new(
+                    Entry, (seq, at, method, path, query, status, tenant, job_id, operation, headers or _NONE, answer)
+                )
                 self._on_record(entry)
-            return entry
 
     def restore(self, entries: list[Entry]) -> None:
         with self._lock:
