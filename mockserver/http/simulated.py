@@ -51,21 +51,9 @@ def simulated_response(
         message = f"the mock answers after {simulation.latency:g} s (read timeout {timeout:g} s)"
         raise httpx.ReadTimeout(message, request=request)
     if simulation.broken is None and len(content) <= READ_SIZE:
-        # Unread, as from a socket: the client reads it once (`content=` reads it here and the
-        # client then finds it read; the same bytes, a poll ~1.5 µs dearer).
-        return httpx.Response(
-            status, headers=_with_length(headers, content), stream=httpx.ByteStream(content), request=request
-        )
+        return httpx.Response(status, headers=headers, content=content, request=request)
     error = None if simulation.broken is None else _error(simulation.broken, request)
     return httpx.Response(status, headers=headers, stream=_Pieces(content, error), request=request)
-
-
-def _with_length(headers: list[tuple[bytes, bytes]], content: bytes) -> list[tuple[bytes, bytes]]:
-    # What `Response(content=...)` adds to an answer without one (an app's streamed answer).
-    for name, _ in headers:
-        if name.lower() == b"content-length":
-            return headers
-    return [*headers, (b"content-length", str(len(content)).encode())]
 
 
 def _error(broken: Broken, request: httpx.Request) -> httpx.TransportError:
