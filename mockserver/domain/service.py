@@ -18,7 +18,7 @@ from mockserver.domain.catalog import Catalog
 from mockserver.domain.clock import Clock
 from mockserver.domain.current_requests import check_current_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
-from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, counted, force, request_text
+from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger, LedgerEntry
 from mockserver.domain.pricing import price_job
 from mockserver.domain.ratelimit import RateLimiter
@@ -164,7 +164,7 @@ class MockService(JobMotion):
         job = self._owned(tenant, job_id)
         self._inject_faults(self._scenario_of(job), "poll", job.id)
         if job.timeline[job.phase].status in TERMINAL:  # nothing can move: one count, no unit to open
-            return self.store.update(job.id, _one_poll)
+            return self.store.polled_finished(job.id)
         return self._advance(job.id, polled=True)
 
     def content(self, tenant: str | None, job_id: str, index: int) -> Job:
@@ -266,10 +266,6 @@ class MockService(JobMotion):
             speed=self.speed,
             request=request,
         )
-
-
-def _one_poll(job: Job) -> Job:
-    return counted(job, polls=1)  # what `advance(job, now, polled=True)` does to a finished job
 
 
 def _payment_required(exc: InsufficientCredits) -> ApiError:

@@ -178,6 +178,14 @@ class JobStore:
             self._writer.counted(job)
             return job
 
+    def polled_finished(self, job_id: str) -> Job:
+        """Count one poll of a stored, terminal job: nothing can move it and the schedule let it
+        go when it finished, so this is `update` without the tracking (a poll loop's last polls)."""
+        with self._lock:
+            job = self._jobs[job_id] = counted(self._jobs[job_id], polls=1)
+            self._writer.counted(job)
+            return job
+
     def unfinished(self, tenant: str | None = None) -> list[str]:
         """Ids of jobs not yet terminal when last stored (they may have finished since), in the
         order they were first stored."""

@@ -28,6 +28,7 @@ calls the two halves itself to record each answer without wrapping the app's `re
 from __future__ import annotations
 
 import asyncio
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
@@ -42,6 +43,7 @@ from mockserver.http.simulated import simulated_response, simulation_for
 __all__ = ["Answer", "AsyncASGITransport", "SyncASGITransport"]
 
 Client = tuple[str, int]
+_LOWER_NAME_VALUE = operator.itemgetter(1, 2)  # in C: a comprehension cost a poll ~60 bytecodes
 _Call = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 
@@ -53,8 +55,8 @@ def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": request.method,
-        # httpx keeps each header as (name, lowercased name, value): ASGI's names are there already.
-        "headers": [(name, value) for _, name, value in request.headers._list],
+        # httpx keeps each header as (name, lowercased name, value): ASGI's pairs are there already.
+        "headers": list(map(_LOWER_NAME_VALUE, request.headers._list)),
         "scheme": url.scheme,
         "path": url.path,
         "raw_path": url.raw_path.split(b"?")[0],
