@@ -148,23 +148,15 @@ class _Taps:
 
 def _exchange(seq: int, at: float, request: _Request, taps: _Taps) -> Exchange:
     method, path, query, headers = request
-    return Exchange(
-        seq=seq,
-        at=at,
-        method=method,
-        path=path,
-        query=query.decode("latin-1"),
-        headers=_decoded(headers),
-        body=b"".join(taps.chunks),
-        status=taps.status,
-        response_headers=_decoded(taps.headers),
-        response_json=_json(b"".join(taps.json_parts) if taps.json_parts else None),
-        body_bytes=taps.sent,
-    )
+    json_body = b"".join(taps.json_parts) if taps.json_parts else None
+    answered = (path, query, taps.status, tuple(taps.headers), json_body, taps.sent, b"".join(taps.chunks))
+    return _answered(seq, at, method, headers, answered)
 
 
-def _answered(seq: int, at: float, method: str, headers: _Pairs, answered: _Answered) -> Exchange:
-    """The `Exchange` of an in-process answer: what `ExchangeRecorder` sees of the same scope."""
+def _answered(
+    seq: int, at: float, method: str, headers: Iterable[tuple[bytes, bytes]], answered: _Answered
+) -> Exchange:
+    """The `Exchange` of an answer, in-process or recorded live (`ExchangeRecorder`'s taps)."""
     path, query, status, response_headers, json_body, sent, body = answered
     return Exchange(
         seq=seq,
