@@ -127,9 +127,10 @@ class Controller:
         """Call `listener(job, transition)` for every status change from now on."""
         self._service.on_transition(listener)
 
-    def catch_up(self) -> None:
-        """Bring every unfinished job up to now (its transitions, refunds and webhooks happen)."""
-        self._service.sweep()
+    def catch_up(self, limit: int | None = None) -> bool:
+        """Bring every unfinished job up to now (its transitions, refunds and webhooks happen);
+        with `limit`, at most that many, True when more may be due (`MockService.sweep`)."""
+        return self._service.sweep(limit=limit)
 
     def set_scenario(self, key: str, name: str | None) -> None:
         """The scenario of a key's next jobs (a built-in name or a file path; None: the server's)."""

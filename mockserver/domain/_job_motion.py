@@ -13,7 +13,11 @@ from mockserver.domain.clock import Clock
 from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, advance
 from mockserver.domain.ledger import Ledger
 
-__all__ = ["JobMotion"]
+__all__ = ["SWEEP_BATCH", "JobMotion"]
+
+# Jobs an event loop's sweep moves on before it lets requests in (~25 µs each: a few ms). In one
+# go, a 0.2 s tick of a 7k submits/s flood moved ~1,500 jobs on in one 15-60 ms callback.
+SWEEP_BATCH = 128
 
 
 class JobMotion(ScenarioChoice):
@@ -21,21 +25,25 @@ class JobMotion(ScenarioChoice):
     ledger: Ledger
     _listeners: list[Callable[[Job, Transition], None]]
 
-    def sweep(self, tenant: str | None = None) -> None:
+    def sweep(self, tenant: str | None = None, limit: int | None = None) -> bool:
         """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
 
         Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
         listings need the ones nobody is polling to move on too. Only the jobs that came due are
         touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
         the store holds.
+
+        `limit` bounds the jobs moved in this call (an event loop's turn: see `SWEEP_BATCH`);
+        True when it was reached, so more may be due.
         """
         now = self.clock.now()
-        due = self.store.come_due(tenant, now)
+        due = self.store.come_due(tenant, now, limit)
         if not due:
-            return
+            return False
         with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
             for job, transitions in self.store.advance_due(due, now):
                 self._announce(job, transitions)
+        return limit is not None and len(due) >= limit
 
     def running(self, tenant: str) -> list[Job]:
         """The key's unfinished jobs as they stand now, oldest first."""

@@ -132,3 +132,19 @@ def test_the_schedule_stays_bounded_when_nobody_sweeps() -> None:
     twin.service.sweep()
     assert store.unfinished() == []
     assert store.come_due(None, math.inf) == []
+
+
+def test_a_bounded_sweep_moves_at_most_its_limit_and_says_whether_more_is_due() -> None:
+    bounded, whole = _Twin(0, None), _Twin(0, None)
+    for twin in (bounded, whole):
+        for _ in range(300):
+            twin.service.submit(twin.keys[1], dict(BODY))  # fast
+        twin.clock.advance(3600)
+    moved = []  # jobs moved on so far, after each call that reached its limit
+    while bounded.service.sweep(limit=128):
+        moved.append(len({transition.job_id for transition in bounded.transitions}))
+    assert moved == [128, 256]  # then 44 more, and False: nothing left due
+    assert whole.service.sweep(limit=None) is False
+    assert bounded.jobs() == whole.jobs()
+    assert sorted(bounded.transitions) == sorted(whole.transitions)
+    assert bounded.service.store.unfinished() == []
