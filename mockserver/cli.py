@@ -22,7 +22,6 @@ from mockserver.config import MockConfig
 from mockserver.domain.jobs import Job
 from mockserver.domain.keys import new_api_key
 from mockserver.domain.scenarios import ScenarioError, builtin_scenarios
-from mockserver.domain.service import SWEEP_BATCH
 from mockserver.domain.versions import default_version_name
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.catalogs import CatalogError
@@ -110,7 +109,7 @@ class _Server(uvicorn.Server):
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
-                while controller.catch_up(SWEEP_BATCH):
+                for _ in controller.catching_up():
                     await asyncio.sleep(0)  # let requests in between batches
             except Exception as exc:  # kept like a request's failure; the ticker goes on
                 log.error("unexpected error moving jobs on", exc_info=exc)

@@ -11,7 +11,7 @@ operator-only control is a 403. The in-process methods (`submit`, `poll`, `store
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -127,10 +127,13 @@ class Controller:
         """Call `listener(job, transition)` for every status change from now on."""
         self._service.on_transition(listener)
 
-    def catch_up(self, limit: int | None = None) -> bool:
-        """Bring every unfinished job up to now (its transitions, refunds and webhooks happen);
-        with `limit`, at most that many, True when more may be due (`MockService.sweep`)."""
-        return self._service.sweep(limit=limit)
+    def catch_up(self) -> None:
+        """Bring every unfinished job up to now (its transitions, refunds and webhooks happen)."""
+        self._service.sweep()
+
+    def catching_up(self) -> Generator[None, None, None]:
+        """`catch_up` a batch at a time, pausing between batches (`MockService.sweeping`)."""
+        return self._service.sweeping()
 
     def set_scenario(self, key: str, name: str | None) -> None:
         """The scenario of a key's next jobs (a built-in name or a file path; None: the server's)."""

@@ -6,7 +6,7 @@ that ends without a video gives its charge back) and announced to the listeners,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from mockserver.domain._scenario_choice import ScenarioChoice
 from mockserver.domain.clock import Clock
@@ -15,7 +15,7 @@ from mockserver.domain.ledger import Ledger
 
 __all__ = ["SWEEP_BATCH", "JobMotion"]
 
-# Jobs an event loop's sweep moves on before it lets requests in (~25 µs each: a few ms). In one
+# Jobs `sweeping` moves on before the event loop lets requests in (~25 µs each: a few ms). In one
 # go, a 0.2 s tick of a 7k submits/s flood moved ~1,500 jobs on in one 15-60 ms callback.
 SWEEP_BATCH = 128
 
@@ -25,25 +25,41 @@ class JobMotion(ScenarioChoice):
     ledger: Ledger
     _listeners: list[Callable[[Job, Transition], None]]
 
-    def sweep(self, tenant: str | None = None, limit: int | None = None) -> bool:
+    def sweep(self, tenant: str | None = None) -> None:
         """Bring every unfinished job (of `tenant`, or of all) up to now, firing its transitions.
 
         Jobs advance lazily when read; the webhook pump, the job cap, the operator's clock and
         listings need the ones nobody is polling to move on too. Only the jobs that came due are
         touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
         the store holds.
-
-        `limit` bounds the jobs moved in this call (an event loop's turn: see `SWEEP_BATCH`);
-        True when it was reached, so more may be due.
         """
         now = self.clock.now()
-        due = self.store.come_due(tenant, now, limit)
+        due = self.store.come_due(tenant, now)
         if not due:
-            return False
+            return
         with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
             for job, transitions in self.store.advance_due(due, now):
                 self._announce(job, transitions)
-        return limit is not None and len(due) >= limit
+
+    def sweeping(self, tenant: str | None = None, batch: int = SWEEP_BATCH) -> Generator[None, None, None]:
+        """`sweep` for an event loop: the same jobs in the same order, `batch` at a time, pausing
+        (a `yield`) between batches so that the caller can let requests in. Each batch is a unit
+        of its own and brought up to its own now (a job a request moved on meanwhile has nothing
+        left to do); jobs not reached when the caller stops go back on the schedule."""
+        due = self.store.come_due(tenant, self.clock.now())
+        done = 0
+        try:
+            while done < len(due):
+                now = self.clock.now()
+                with self.store.atomic():
+                    for job, transitions in self.store.advance_due(due[done : done + batch], now):
+                        self._announce(job, transitions)
+                done += batch
+                if done < len(due):
+                    yield
+        finally:
+            if done < len(due):
+                self.store.reschedule(due[done:])
 
     def running(self, tenant: str) -> list[Job]:
         """The key's unfinished jobs as they stand now, oldest first."""

@@ -38,14 +38,13 @@ class Schedule:
         every = [(order, i) for jobs in self._unfinished.values() for i, order in jobs.items()]
         return [i for _order, i in sorted(every)]
 
-    def come_due(self, tenant: str | None, now: float, limit: int | None = None) -> list[str]:
+    def come_due(self, tenant: str | None, now: float) -> list[str]:
         """Ids of the unfinished jobs (of `tenant`, or of all) due at `now`, in the order they
-        were first stored; they leave the schedule until tracked again. With `limit`, at most
-        that many (the earliest due of each heap in turn); the rest stay due."""
+        were first stored; they leave the schedule until tracked again."""
         heaps = [self._schedule.get(tenant, [])] if tenant is not None else list(self._schedule.values())
         found: list[tuple[int, str]] = []
         for heap in heaps:
-            while heap and heap[0][0] <= now and (limit is None or len(found) < limit):
+            while heap and heap[0][0] <= now:
                 due, order, job_id = heapq.heappop(heap)
                 if self._due.get(job_id) == due:  # else stale: the job moved on or left
                     del self._due[job_id]

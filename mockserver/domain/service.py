@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockserver.domain._faults import fail, fault_error, inject_faults
-from mockserver.domain._job_motion import SWEEP_BATCH, JobMotion
+from mockserver.domain._job_motion import JobMotion
 from mockserver.domain._throttle import throttle
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
 from mockserver.domain.catalog import Catalog
@@ -27,7 +27,7 @@ from mockserver.domain.scenarios import Fault, Operation, Scenario, ScenarioFile
 from mockserver.domain.store import JobStore, WriteFailed
 from mockserver.domain.versions import VERSIONS, ApiVersion
 
-__all__ = ["SWEEP_BATCH", "MockService", "SubmitCheck", "SubmitListener", "TransitionListener", "not_saved"]
+__all__ = ["MockService", "SubmitCheck", "SubmitListener", "TransitionListener", "not_saved"]
 
 TransitionListener = Callable[[Job, Transition], None]
 SubmitListener = Callable[[Job], None]

@@ -192,14 +192,21 @@ class JobStore:
         with self._lock:
             return self._schedule.unfinished(tenant)
 
-    def come_due(self, tenant: str | None, now: float, limit: int | None = None) -> list[str]:
+    def come_due(self, tenant: str | None, now: float) -> list[str]:
         """Ids of the unfinished jobs (of `tenant`, or of all) that `advance` would move on at
         `now`, in the order they were first stored. They leave the schedule; storing them again
         (`update`) puts each back at its next due time. Costs what comes due, not what is kept.
-        `limit`: at most that many (the rest stay due for the next call).
         """
         with self._lock:
-            return self._schedule.come_due(tenant, now, limit)
+            return self._schedule.come_due(tenant, now)
+
+    def reschedule(self, job_ids: list[str]) -> None:
+        """Put jobs `come_due` gave back on the schedule, unmoved (a sweep that stopped early)."""
+        with self._lock:
+            for job_id in job_ids:
+                job = self._jobs.get(job_id)
+                if job is not None:
+                    self._schedule.track(job)
 
     def schedule_size(self) -> int:
         """Entries in the schedule, live and stale (at most about four times the unfinished jobs)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from mockserver.domain.clock import Clock
 from mockserver.domain.journal import Journal
-from mockserver.domain.service import SWEEP_BATCH, MockService
+from mockserver.domain.service import MockService
 from mockserver.webhooks._queue import DueQueue
 from mockserver.webhooks.delivery import INTERRUPTED, Attempt, Delivery
 from mockserver.webhooks.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
@@ -115,7 +115,7 @@ class Sender:
             while True:
                 try:
                     if self._watching:
-                        while self._service.sweep(limit=SWEEP_BATCH):
+                        for _ in self._service.sweeping():
                             await asyncio.sleep(0)  # let requests in between batches
                     for batch in self._take_due(self._clock.now(), busy=sending.keys()):
                         if transport is None:
