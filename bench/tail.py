@@ -1,17 +1,27 @@
 """`python -m bench.tail`: submit latency under a steady store (a flood past `--max-jobs`).
 
 The mock CLI (`--speed 1000`: jobs finish in ~0.1 s, so every submit past the bound retires
-one) takes a submit flood in consecutive windows of `--window` seconds (wrk, 64 connections,
-loopback); each window's rate, p50, p99 and slowest request, and the server's RSS at the end.
-The server's garbage collections while serving are counted and timed (`bench/gcprobe.py`).
+one) takes submits in consecutive windows of `--window` seconds, twice:
+
+- saturation: wrk, 64 connections, closed loop (each connection sends when its last answer
+  came). Its p50/p99 mostly restate the server's rate (64 / rate), and a stalled server is sent
+  nothing while it stalls, so they are a throughput figure;
+- fixed rate (`--rate`, default 2,500 submits/s, a load both servers sustain; 0: skip): an
+  open loop (`bench/openloop.py`), each request timed from when it was due, so a stall is
+  charged to every request it held up. Run right after the flood, on the store it left full.
+
+Each window's rate, p50, p99 and slowest request, and the server's RSS at the end. The server's
+garbage collections while serving are counted and timed (`bench/gcprobe.py`); `--stalls` also
+records its event-loop stalls over 20 ms with where the loop was (`bench/stallprobe.py`).
 `--gc` runs it with a Python statement first, to compare collector settings (the CLI sets its
 own after startup: `--gc "import gc; gc.set_threshold = lambda *a: None"` keeps the defaults);
-`--bare` floods the bare app the same way. Bounded by `--windows × --window` s per server.
+`--bare` runs the bare app the same way. Bounded by 2 × `--windows × --window` s per server.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -22,6 +32,7 @@ from pathlib import Path
 
 from .compare import JSON_AUTH, SUBMIT_BODY, capture_bodies
 from .loadgen import ensure_wrk
+from .openloop import Sample, open_loop
 from .servers import Running, _spawn, free_port, start_bare
 
 __all__ = ["flood", "main"]
@@ -40,16 +51,19 @@ end
 """
 
 
-def start_mock_with(setup: str | None, extra: list[str], gc_log: Path) -> Running:
+def start_mock_with(setup: str | None, extra: list[str], gc_log: Path, stall_log: Path | None = None) -> Running:
     port = free_port()
     prelude = f"{setup}; " if setup else ""
-    code = f"import sys, bench.gcprobe; {prelude}from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
+    probes = "bench.gcprobe, bench.stallprobe" if stall_log else "bench.gcprobe"
+    code = f"import sys, {probes}; {prelude}from mockserver.cli import main; sys.exit(main(sys.argv[1:]))"
     args = [sys.executable, "-c", code, "--port", str(port), "--speed", "1000", *extra]
-    os.environ["BENCH_GC_LOG"] = str(gc_log)  # the probe reads it; the server writes it at exit
+    logs = {"BENCH_GC_LOG": gc_log, "BENCH_STALL_LOG": stall_log}  # the probes read them; written at exit
+    os.environ.update({name: str(path) for name, path in logs.items() if path})
     try:
         return _spawn("mockserver", args, port)
     finally:
-        del os.environ["BENCH_GC_LOG"]
+        for name in logs:
+            os.environ.pop(name, None)
 
 
 def _collections(gc_log: Path) -> str:
@@ -58,6 +72,42 @@ def _collections(gc_log: Path) -> str:
     pauses = json.loads(gc_log.read_text())
     parts = [f"gen{gen}: {len(ms)} ({sum(ms):.0f} ms, longest {max(ms, default=0):.1f})" for gen, ms in pauses.items()]
     return "collections " + ", ".join(parts)
+
+
+def _stalls(stall_log: Path) -> list[str]:
+    if not stall_log.exists():
+        return ["stalls: not recorded (the server did not exit cleanly)"]
+    stalls = json.loads(stall_log.read_text())["stalls"]
+    lines = [f"event-loop stalls over 20 ms: {len(stalls)}"]
+    for stall in sorted(stalls, key=lambda stall: -stall["ms"])[:5]:
+        where = collections.Counter(" < ".join(sample[:3]) for sample in stall["samples"]).most_common(1)
+        lines.append(
+            f"  {stall['ms']:.0f} ms (on a core {stall['cpu_ms']:.0f} ms, collecting {stall['gc_ms']:.0f} ms): "
+            f"{where[0][0] if where else '?'}"
+        )
+    return lines
+
+
+def fixed_rate(url: str, rate: float, windows: int, window: float) -> list[dict[str, float]]:
+    """`windows × window` s of submits at `rate` a second (one schedule), split by due time."""
+    samples = open_loop(f"{url}", JSON_AUTH, SUBMIT_BODY, rate, windows * window)
+    split: list[list[Sample]] = [[] for _ in range(windows)]
+    for sample in samples:
+        split[min(windows - 1, int(sample.due // window))].append(sample)
+    rows = []
+    for part in split:
+        latencies = sorted(sample.latency for sample in part) or [0.0]
+        rows.append(
+            {
+                "rps": len(part) / window,
+                "errors": sum(not sample.ok for sample in part),
+                "p50_ms": latencies[len(latencies) // 2] * 1000,
+                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+                "max_ms": latencies[-1] * 1000,
+                "lag_ms": max((sample.lag for sample in part), default=0.0) * 1000,
+            }
+        )
+    return rows
 
 
 def flood(wrk: str, url: str, windows: int, window: float, connections: int = 64) -> list[dict[str, float]]:
@@ -84,17 +134,37 @@ def flood(wrk: str, url: str, windows: int, window: float, connections: int = 64
     return rows
 
 
-def _report(name: str, rows: list[dict[str, float]], rss: float) -> list[str]:
-    lines = [f"{name} (RSS at the end {rss:.1f} MB)", "| window | req/s | p50 ms | p99 ms | max ms | errors |"]
-    lines.append("|---:|---:|---:|---:|---:|---:|")
+def _report(name: str, rows: list[dict[str, float]]) -> list[str]:
+    lag = "lag_ms" in rows[0]  # fixed rate: the most a request waited in the load generator
+    lines = [name, "| window | req/s | p50 ms | p99 ms | max ms | errors |" + (" sent late, max ms |" if lag else "")]
+    lines.append("|---:|---:|---:|---:|---:|---:|" + ("---:|" if lag else ""))
     for index, row in enumerate(rows, 1):
         lines.append(
             f"| {index} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} "
-            f"| {row['errors']:.0f} |"
+            f"| {row['errors']:.0f} |" + (f" {row['lag_ms']:.1f} |" if lag else "")
         )
     worst = max(row["max_ms"] for row in rows)
     p99 = sorted(row["p99_ms"] for row in rows)[len(rows) // 2]
-    lines.append(f"median window p99 {p99:.1f} ms, slowest request {worst:.1f} ms")
+    over = sum(row["max_ms"] > 100 for row in rows)
+    lines.append(
+        f"median window p99 {p99:.1f} ms, slowest request {worst:.1f} ms, windows with one over 100 ms: {over}"
+    )
+    return lines
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _both(wrk: str, server: Running, args: argparse.Namespace) -> list[str]:
+    """The saturation windows, then the fixed-rate ones on the store they left; RSS after each."""
+    url = f"{server.url}/api/v1/videos"
+    print(f"load average before {server.name}: {_load()}", flush=True)  # other work on the shared cores
+    rows = flood(wrk, url, args.windows, args.window)
+    lines = _report(f"{server.name}, saturation (wrk -c64), RSS after {server.rss_mb():.1f} MB", rows)
+    if args.rate:
+        rows = fixed_rate(url, args.rate, args.windows, args.window)
+        lines += _report(f"{server.name}, fixed rate {args.rate:,.0f}/s, RSS after {server.rss_mb():.1f} MB", rows)
     return lines
 
 
@@ -106,6 +176,10 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="also the CLI as it is")
     parser.add_argument("--bare", action="store_true", help="also the bare app")
     parser.add_argument("--max-jobs", type=int, default=10_000, help="the mock's --max-jobs (default 10000)")
+    parser.add_argument(
+        "--rate", type=float, default=2500.0, help="fixed-rate submits a second (default 2500; 0: skip)"
+    )
+    parser.add_argument("--stalls", action="store_true", help="also record the mock's event-loop stalls")
     args = parser.parse_args()
     wrk = ensure_wrk()
     if wrk is None:
@@ -114,20 +188,23 @@ def main() -> None:
     runs += [(f"mockserver, {setup}", setup) for setup in args.gc]
     for name, setup in runs:
         with tempfile.TemporaryDirectory() as scratch:
-            gc_log = Path(scratch) / "gc.json"
-            server = start_mock_with(setup, ["--max-jobs", str(args.max_jobs)], gc_log)
+            gc_log, stall_log = Path(scratch) / "gc.json", Path(scratch) / "stalls.json"
+            server = start_mock_with(
+                setup, ["--max-jobs", str(args.max_jobs)], gc_log, stall_log if args.stalls else None
+            )
+            server.name = name
             try:
-                rows = flood(wrk, f"{server.url}/api/v1/videos", args.windows, args.window)
-                lines = _report(name, rows, server.rss_mb())
+                lines = _both(wrk, server, args)
             finally:
                 server.stop()
-            print("\n".join([*lines, _collections(gc_log)]), flush=True)
+            lines.append(_collections(gc_log))
+            print("\n".join(lines + (_stalls(stall_log) if args.stalls else [])), flush=True)
     if args.bare:
         bodies = capture_bodies()
         server = start_bare(bodies)
+        server.name = "bare app"
         try:
-            rows = flood(wrk, f"{server.url}/api/v1/videos", args.windows, args.window)
-            print("\n".join(_report("bare app", rows, server.rss_mb())), flush=True)
+            print("\n".join(_both(wrk, server, args)), flush=True)
         finally:
             server.stop()
             shutil.rmtree(bodies)

@@ -109,7 +109,8 @@ class _Server(uvicorn.Server):
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
-                controller.catch_up()
+                for _ in controller.catching_up():
+                    await asyncio.sleep(0)  # let requests in between batches
             except Exception as exc:  # kept like a request's failure; the ticker goes on
                 log.error("unexpected error moving jobs on", exc_info=exc)
                 controller.errors.append(exc)

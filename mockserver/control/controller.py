@@ -11,7 +11,7 @@ operator-only control is a 403. The in-process methods (`submit`, `poll`, `store
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -130,6 +130,10 @@ class Controller:
     def catch_up(self) -> None:
         """Bring every unfinished job up to now (its transitions, refunds and webhooks happen)."""
         self._service.sweep()
+
+    def catching_up(self) -> Generator[None, None, None]:
+        """`catch_up` a batch at a time, pausing between batches (`MockService.sweeping`)."""
+        return self._service.sweeping()
 
     def set_scenario(self, key: str, name: str | None) -> None:
         """The scenario of a key's next jobs (a built-in name or a file path; None: the server's)."""

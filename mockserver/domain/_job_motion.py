@@ -6,14 +6,19 @@ that ends without a video gives its charge back) and announced to the listeners,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from mockserver.domain._scenario_choice import ScenarioChoice
 from mockserver.domain.clock import Clock
 from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, advance
 from mockserver.domain.ledger import Ledger
 
-__all__ = ["JobMotion"]
+__all__ = ["SWEEP_BATCH", "JobMotion"]
+
+# Jobs `sweeping` moves on before the event loop lets requests in. In one go, a 0.2 s tick of a
+# 7k submits/s flood moved ~1,500 jobs in one 15-60 ms callback. 16 take ~0.05 ms in-process
+# (128: ~0.4 ms), so a request waits behind little sweeping; each pause costs one loop turn.
+SWEEP_BATCH = 16
 
 
 class JobMotion(ScenarioChoice):
@@ -36,6 +41,26 @@ class JobMotion(ScenarioChoice):
         with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
             for job, transitions in self.store.advance_due(due, now):
                 self._announce(job, transitions)
+
+    def sweeping(self, tenant: str | None = None, batch: int = SWEEP_BATCH) -> Generator[None, None, None]:
+        """`sweep` for an event loop: the same jobs in the same order, `batch` at a time, pausing
+        (a `yield`) between batches so that the caller can let requests in. Each batch is a unit
+        of its own and brought up to its own now (a job a request moved on meanwhile has nothing
+        left to do); jobs not reached when the caller stops go back on the schedule."""
+        due = self.store.come_due(tenant, self.clock.now())
+        done = 0
+        try:
+            while done < len(due):
+                now = self.clock.now()
+                with self.store.atomic():
+                    for job, transitions in self.store.advance_due(due[done : done + batch], now):
+                        self._announce(job, transitions)
+                done += batch
+                if done < len(due):
+                    yield
+        finally:
+            if done < len(due):
+                self.store.reschedule(due[done:])
 
     def running(self, tenant: str) -> list[Job]:
         """The key's unfinished jobs as they stand now, oldest first."""

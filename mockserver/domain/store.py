@@ -200,6 +200,14 @@ class JobStore:
         with self._lock:
             return self._schedule.come_due(tenant, now)
 
+    def reschedule(self, job_ids: list[str]) -> None:
+        """Put jobs `come_due` gave back on the schedule, unmoved (a sweep that stopped early)."""
+        with self._lock:
+            for job_id in job_ids:
+                job = self._jobs.get(job_id)
+                if job is not None:
+                    self._schedule.track(job)
+
     def schedule_size(self) -> int:
         """Entries in the schedule, live and stale (at most about four times the unfinished jobs)."""
         with self._lock:

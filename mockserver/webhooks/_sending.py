@@ -115,7 +115,8 @@ class Sender:
             while True:
                 try:
                     if self._watching:
-                        self._service.sweep()
+                        for _ in self._service.sweeping():
+                            await asyncio.sleep(0)  # let requests in between batches
                     for batch in self._take_due(self._clock.now(), busy=sending.keys()):
                         if transport is None:
                             import httpx

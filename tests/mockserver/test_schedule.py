@@ -132,3 +132,45 @@ def test_the_schedule_stays_bounded_when_nobody_sweeps() -> None:
     twin.service.sweep()
     assert store.unfinished() == []
     assert store.come_due(None, math.inf) == []
+
+
+def _due_twins(count: int) -> tuple[_Twin, _Twin]:
+    twins = _Twin(0, None), _Twin(0, None)
+    for twin in twins:
+        for index in range(count):
+            twin.service.submit(twin.keys[index % 3], dict(BODY))  # happy, fast, observed
+        twin.clock.advance(3600)
+    return twins
+
+
+def test_a_sweep_in_batches_moves_the_jobs_of_one_sweep_in_the_same_order() -> None:
+    batched, whole = _due_twins(300)
+    pauses = sum(1 for _ in batched.service.sweeping(batch=128))
+    whole.service.sweep()
+    assert pauses == 2  # 128 + 128 + 44: a pause between batches, none after the last
+    assert len(whole.transitions) >= 300
+    assert batched.transitions == whole.transitions
+    assert batched.jobs() == whole.jobs()
+    assert batched.service.store.unfinished() == []
+
+
+def test_a_read_between_batches_moves_its_job_once() -> None:
+    batched, whole = _due_twins(10)
+    last = batched.service.store.unfinished()[-1]
+    sweep = batched.service.sweeping(batch=4)
+    next(sweep)
+    batched.service.inspect(None, last)  # a request between batches catches the job up itself
+    assert list(sweep) == [None]  # the second pause; the third batch ends it
+    whole.service.inspect(None, whole.service.store.unfinished()[-1])
+    whole.service.sweep()
+    assert sorted(batched.transitions) == sorted(whole.transitions)  # no transition twice
+    assert batched.jobs() == whole.jobs()
+
+
+def test_a_sweep_stopped_between_batches_leaves_the_rest_due() -> None:
+    twin = _due_twins(10)[0]
+    sweep = twin.service.sweeping(batch=4)
+    next(sweep)
+    sweep.close()  # its task cancelled (a shutdown): the 6 jobs it did not reach go back on the schedule
+    assert len({transition.job_id for transition in twin.transitions}) == 4
+    assert len(twin.service.store.come_due(None, twin.clock.now())) == 6
