@@ -6,6 +6,7 @@ that ends without a video gives its charge back) and announced to the listeners,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator
 
 from mockserver.domain._scenario_choice import ScenarioChoice
@@ -34,13 +35,8 @@ class JobMotion(ScenarioChoice):
         touched (the store's schedule): a sweep with nothing due costs microseconds, whatever
         the store holds.
         """
-        now = self.clock.now()
-        due = self.store.come_due(tenant, now)
-        if not due:
-            return
-        with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
-            for job, transitions in self.store.advance_due(due, now):
-                self._announce(job, transitions)
+        for _ in self.sweeping(tenant, batch=sys.maxsize):  # one batch, one unit: never pauses
+            pass
 
     def sweeping(self, tenant: str | None = None, batch: int = SWEEP_BATCH) -> Generator[None, None, None]:
         """`sweep` for an event loop: the same jobs in the same order, `batch` at a time, pausing
@@ -52,7 +48,7 @@ class JobMotion(ScenarioChoice):
         try:
             while done < len(due):
                 now = self.clock.now()
-                with self.store.atomic():
+                with self.store.atomic():  # the batch's jobs, refunds and webhooks: one unit
                     for job, transitions in self.store.advance_due(due[done : done + batch], now):
                         self._announce(job, transitions)
                 done += batch

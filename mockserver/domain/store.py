@@ -172,17 +172,18 @@ class JobStore:
         return moved
 
     def downloaded(self, job_id: str) -> Job:
-        """Count one download of a stored, completed job (nothing to schedule: `update` for less)."""
-        with self._lock:
-            job = self._jobs[job_id] = counted(self._jobs[job_id], downloads=1)
-            self._writer.counted(job)
-            return job
+        """Count one download of a stored, completed job."""
+        return self._finished_counted(job_id, 0, 1)
 
     def polled_finished(self, job_id: str) -> Job:
-        """Count one poll of a stored, terminal job: nothing can move it and the schedule let it
-        go when it finished, so this is `update` without the tracking (a poll loop's last polls)."""
+        """Count one poll of a stored, terminal job (a poll loop's last polls)."""
+        return self._finished_counted(job_id, 1, 0)
+
+    def _finished_counted(self, job_id: str, polls: int, downloads: int) -> Job:
+        # `update` without the tracking: nothing can move a finished job, and the schedule let
+        # it go when it finished.
         with self._lock:
-            job = self._jobs[job_id] = counted(self._jobs[job_id], polls=1)
+            job = self._jobs[job_id] = counted(self._jobs[job_id], polls=polls, downloads=downloads)
             self._writer.counted(job)
             return job
 
