@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from decimal import Decimal
-from typing import Any
 
 from mockserver.domain import ledger
+from mockserver.persistence._statements import Write
 
-__all__ = ["Write", "trim_writes"]
-
-Write = tuple[str, tuple[Any, ...]]
+__all__ = ["trim_writes"]
 
 
 def trim_writes(db: sqlite3.Connection, deliveries_kept: int, ledger_history: int) -> list[Write]:

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["Write", "insert_rows", "most_rows", "nothing", "transaction"]
+__all__ = ["Write", "insert_rows", "most_rows", "nothing", "statement_of", "transaction"]
 
 Write = tuple[str, tuple[Any, ...]]
 _T = TypeVar("_T")
@@ -27,7 +27,7 @@ def transaction(db: sqlite3.Connection, writes: Iterable[Write], then: Callable[
     on any error the transaction is rolled back and the error raised."""
     db.execute("BEGIN")
     try:
-        for sql, run in itertools.groupby(writes, key=_statement):
+        for sql, run in itertools.groupby(writes, key=statement_of):
             batch = [params for _sql, params in run]
             if len(batch) == 1:
                 db.execute(sql, batch[0])
@@ -74,5 +74,6 @@ def most_rows(db: sqlite3.Connection, width: int) -> int:
     return size
 
 
-def _statement(write: Write) -> str:
+def statement_of(write: Write) -> str:
+    """A write's SQL (the key runs of one statement are grouped and sorted by)."""
     return write[0]

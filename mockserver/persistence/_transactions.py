@@ -37,7 +37,7 @@ from mockserver.persistence._checkpoints import Checkpoints
 from mockserver.persistence._complaints import Complaints
 from mockserver.persistence._group import GROUP_MAX, Group, Member
 from mockserver.persistence._journal_tables import JOURNAL_WIDTH, JournalTables
-from mockserver.persistence._statements import Write, nothing, transaction
+from mockserver.persistence._statements import Write, nothing, statement_of, transaction
 
 __all__ = ["Transactions"]
 
@@ -191,7 +191,7 @@ class Transactions:
         retry, self._retry = self._retry, {}
         parts = [retry, *grouped, writes]
         # The group's members are submits: new rows only, so they go statement by statement.
-        members = sorted(itertools.chain(*(member.values() for member in grouped)), key=_statement)
+        members = sorted(itertools.chain(*(member.values() for member in grouped)), key=statement_of)
         queued = (retry.values(), members, writes.values(), rows.values(), map(self._counted_write, counted.values()))
         try:
             self._run(itertools.chain(*queued), appended)
@@ -254,10 +254,6 @@ class Transactions:
             self._run(writes)
         except sqlite3.Error as exc:
             self._complaints.failed(exc)
-
-
-def _statement(write: _Write) -> str:
-    return write[0]
 
 
 def _after(earlier: dict[Hashable, _Write], later: dict[Hashable, _Write]) -> dict[Hashable, _Write]:
