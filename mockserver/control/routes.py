@@ -140,7 +140,9 @@ class ControlApi:
         submits = params.given(query, "max_submits")
         result = self.controller.checks(
             scope,
-            rules=[rule.strip() for rule in rules.split(",") if rule.strip()] if rules else None,
+            # Names exactly as the document's enum spells them; empty items (`rules=`, `a,,b`) are
+            # none, and none at all is every rule (`rules=` is [""] to a client of the document).
+            rules=[rule for rule in rules.split(",") if rule] or None if rules else None,
             min_interval=params.number(query, "min_interval", high=86_400.0) if interval is not None else None,
             max_submits=params.integer(query, "max_submits", default=0, low=0, high=1_000_000)
             if submits is not None

@@ -29,6 +29,12 @@ def test_a_good_citizen_breaks_no_rule(make_api: Callable[..., Api]) -> None:
     assert found == {"ok": True, "rules": list(RULES), "requests": 3, "violations": []}
 
 
+@pytest.mark.parametrize("rules", ["", ",", "no_resubmits,"])
+def test_empty_rule_names_are_none_and_none_at_all_is_every_rule(api: Api, rules: str) -> None:
+    expected = ["no_resubmits"] if rules.startswith("no") else [r for r in RULES if r != "polled_no_faster_than"]
+    assert _checks(api, rules=rules)["rules"] == expected
+
+
 def test_tight_polling_and_polls_after_the_end_are_named(make_api: Callable[..., Api]) -> None:
     api = make_api("fast")
     job_id = api.job_id()
@@ -74,6 +80,7 @@ def test_a_key_sees_only_its_own_traffic(make_api: Callable[..., Api]) -> None:
     ("query", "param"),
     [
         ({"rules": "nope"}, "rules"),
+        ({"rules": " no_resubmits"}, "rules"),  # names as the document spells them, not trimmed
         ({"min_interval": "-1"}, "min_interval"),
         ({"rules": "polled_no_faster_than"}, "min_interval"),
     ],
