@@ -32,6 +32,7 @@ __all__ = ["AsyncRecordingTransport", "Exchange", "ExchangeRecorder", "Recording
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_URL_MEMO = 1024
 
 
 def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
@@ -231,13 +232,14 @@ class _Log:
         self._sent: list[SentRequest] = []
         self._exchanges: list[Exchange] = []
         self._raw: list[_Kept] = []
+        self._urls: dict[object, tuple[str, bool]] = {}
 
-    def add(self, at: float, request: httpx.Request, answer: Answer | None, status: int | None) -> None:
+    def add(self, at: float, request: httpx.Request, url: str, answer: Answer | None, status: int | None) -> None:
         if answer is None:
             headers, answered = tuple((name.lower(), value) for name, value in request.headers.raw), None
         else:
             headers, answered = tuple(answer.scope["headers"]), _kept_answer(answer)
-        kept = (at, request.method, str(request.url), headers, status, answered)
+        kept = (at, request.method, url, headers, status, answered)
         with self.lock:
             self._raw.append(kept)
 
@@ -261,9 +263,19 @@ class _Log:
                 self._exchanges.append(_answered(len(self._exchanges) + 1, at, method, headers, answered))
         self._raw.clear()
 
-    def foreign(self, request: httpx.Request) -> bool:
+    def url_of(self, request: httpx.Request) -> tuple[str, bool]:
+        """The request's URL as text, and whether it leaves the API's origin. A poll loop sends
+        one URL again and again, and each `httpx.URL` property re-parses: remembered by the URL's
+        parsed form (a tuple of strings), up to `_URL_MEMO` URLs."""
         url = request.url
-        return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)) != self.api_origin
+        key = url._uri_reference
+        known = self._urls.get(key)
+        if known is None:
+            known = str(url), (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)) != self.api_origin
+            if len(self._urls) >= _URL_MEMO:
+                self._urls.clear()
+            self._urls[key] = known
+        return known
 
 
 def _unreachable(request: httpx.Request, log: _Log) -> httpx.ConnectError:
@@ -286,8 +298,9 @@ class RecordingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         log = self.log
         at = log.clock.now()
-        if log.foreign(request):
-            log.add(at, request, None, None)
+        url, foreign = log.url_of(request)
+        if foreign:
+            log.add(at, request, url, None, None)
             raise _unreachable(request, log)
         answer = None
         try:
@@ -297,9 +310,9 @@ class RecordingTransport(httpx.BaseTransport):
                 answer = self._in_process.exchange(request)
                 response = answer.response(request)
         except httpx.HTTPError:
-            log.add(at, request, answer, None)
+            log.add(at, request, url, answer, None)
             raise
-        log.add(at, request, answer, response.status_code)
+        log.add(at, request, url, answer, response.status_code)
         return response
 
     def close(self) -> None:
@@ -320,8 +333,9 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         log = self.log
         at = log.clock.now()
-        if log.foreign(request):
-            log.add(at, request, None, None)
+        url, foreign = log.url_of(request)
+        if foreign:
+            log.add(at, request, url, None, None)
             raise _unreachable(request, log)
         answer = None
         try:
@@ -331,9 +345,9 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
                 answer = await self._in_process.exchange(request)
                 response = answer.response(request)
         except httpx.HTTPError:
-            log.add(at, request, answer, None)
+            log.add(at, request, url, answer, None)
             raise
-        log.add(at, request, answer, response.status_code)
+        log.add(at, request, url, answer, response.status_code)
         return response
 
     async def aclose(self) -> None:

@@ -37,6 +37,7 @@ from typing import Any, cast
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.http._request_parts import remember
 from mockserver.http.broken_body import SIMULATION, Simulation
 from mockserver.http.simulated import simulated_response, simulation_for
 
@@ -47,9 +48,25 @@ _LOWER_NAME_VALUE = operator.itemgetter(1, 2)  # in C: a comprehension cost a po
 _Call = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 
+_UrlParts = tuple[str, str, bytes, bytes, tuple[str, "int | None"]]
+# Each `httpx.URL` property parses or re-encodes: five of them cost a poll more than its journal
+# entry. A poll loop sends one URL again and again; its parts are remembered by the URL's parsed
+# form (a tuple of strings, equal for equal URLs), bounded like every memo of the mock.
+_URL_PARTS: dict[object, _UrlParts] = {}
+
+
+def _url_parts(url: httpx.URL) -> _UrlParts:
+    key = url._uri_reference
+    parts = _URL_PARTS.get(key)
+    if parts is None:
+        parts = (url.scheme, url.path, url.raw_path.split(b"?")[0], url.query, (url.host, url.port))
+        remember(_URL_PARTS, key, parts)
+    return parts
+
+
 def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
     # The scope httpx.ASGITransport builds, field for field.
-    url = request.url
+    scheme, path, raw_path, query, server = _url_parts(request.url)
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -57,11 +74,11 @@ def _scope(request: httpx.Request, client: Client) -> dict[str, Any]:
         "method": request.method,
         # httpx keeps each header as (name, lowercased name, value): ASGI's pairs are there already.
         "headers": list(map(_LOWER_NAME_VALUE, request.headers._list)),
-        "scheme": url.scheme,
-        "path": url.path,
-        "raw_path": url.raw_path.split(b"?")[0],
-        "query_string": url.query,
-        "server": (url.host, url.port),
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query,
+        "server": server,
         "client": client,
         "root_path": "",
     }

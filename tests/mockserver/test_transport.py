@@ -232,3 +232,63 @@ def test_the_mock_answers_its_vendor_routes_at_once_but_a_render(render: str) ->
     for _ in range(2):  # the second time from the router's memo
         assert {path: app.answers_at_once({"type": "http", "path": path}) for path in at_once} == at_once
     assert not app.answers_at_once({"type": "lifespan", "path": "/api/v1/videos"})
+
+
+def _state(response: httpx.Response) -> dict[str, Any]:
+    """What a response holds, without the stream object itself (two ByteStreams never compare equal)."""
+    fields = {name: value for name, value in vars(response).items() if name not in ("stream", "_decoder")}
+    fields["headers"] = response.headers.multi_items()
+    return fields
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"content-length", b"11"), (b"content-type", b"application/json")],
+        [(b"content-type", b"application/json")],  # httpx adds Content-Length: the ordinary way
+        [(b"content-length", b"11"), (b"content-encoding", b"identity")],  # httpx would decode
+    ],
+)
+def test_a_read_response_is_what_httpx_builds_from_content(headers: list[tuple[bytes, bytes]]) -> None:
+    from mockserver.http.simulated import read_response
+
+    request = httpx.Request("GET", "http://testserver/api/v1/videos/x")
+    ours = read_response(200, headers, b'{"id":"x"}\n', request)
+    theirs = httpx.Response(200, headers=headers, content=b'{"id":"x"}\n', request=request)
+    assert _state(ours) == _state(theirs)
+    assert ours.content == b'{"id":"x"}\n' and ours.json() == {"id": "x"}
+    assert list(ours.iter_bytes(4)) == list(theirs.iter_bytes(4))
+    assert ours.is_stream_consumed and ours.is_closed
+
+
+def test_an_empty_read_response_has_no_content_length_added() -> None:
+    from mockserver.http.simulated import read_response
+
+    request = httpx.Request("GET", "http://testserver/")
+    ours = read_response(204, [], b"", request)
+    assert _state(ours) == _state(httpx.Response(204, headers=[], content=b"", request=request))
+    assert "content-length" not in ours.headers
+
+
+def test_urls_that_differ_only_in_query_or_host_reach_the_app_as_sent(mock: ModelGatesMock) -> None:
+    # The transport and the log remember a URL's parts: equal URLs share them, others must not.
+    with _client(mock) as http:
+        job_id = http.post("/videos", json=BODY).json()["id"]
+        for index in (0, 0, 1):
+            http.get(f"/videos/{job_id}/content", params={"index": index})
+        with pytest.raises(httpx.ConnectError):
+            http.get(f"http://elsewhere.test/api/v1/videos/{job_id}")
+    downloads = [e for e in mock.exchanges() if e.path.endswith("/content")]
+    assert [e.query for e in downloads] == ["index=0", "index=0", "index=1"]
+    assert [r.url for r in mock.sent][-1] == f"http://elsewhere.test/api/v1/videos/{job_id}"
+    assert len(mock.sent) == 5 and len(mock.exchanges()) == 4
+
+
+def test_the_url_memos_stay_bounded(mock: ModelGatesMock) -> None:
+    from mockserver.http import transport
+
+    with _client(mock) as http:
+        for number in range(1100):
+            http.get(f"/videos/no-such-job-{number}")
+    assert 0 < len(transport._URL_PARTS) <= 1024
+    assert 0 < len(mock.transport.log._urls) <= 1024
