@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.faults import OPERATIONS, Fault, Operation, WebhookFaults
@@ -15,8 +16,9 @@ from mockserver.domain.timelines import Step, draw_words
 __all__ = ["Answers", "Scenario", "ScenarioError"]
 
 
-@dataclass(frozen=True, slots=True)
-class Answers:
+# A named tuple, not a frozen dataclass: a completed poll's memo key holds it, and a dataclass
+# hashes through a Python-level `__hash__` on every poll.
+class Answers(NamedTuple):
     """How job bodies look under the scenario (top-level flags); all off by default.
 
     - `relative_polling_url`: `/api/v1/videos/{id}` instead of an absolute URL.

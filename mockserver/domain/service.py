@@ -162,7 +162,9 @@ class MockService(JobMotion):
     def poll(self, tenant: str, job_id: str) -> Job:
         self._check_enabled(tenant)
         job = self._owned(tenant, job_id)
-        self._inject_faults(self._scenario_of(job), "poll", job.id)
+        scenario = self._scenario_of(job)
+        if scenario is not None and scenario.faults_for("poll"):  # most polls: no fault to look at
+            self._inject_faults(scenario, "poll", job.id)
         if job.timeline[job.phase].status in TERMINAL:  # nothing can move: one count, no unit to open
             return self.store.polled_finished(job.id)
         return self._advance(job.id, polled=True)

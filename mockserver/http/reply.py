@@ -10,7 +10,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.errors import ApiError
-from mockserver.domain.pace import take_pace
+from mockserver.domain.pace import Pace
 from mockserver.http._wait_headers import wait_headers
 from mockserver.http.broken_body import SIMULATION, send_broken_body
 from mockserver.wire.render import json_bytes
@@ -46,9 +46,8 @@ async def send_reply(send: Send, reply: Reply, scope: Scope, receive: Receive) -
 _DROPPED = BodyFault(kind="cut", after=0)
 
 
-async def paced(reply: Reply) -> Reply:
-    """The reply held back or dropped as a scenario fault asked (`domain.pace`)."""
-    pace = take_pace()
+async def paced(reply: Reply, pace: Pace) -> Reply:
+    """The reply held back or dropped as a scenario fault asked (`pace`, from `domain.pace.take_pace`)."""
     if pace.latency:
         simulation = SIMULATION.get()
         if simulation is not None:  # in-process: not slept; the transport compares it with the timeout

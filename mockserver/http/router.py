@@ -13,7 +13,7 @@ from typing import NamedTuple
 from starlette.types import Receive, Scope
 
 from mockserver.domain.errors import ApiError
-from mockserver.domain.pace import take_pace
+from mockserver.domain.pace import NORMAL, take_pace
 from mockserver.http._request_parts import Disconnected, Headers
 from mockserver.http.reply import Reply, error_reply, paced
 from mockserver.http.vendor import VendorApi
@@ -73,7 +73,8 @@ async def answer(api: VendorApi, route: Route, scope: Scope, headers: Headers, r
     except Disconnected:
         take_pace()
         return None
-    return await paced(reply)
+    pace = take_pace()
+    return reply if pace is NORMAL else await paced(reply, pace)
 
 
 def operation_of(method: str, path: str) -> tuple[str | None, str | None]:

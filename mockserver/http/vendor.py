@@ -99,12 +99,13 @@ class VendorApi:
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
-        job = self.state.service.poll(tenant, job_id or "")
-        base = self._base(scope, headers)
         service = self.state.service
+        job = service.poll(tenant, job_id or "")
+        base = self._base(scope, headers)
         answers = service.answers(job)
-        answered = (job.id, job.status.value)
-        if service.version.signed_urls and job.status is JobStatus.COMPLETED:
+        status = job.timeline[job.phase].status
+        answered = (job.id, status._value_)  # the plain str: `.value` is two Python calls
+        if status is JobStatus.COMPLETED and service.version.signed_urls:
             # Everything the body is made of: a reset can hand the same id to a different job.
             memo = (job.id, job.entered_at, job.generation_id or "", job.request_json, base, answers)
             sent = self._completed.get(memo)
