@@ -33,7 +33,8 @@ from mockserver.domain.versions import default_version_name
 
 from .journal import JournalAssertions, Timeline
 from .money import MoneyAssertions
-from .recording import AsyncRecordingTransport, Exchange, ExchangeRecorder, RecordingTransport, SentRequest
+from .recording import Exchange, ExchangeRecorder
+from .transports import AsyncRecordingTransport, RecordingTransport, SentRequest
 
 __all__ = ["DEFAULT_SPEED", "LiveServers", "ModelGatesMock", "ModelGatesServer"]
 

@@ -33,7 +33,8 @@ from typing import Protocol
 
 from mockserver.control import checks
 
-from .recording import Exchange, SentRequest, origin
+from .recording import Exchange, origin
+from .transports import SentRequest
 
 __all__ = [
     "JournalAssertions",

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from contracts.pytest_plugin import journal
-from contracts.pytest_plugin.recording import Exchange, SentRequest
+from contracts.pytest_plugin.recording import Exchange
+from contracts.pytest_plugin.transports import SentRequest
 from contracts.suites.rules import envelope_problem, mp4_problem, same_url, status_order_problem
 
 MP4 = b"\x00\x00\x00\x18ftypisom" + bytes(32)
