@@ -20,6 +20,7 @@ __all__ = ["HISTORY", "InsufficientCredits", "Ledger", "LedgerEntry"]
 EntryKind = Literal["set", "charge", "refund"]
 
 _Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see jobs.py)
 HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
 # Keys with unlimited credits whose spend is kept (least recently charged forgotten first): a run
 # with a new key per request must not grow. A balance (`--credits`, or one set) is never forgotten.
@@ -156,8 +157,9 @@ class Ledger:
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
-        entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
-        self._entries.append(tuple(entry))
+        row = (next(self._seq), at, tenant, kind, amount, balance, job_id)
+        self._entries.append(row)
+        entry: LedgerEntry = _new(LedgerEntry, row)  # the same fields, without the class's `__new__`
         if kind != "set":
             # Popped and put back: the most recently charged key goes to the end.
             self._net[tenant] = self._net.pop(tenant, Decimal(0)) + amount
