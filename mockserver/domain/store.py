@@ -47,6 +47,8 @@ class JobStore:
         self._seed = seed
         self.max_jobs = max_jobs  # None: keep every job
         self._writer: StoreWriter = writer or NullWriter()
+        # Nothing is written anywhere: a unit needs no opening, and `when_written` is at once.
+        self.in_memory = isinstance(self._writer, NullWriter)
         self._epoch = 0  # restarts of the state file: each draws ids from a stream of its own
         self._lock = threading.RLock()
         self.reset()
