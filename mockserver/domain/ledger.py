@@ -97,7 +97,10 @@ class Ledger:
                     raise InsufficientCredits(tenant, balance, cost)
                 balance -= cost
             self._balances[tenant] = balance
-            return self._append(at, tenant, "charge", _negated(cost), balance, job_id)
+            amount = _NEGATED.get(cost)
+            if amount is None:
+                amount = _negated(cost)
+            return self._append(at, tenant, "charge", amount, balance, job_id)
 
     def refund(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
         with self._lock:
@@ -162,7 +165,7 @@ class Ledger:
         entry: LedgerEntry = _new(LedgerEntry, row)  # the same fields, without the class's `__new__`
         if kind != "set":
             # Popped and put back: the most recently charged key goes to the end.
-            self._net[tenant] = self._net.pop(tenant, Decimal(0)) + amount
+            self._net[tenant] = self._net.pop(tenant, _ZERO) + amount
             if len(self._net) > MAX_UNLIMITED_KEYS and self.default_credits is None:
                 self._forget_idle_key()
         if self._on_entry is not None:
@@ -170,14 +173,14 @@ class Ledger:
         return entry
 
 
+_ZERO = Decimal(0)
+# `-cost`, one object per price: 10,000 kept charges of a few prices share a few Decimals.
 _NEGATED: dict[Decimal, Decimal] = {}
 
 
 def _negated(cost: Decimal) -> Decimal:
-    """`-cost`, one object per price: 10,000 kept charges of a few prices share a few Decimals."""
-    amount = _NEGATED.get(cost)
-    if amount is None:
-        if len(_NEGATED) >= 1024:  # prices are few; a catalog of thousands only starts over
-            _NEGATED.clear()
-        amount = _NEGATED[cost] = -cost
+    """`-cost` the first time it is asked for (`charge` looks in `_NEGATED` itself first)."""
+    if len(_NEGATED) >= 1024:  # prices are few; a catalog of thousands only starts over
+        _NEGATED.clear()
+    amount = _NEGATED[cost] = -cost
     return amount

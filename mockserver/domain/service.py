@@ -155,8 +155,11 @@ class MockService(JobMotion):
                 self._store_new(job, now)
         except InsufficientCredits as exc:
             raise _payment_required(exc) from None
-        if in_memory:
-            self._submitted(job)
+        if in_memory:  # `_submitted`, inline
+            for listener in self._submit_listeners:
+                listener(job)
+            if self.store.retirement_due():
+                self._retain()
         if after_commit is not None:  # created and charged: now the answer goes wrong
             fail(after_commit, self.clock.now(), self.speed)
         return job

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from mockserver.domain._ids import IdStream
 from mockserver.domain._schedule import Schedule
 from mockserver.domain._writer import NullWriter, StoreWriter, WriteFailed
-from mockserver.domain.jobs import Job, Transition, advance, counted
+from mockserver.domain.jobs import TERMINAL, Job, Transition, advance, counted
 
 __all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed", "retirement_batch"]
 
@@ -251,7 +251,7 @@ class JobStore:
                 if old is None:
                     continue
                 job = change(old)
-                if job.status.terminal:
+                if job.timeline[job.phase].status in TERMINAL:  # `job.status.terminal`, without two properties
                     del self._jobs[job_id]
                     self._schedule.track(job)
                     for operation in _JOB_OPERATIONS:  # the job's fault counters go with it

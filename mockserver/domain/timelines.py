@@ -58,7 +58,10 @@ class Step:
 def draw_timeline(steps: tuple[Step, ...], key: bytes, ranged: int) -> tuple[Phase, ...]:
     """Each step `drawn` in order, the ranged ones from `draw_words(key, ranged)`: one frame for
     the whole timeline (a call per step and a list comprehension cost more than the drawing)."""
-    words = draw_words(key, ranged)
+    if ranged <= 8:  # `draw_words`' common case, inline
+        words = _FIRST_WORDS[ranged].unpack_from(hashlib.blake2b(key, digest_size=64).digest())
+    else:
+        words = draw_words(key, ranged)
     phases = []
     drawn = 0
     for step in steps:

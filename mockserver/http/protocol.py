@@ -130,7 +130,8 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
                 return
             super().on_message_begin()
             self._phase, self._head_bytes = "head", 0
-            self._arm(limits.head_seconds, self._head_late)
+            # `_arm`, inline (twice a request, here and below)
+            self._deadline, self._late = self.loop.time() + limits.head_seconds, self._head_late
             self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
 
         def on_headers_complete(self) -> None:
@@ -143,7 +144,7 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
                     return
             super().on_headers_complete()
             self._phase = "body"
-            self._arm(limits.body_seconds, self._body_late)
+            self._deadline, self._late = self.loop.time() + limits.body_seconds, self._body_late
 
         def on_body(self, body: bytes) -> None:
             if not self._refused:
@@ -154,7 +155,7 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
                 return
             super().on_message_complete()
             self._phase = None
-            self._disarm()  # from here on uvicorn's keep-alive timeout counts, after the answer
+            self._late = None  # `_disarm`: from here on uvicorn's keep-alive timeout counts, after the answer
 
         def _head_late(self) -> None:
             self._refuse(408, f"The request's headers did not arrive within {limits.head_seconds:g} s")
