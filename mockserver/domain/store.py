@@ -121,7 +121,8 @@ class JobStore:
             self._jobs[job.id] = job
             self._order.append(job.id)
             self._schedule.track(job)
-            self._writer.job(job)
+            if not self.in_memory:  # nowhere to write: not even a no-op call
+                self._writer.job(job)
 
     def discard(self, job_id: str) -> None:
         """Take back an `add` whose write failed (rare: the order queue is searched)."""
@@ -167,7 +168,8 @@ class JobStore:
                 job, transitions = advance(old, now)
                 if job is not old:
                     jobs[job_id] = job
-                    writer.moved(job)
+                    if not self.in_memory:
+                        writer.moved(job)
                 schedule.track(job)
                 if transitions:
                     moved.append((job, transitions))
@@ -256,7 +258,8 @@ class JobStore:
                     self._schedule.track(job)
                     for operation in _JOB_OPERATIONS:  # the job's fault counters go with it
                         self._counts.pop((job_id, operation), None)
-                    self._writer.forget_job(job_id)
+                    if not self.in_memory:
+                        self._writer.forget_job(job_id)
                     continue
                 self._order.append(job_id)
                 if job is not old:
