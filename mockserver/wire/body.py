@@ -32,8 +32,9 @@ async def read_body(chunks: AsyncIterator[bytes], limit: int, declared: str | No
 
 def whole_body(body: bytes, limit: int, declared: str | None = None) -> bytes:
     """`read_body` for a body that arrived in one piece (no async iteration)."""
-    if len(body) > limit or (declared is not None and declared.isdigit() and int(declared) > limit):
-        raise _too_large(limit)  # `_check_declared`'s, or the body's own
+    # `_check_declared` first, as `read_body` does it (its int() may raise on an odd digit like "²").
+    if (declared is not None and declared.isdigit() and int(declared) > limit) or len(body) > limit:
+        raise _too_large(limit)
     return body
 
 
