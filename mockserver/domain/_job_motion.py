@@ -65,12 +65,10 @@ class JobMotion(ScenarioChoice):
         return [job for job in jobs if job is not None]
 
     def _retain(self) -> None:
-        """Past `max_jobs`, forget the oldest finished jobs (a few per submit; running ones stay).
-
-        Each is brought up to now first, so its refund and webhook still happen.
+        """Past `max_jobs`, forget the oldest finished jobs (a batch, when `store.retirement_due`
+        says so; running ones stay). Each is brought up to now first, so its refund and webhook
+        still happen.
         """
-        if not self.store.retirement_due():
-            return
         found: list[tuple[Job, list[Transition]]] = []
         now = self.clock.now()
 

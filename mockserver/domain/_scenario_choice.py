@@ -52,8 +52,11 @@ class ScenarioChoice:
 
         The key is what jobs remember (a built-in name, or the path a file was loaded from).
         """
-        own = self.store.tenant(tenant).scenario
-        name = requested or own or self.default_scenario
+        return self.scenario_name(tenant, requested or self.store.tenant(tenant).scenario)
+
+    def scenario_name(self, tenant: str, name: str | None) -> str:
+        """`scenario_key` of a name already chosen between the header and the key's setting."""
+        name = name or self.default_scenario
         if name in self.files:
             self._refresh(name)
         if name not in self.scenarios:
@@ -79,7 +82,7 @@ class ScenarioChoice:
 
     def answers(self, job: Job) -> Answers:
         """How the job's scenario shapes its bodies (plain for a restored job whose file is gone)."""
-        scenario = self._scenario_of(job)
+        scenario = self.scenarios.get(job.scenario)  # `_scenario_of`, inline: every submit and poll asks
         return scenario.answers if scenario is not None else _PLAIN
 
     def _refresh(self, name: str) -> None:

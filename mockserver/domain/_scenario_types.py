@@ -11,7 +11,7 @@ from typing import NamedTuple
 from mockserver.domain.body_faults import BodyFault
 from mockserver.domain.faults import OPERATIONS, Fault, Operation, WebhookFaults
 from mockserver.domain.jobs import Phase
-from mockserver.domain.timelines import Step, draw_words
+from mockserver.domain.timelines import Step, draw_timeline
 
 __all__ = ["Answers", "Scenario", "ScenarioError"]
 
@@ -29,10 +29,11 @@ class Answers(NamedTuple):
     relative_polling_url: bool = False
     byok: bool = False
     extra_fields: bool = False
+    # All off: bodies as the document shows them. Read on every submit and poll, so worked out once.
+    plain: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def plain(self) -> bool:
-        return not (self.relative_polling_url or self.byok or self.extra_fields)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", not (self.relative_polling_url or self.byok or self.extra_fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +64,7 @@ class Scenario:
         """The concrete phases of one job: the same seed and job id give the same timeline."""
         if not self.ranged:
             return self._fixed
-        words = iter(draw_words(f"{seed}:{job_id}".encode(), self.ranged))
-        return tuple([step.drawn(next(words)) if step.fixed is None else step.fixed for step in self.steps])
+        return draw_timeline(self.steps, f"{seed}:{job_id}".encode(), self.ranged)
 
     def faults_for(self, operation: Operation) -> tuple[Fault, ...]:
         return self._faults[operation]

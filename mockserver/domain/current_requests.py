@@ -18,7 +18,14 @@ from mockserver.domain.errors import ApiError
 from mockserver.domain.jobs import Job, JobStatus
 from mockserver.domain.requests import url_scheme
 
-__all__ = ["MAX_SESSION_ID", "TRACE_FIELDS", "check_current_request", "is_upscaler", "reference_kinds"]
+__all__ = [
+    "MAX_SESSION_ID",
+    "TRACE_FIELDS",
+    "check_current_request",
+    "is_plain_request",
+    "is_upscaler",
+    "reference_kinds",
+]
 
 MAX_SESSION_ID = 256
 TRACE_FIELDS = ("trace_id", "trace_name", "span_name", "generation_name", "parent_span_id")
@@ -42,6 +49,16 @@ def reference_kinds(model: ModelSpec, capability: Capability) -> frozenset[str]:
     if isinstance(listed, list):
         return frozenset(str(kind) for kind in listed)
     return frozenset({"video_url"} if is_upscaler(model, capability) else {"image_url"})
+
+
+# Fields a rule below looks at besides `prompt`: a body with none of them, a prompt and no
+# `x-session-id` header passes every rule (what nearly every submit is).
+_LOOKED_AT = frozenset({"input_references", "creativity", "upscale_factor", "trace", "session_id", "previous_job_id"})
+
+
+def is_plain_request(body: dict[str, Any]) -> bool:
+    """True only if `check_current_request(body, ...)` without a session header has nothing to check."""
+    return body.get("prompt") is not None and _LOOKED_AT.isdisjoint(body)
 
 
 def check_current_request(

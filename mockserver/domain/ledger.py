@@ -20,6 +20,7 @@ __all__ = ["HISTORY", "InsufficientCredits", "Ledger", "LedgerEntry"]
 EntryKind = Literal["set", "charge", "refund"]
 
 _Row = tuple[Any, ...]  # a LedgerEntry's fields as a plain tuple
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see jobs.py)
 HISTORY = 10_000  # entries kept in memory by default (like the journal); totals never forget
 # Keys with unlimited credits whose spend is kept (least recently charged forgotten first): a run
 # with a new key per request must not grow. A balance (`--credits`, or one set) is never forgotten.
@@ -96,7 +97,10 @@ class Ledger:
                     raise InsufficientCredits(tenant, balance, cost)
                 balance -= cost
             self._balances[tenant] = balance
-            return self._append(at, tenant, "charge", _negated(cost), balance, job_id)
+            amount = _NEGATED.get(cost)
+            if amount is None:
+                amount = _negated(cost)
+            return self._append(at, tenant, "charge", amount, balance, job_id)
 
     def refund(self, tenant: str, job_id: str, cost: Decimal, at: float) -> LedgerEntry:
         with self._lock:
@@ -156,11 +160,12 @@ class Ledger:
     def _append(
         self, at: float, tenant: str, kind: EntryKind, amount: Decimal, balance: Decimal | None, job_id: str | None
     ) -> LedgerEntry:
-        entry = LedgerEntry(next(self._seq), at, tenant, kind, amount, balance, job_id)
-        self._entries.append(tuple(entry))
+        row = (next(self._seq), at, tenant, kind, amount, balance, job_id)
+        self._entries.append(row)
+        entry: LedgerEntry = _new(LedgerEntry, row)  # the same fields, without the class's `__new__`
         if kind != "set":
             # Popped and put back: the most recently charged key goes to the end.
-            self._net[tenant] = self._net.pop(tenant, Decimal(0)) + amount
+            self._net[tenant] = self._net.pop(tenant, _ZERO) + amount
             if len(self._net) > MAX_UNLIMITED_KEYS and self.default_credits is None:
                 self._forget_idle_key()
         if self._on_entry is not None:
@@ -168,14 +173,14 @@ class Ledger:
         return entry
 
 
+_ZERO = Decimal(0)
+# `-cost`, one object per price: 10,000 kept charges of a few prices share a few Decimals.
 _NEGATED: dict[Decimal, Decimal] = {}
 
 
 def _negated(cost: Decimal) -> Decimal:
-    """`-cost`, one object per price: 10,000 kept charges of a few prices share a few Decimals."""
-    amount = _NEGATED.get(cost)
-    if amount is None:
-        if len(_NEGATED) >= 1024:  # prices are few; a catalog of thousands only starts over
-            _NEGATED.clear()
-        amount = _NEGATED[cost] = -cost
+    """`-cost` the first time it is asked for (`charge` looks in `_NEGATED` itself first)."""
+    if len(_NEGATED) >= 1024:  # prices are few; a catalog of thousands only starts over
+        _NEGATED.clear()
+    amount = _NEGATED[cost] = -cost
     return amount

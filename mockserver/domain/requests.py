@@ -29,6 +29,9 @@ __all__ = [
 
 # What `urllib.parse.urlsplit` drops before it reads a scheme: leading C0 controls and spaces,
 # then every tab, carriage return and line feed.
+# A named tuple built without its generated `__new__` (see jobs.py): every submit builds two.
+_new: Any = tuple.__new__
+
 _LEADING = "".join(chr(code) for code in range(0x21))
 _REMOVED = str.maketrans("", "", "\t\r\n")
 
@@ -160,9 +163,25 @@ def check_capabilities(body: dict[str, Any], catalog: Catalog) -> VideoSpec:
         allowed = catalog.ids
         message = f"model {body['model']!r} does not exist; allowed: {', '.join(allowed)}"
         raise ApiError.invalid("model", message, value=body["model"], allowed=allowed)
-    rules = _rules_of(model)
-    size = None if _plain(body, rules) else _check_closely(body, model)
-    return _resolve(body, rules, size)
+    rules: _Rules | None = model.derived.get("rules")
+    if rules is None:
+        rules = model.derived["rules"] = _read_rules(model)
+    # The common body, inline: each choice allowed and no field that needs a closer look.
+    get = body.get
+    for name, known in rules.choices:
+        value = get(name)
+        if value is not None and (known is None or value not in known):
+            return _resolve(body, rules, _check_closely(body, model))
+    if not rules.closer_look.isdisjoint(body):
+        return _resolve(body, rules, _check_closely(body, model))
+    resolution = get("resolution") or rules.resolution
+    ratio = get("aspect_ratio") or rules.aspect_ratio
+    width, height = _size_for(resolution, ratio)
+    # `_resolve` without a size: no frame images or references (a closer look), so text to video.
+    audio = get("generate_audio", rules.audio)
+    variant = _new(Variant, (get("duration", rules.duration), resolution, width, height, audio, False))
+    spec: VideoSpec = _new(VideoSpec, (model, variant, ratio, get("callback_url")))
+    return spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +194,7 @@ class _Rules:
     duration: Any  # defaults, as `_resolve` fills them in
     resolution: str
     aspect_ratio: str
+    audio: bool  # the model's default for `generate_audio`
 
 
 def _read_rules(model: ModelSpec) -> _Rules:
@@ -196,23 +216,8 @@ def _read_rules(model: ModelSpec) -> _Rules:
         duration=(model.allowed("supported_durations") or [5])[0],
         resolution=_default(model, "supported_resolutions", "720p"),
         aspect_ratio=_default(model, "supported_aspect_ratios", "16:9"),
+        audio=model.audio,
     )
-
-
-def _rules_of(model: ModelSpec) -> _Rules:
-    rules: _Rules | None = model.derived.get("rules")
-    if rules is None:
-        rules = model.derived["rules"] = _read_rules(model)
-    return rules
-
-
-def _plain(body: dict[str, Any], rules: _Rules) -> bool:
-    """True only if `_check_closely` would find nothing: each choice allowed, no field to look at."""
-    for field, allowed in rules.choices:
-        value = body.get(field)
-        if value is not None and (allowed is None or value not in allowed):
-            return False
-    return rules.closer_look.isdisjoint(body)
 
 
 def _check_closely(body: dict[str, Any], model: ModelSpec) -> tuple[int, int] | None:
@@ -243,12 +248,12 @@ def _resolve(body: dict[str, Any], rules: _Rules, size: tuple[int, int] | None) 
         resolution = body.get("resolution") or rules.resolution
         ratio = body.get("aspect_ratio") or rules.aspect_ratio
         size = _size_for(resolution, ratio)
-    # Positional: keywords to a named tuple cost as much as the rest of this function.
     get = body.get
     image_to_video = bool(get("frame_images") or get("input_references"))
-    audio = get("generate_audio", rules.model.audio)
-    variant = Variant(get("duration", rules.duration), resolution, size[0], size[1], audio, image_to_video)
-    return VideoSpec(rules.model, variant, ratio, get("callback_url"))
+    audio = get("generate_audio", rules.audio)
+    variant = _new(Variant, (get("duration", rules.duration), resolution, size[0], size[1], audio, image_to_video))
+    spec: VideoSpec = _new(VideoSpec, (rules.model, variant, ratio, get("callback_url")))
+    return spec
 
 
 # A handful of (resolution, aspect ratio) pairs exist; the arithmetic is the same every time.

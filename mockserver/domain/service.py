@@ -14,9 +14,9 @@ from mockserver.domain._faults import fail, fault_error, inject_faults
 from mockserver.domain._job_motion import JobMotion
 from mockserver.domain._throttle import throttle
 from mockserver.domain.body_faults import BodyFault, pick_body_fault
-from mockserver.domain.catalog import Catalog
+from mockserver.domain.catalog import Catalog, ModelSpec
 from mockserver.domain.clock import Clock
-from mockserver.domain.current_requests import check_current_request
+from mockserver.domain.current_requests import check_current_request, is_plain_request
 from mockserver.domain.errors import ERROR_TYPES, ApiError
 from mockserver.domain.jobs import TERMINAL, Job, JobStatus, Transition, force, request_text
 from mockserver.domain.ledger import InsufficientCredits, Ledger, LedgerEntry
@@ -33,6 +33,8 @@ TransitionListener = Callable[[Job, Transition], None]
 SubmitListener = Callable[[Job], None]
 # Extra checks on a validated request before anything is charged or created (raise ApiError).
 SubmitCheck = Callable[[dict[str, Any]], None]
+
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see jobs.py)
 
 
 class MockService(JobMotion):
@@ -98,66 +100,104 @@ class MockService(JobMotion):
         read from, if the caller has it; the job keeps that text, or `body` written out.
         `session_id`: the `x-session-id` header, if any (the job keeps it as its request's
         `session_id` when the body has none)."""
-        self._check_enabled(tenant)
-        key = self.scenario_key(tenant, scenario)
+        settings = self.store.tenant(tenant)
+        if settings.disabled:
+            self._refuse_disabled()
+        key = self.scenario_name(tenant, scenario or settings.scenario)
         timeline_of = self.scenarios[key]
         request = self._validator.check(body)
         spec = check_capabilities(request, self.catalog)
-        if self.version.current_fields:
-            capability = self.catalog.capability(spec.model.id)
-            previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
-            check_current_request(request, spec.model, capability, previous, session_id)
-            if session_id is not None and "session_id" not in request:  # the body's wins (DECISIONS.md)
-                text = request_text({**request, "session_id": session_id})  # kept with the job, --state too
+        if self.version.current_fields and (session_id is not None or not is_plain_request(request)):
+            text = self._check_current(tenant, request, spec.model, session_id) or text
         for check in self.submit_checks:
             check(request)
-        after_commit = self._inject_faults(timeline_of, "submit", tenant, request)
+        after_commit = None
+        if timeline_of.faults_for("submit"):
+            after_commit = self._inject_faults(timeline_of, "submit", tenant, request)
         now = self.clock.now()
-        throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
+        if self.max_concurrent_jobs is not None or self.limiter.per_minute is not None:
+            throttle(tenant, now, cap=self.max_concurrent_jobs, running=self.running, limiter=self.limiter)
         cost, _sku = price_job(spec.model, spec.variant)
         drawn, generation_suffix = self.store.new_ids()
         job_id = self.version.job_id(drawn, now)
         timeline = timeline_of.timeline(self.seed, job_id)
         if text is None:
             text = request_text(request)
-        job = Job(
-            id=job_id,
-            tenant=tenant,
-            model=spec.model.id,
-            scenario=key,
-            created_at=now,
-            timeline=timeline,
-            request_json=text,
-            aspect_ratio=spec.aspect_ratio,
-            cost=cost,
-            generation_suffix=generation_suffix,
-            entered_at=now,
-            base_url=base_url,
+        # Positional, without `Job`'s generated `__new__`: seventeen keywords cost more than the store.
+        job: Job = _new(
+            Job,
+            (
+                job_id,
+                tenant,
+                spec.model.id,
+                key,
+                now,
+                timeline,
+                text,
+                spec.aspect_ratio,
+                cost,
+                generation_suffix,
+                0,  # phase
+                now,  # entered_at
+                0,  # polls_in_phase
+                0,  # polls
+                0,  # downloads
+                None,  # generation_id
+                base_url,
+            ),
         )
+        in_memory = self.store.in_memory  # nothing to write: no unit to open, nothing to wait for
+        try:
+            if in_memory:
+                self.ledger.charge(tenant, job_id, cost, now)
+                self.store.add(job)
+            else:
+                self._store_new(job, now)
+        except InsufficientCredits as exc:
+            raise _payment_required(exc) from None
+        if in_memory:  # `_submitted`, inline
+            for listener in self._submit_listeners:
+                listener(job)
+            if self.store.retirement_due():
+                self._retain()
+        if after_commit is not None:  # created and charged: now the answer goes wrong
+            fail(after_commit, self.clock.now(), self.speed)
+        return job
+
+    def _check_current(
+        self, tenant: str, request: dict[str, Any], model: ModelSpec, session_id: str | None
+    ) -> str | None:
+        """2026-10's rules beyond the schema; the request's new text when the header's
+        `session_id` is to be kept with it (the body's wins: DECISIONS.md), else None."""
+        capability = self.catalog.capability(model.id)
+        previous = lambda job_id: self._kept(tenant, job_id)  # noqa: E731
+        check_current_request(request, model, capability, previous, session_id)
+        if session_id is not None and "session_id" not in request:
+            return request_text({**request, "session_id": session_id})  # kept with the job, --state too
+        return None
+
+    def _store_new(self, job: Job, now: float) -> None:
+        """Charge and store a new job as one unit that a writer may take back (then a 500)."""
         charge: LedgerEntry | None = None
 
         def take_back() -> None:  # the unit could not be written: no job, no charge
-            self.store.discard(job_id)
+            self.store.discard(job.id)
             if charge is not None:
                 self.ledger.cancel(charge)
 
         try:
             with self.store.atomic(undo=take_back):  # the charge and the job: both written, or neither
-                charge = self.ledger.charge(tenant, job_id, cost, now)
+                charge = self.ledger.charge(job.tenant, job.id, job.cost, now)
                 self.store.add(job)
-        except InsufficientCredits as exc:
-            raise _payment_required(exc) from None
         except WriteFailed as exc:
             raise not_saved(exc) from None
         self.store.when_written(lambda: self._submitted(job))  # with --state served: after its commit
-        if after_commit is not None:  # created and charged: now the answer goes wrong
-            fail(after_commit, self.clock.now(), self.speed)
-        return job
 
     def _submitted(self, job: Job) -> None:
         for listener in self._submit_listeners:
             listener(job)
-        self._retain()
+        if self.store.retirement_due():
+            self._retain()
 
     def poll(self, tenant: str, job_id: str) -> Job:
         self._check_enabled(tenant)
@@ -239,9 +279,12 @@ class MockService(JobMotion):
 
     def _check_enabled(self, tenant: str) -> None:
         if self.store.tenant(tenant).disabled:
-            if self.version.disabled_key_status == 401:  # no 403 in the version: an unknown key
-                raise ApiError(401, "Invalid API key")
-            raise ApiError(403, "API key is disabled", metadata={"error_type": "forbidden"})
+            self._refuse_disabled()
+
+    def _refuse_disabled(self) -> None:
+        if self.version.disabled_key_status == 401:  # no 403 in the version: an unknown key
+            raise ApiError(401, "Invalid API key")
+        raise ApiError(403, "API key is disabled", metadata={"error_type": "forbidden"})
 
     def _kept(self, tenant: str, job_id: str) -> Job | None:
         """A job of `tenant` as it stands now, or None."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from mockserver.domain._ids import IdStream
 from mockserver.domain._schedule import Schedule
 from mockserver.domain._writer import NullWriter, StoreWriter, WriteFailed
-from mockserver.domain.jobs import Job, Transition, advance, counted
+from mockserver.domain.jobs import TERMINAL, Job, Transition, advance, counted
 
 __all__ = ["JobStore", "StoreWriter", "TenantState", "WriteFailed", "retirement_batch"]
 
@@ -47,6 +47,8 @@ class JobStore:
         self._seed = seed
         self.max_jobs = max_jobs  # None: keep every job
         self._writer: StoreWriter = writer or NullWriter()
+        # Nothing is written anywhere: a unit needs no opening, and `when_written` is at once.
+        self.in_memory = isinstance(self._writer, NullWriter)
         self._epoch = 0  # restarts of the state file: each draws ids from a stream of its own
         self._lock = threading.RLock()
         self.reset()
@@ -119,7 +121,8 @@ class JobStore:
             self._jobs[job.id] = job
             self._order.append(job.id)
             self._schedule.track(job)
-            self._writer.job(job)
+            if not self.in_memory:  # nowhere to write: not even a no-op call
+                self._writer.job(job)
 
     def discard(self, job_id: str) -> None:
         """Take back an `add` whose write failed (rare: the order queue is searched)."""
@@ -165,7 +168,8 @@ class JobStore:
                 job, transitions = advance(old, now)
                 if job is not old:
                     jobs[job_id] = job
-                    writer.moved(job)
+                    if not self.in_memory:
+                        writer.moved(job)
                 schedule.track(job)
                 if transitions:
                     moved.append((job, transitions))
@@ -249,12 +253,13 @@ class JobStore:
                 if old is None:
                     continue
                 job = change(old)
-                if job.status.terminal:
+                if job.timeline[job.phase].status in TERMINAL:  # `job.status.terminal`, without two properties
                     del self._jobs[job_id]
                     self._schedule.track(job)
                     for operation in _JOB_OPERATIONS:  # the job's fault counters go with it
                         self._counts.pop((job_id, operation), None)
-                    self._writer.forget_job(job_id)
+                    if not self.in_memory:
+                        self._writer.forget_job(job_id)
                     continue
                 self._order.append(job_id)
                 if job is not old:

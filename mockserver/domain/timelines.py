@@ -14,7 +14,7 @@ from mockserver.domain.jobs import JobStatus, Phase
 
 _new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see jobs.py)
 
-__all__ = ["Step", "draw_words"]
+__all__ = ["Step", "draw_timeline", "draw_words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,25 @@ class Step:
         seconds = (self._low_ms + ((word >> 11) * self._choices >> 53)) / 1000
         phase: Phase = _new(Phase, (self.status, seconds, self.polls, self.error, self.outputs, self.expires))
         return phase
+
+
+def draw_timeline(steps: tuple[Step, ...], key: bytes, ranged: int) -> tuple[Phase, ...]:
+    """Each step `drawn` in order, the ranged ones from `draw_words(key, ranged)`: one frame for
+    the whole timeline (a call per step and a list comprehension cost more than the drawing)."""
+    if ranged <= 8:  # `draw_words`' common case, inline
+        words = _FIRST_WORDS[ranged].unpack_from(hashlib.blake2b(key, digest_size=64).digest())
+    else:
+        words = draw_words(key, ranged)
+    phases = []
+    drawn = 0
+    for step in steps:
+        phase = step.fixed
+        if phase is None:  # `Step.drawn`, spelled out
+            seconds = (step._low_ms + ((words[drawn] >> 11) * step._choices >> 53)) / 1000
+            phase = _new(Phase, (step.status, seconds, step.polls, step.error, step.outputs, step.expires))
+            drawn += 1
+        phases.append(phase)
+    return tuple(phases)
 
 
 def draw_words(key: bytes, count: int) -> tuple[int, ...]:

@@ -82,6 +82,9 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
         if open_connections:
             sweeping.append(loop.call_later(tick, sweep, loop))
 
+    # The base's methods called directly: `super()` builds an object on each of five calls a request.
+    _base = HttpToolsProtocol
+
     class BoundedProtocol(HttpToolsProtocol):
         _deadline = 0.0
         _late: Callable[[], None] | None = None  # what to do once `_deadline` passes (None: nothing due)
@@ -116,7 +119,7 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
                 return
             # A head that fits with all of this chunk fits: `on_headers_complete` need not measure it.
             self._fits = (self._head_bytes if self._phase == "head" else 0) + len(data) <= limits.max_head_bytes
-            super().data_received(data)
+            _base.data_received(self, data)
             if self._phase == "head":  # headers still incomplete: count what they took so far
                 self._head_bytes += len(data)
                 if self._head_bytes > limits.max_head_bytes:
@@ -128,9 +131,10 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
         def on_message_begin(self) -> None:
             if self._refused:
                 return
-            super().on_message_begin()
+            _base.on_message_begin(self)
             self._phase, self._head_bytes = "head", 0
-            self._arm(limits.head_seconds, self._head_late)
+            # `_arm`, inline (twice a request, here and below)
+            self._deadline, self._late = self.loop.time() + limits.head_seconds, self._head_late
             self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
 
         def on_headers_complete(self) -> None:
@@ -141,20 +145,20 @@ def http_protocol(limits: Limits = DEFAULT_LIMITS) -> type[asyncio.Protocol] | s
                 if size > limits.max_head_bytes:  # complete, but too large: the app never sees it
                     self._too_large()
                     return
-            super().on_headers_complete()
+            _base.on_headers_complete(self)
             self._phase = "body"
-            self._arm(limits.body_seconds, self._body_late)
+            self._deadline, self._late = self.loop.time() + limits.body_seconds, self._body_late
 
         def on_body(self, body: bytes) -> None:
             if not self._refused:
-                super().on_body(body)
+                _base.on_body(self, body)
 
         def on_message_complete(self) -> None:
             if self._refused:
                 return
-            super().on_message_complete()
+            _base.on_message_complete(self)
             self._phase = None
-            self._disarm()  # from here on uvicorn's keep-alive timeout counts, after the answer
+            self._late = None  # `_disarm`: from here on uvicorn's keep-alive timeout counts, after the answer
 
         def _head_late(self) -> None:
             self._refuse(408, f"The request's headers did not arrive within {limits.head_seconds:g} s")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import URL
@@ -27,7 +28,7 @@ from mockserver.http.content import byte_range
 from mockserver.http.instance import Instance
 from mockserver.http.reply import Reply
 from mockserver.wire.auth import bearer_token, check_api_key
-from mockserver.wire.body import check_content_type, parse_json
+from mockserver.wire.body import check_content_type, read_json
 from mockserver.wire.render import job_bytes, json_bytes, render_job, submitted_bytes
 from mockserver.wire.shaped import shaped
 from mockserver.wire.signed import is_valid, signed_fields, signed_request
@@ -36,6 +37,7 @@ __all__ = ["VendorApi"]
 
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _JSON = b"application/json"
+_new: Any = tuple.__new__  # a named tuple without its generated `__new__` (see domain/jobs.py)
 
 
 class VendorApi:
@@ -57,17 +59,19 @@ class VendorApi:
     async def submit(self, scope: Scope, headers: Headers, _job_id: str | None, receive: Receive) -> Reply:
         state = self.state
         tenant = self._tenant(headers)
-        content_type = header(headers, b"content-type")
-        check_content_type(content_type)  # before the body: a wrong type needs none of it read
+        if headers.get(b"content-type") != _JSON:  # what nearly every client sends, as it is
+            check_content_type(header(headers, b"content-type"))  # before the body: none of it is read
+        declared = headers.get(b"content-length")
         try:
-            raw = await request_body(receive, state.config.max_body_bytes, header(headers, b"content-length"))
+            limit = state.config.max_body_bytes
+            raw = await request_body(receive, limit, None if declared is None else declared.decode("latin-1"))
         except ApiError as exc:  # only ever "too large": the version says with which status
             status = state.service.version.too_large_status
             if exc.status == status:
                 raise
             metadata = {"error_type": "payload_too_large", "limit": state.config.max_body_bytes}
             raise ApiError(status, exc.message, metadata=metadata) from None
-        body, text = parse_json(raw, content_type)
+        body, text = read_json(raw)  # its Content-Type is checked above
         # An app that sends the same body again (a retry, a test or load loop) gets jobs that
         # share its text: 10,000 kept jobs of one body hold one copy of it.
         kept = self._texts.get(text)
@@ -76,26 +80,48 @@ class VendorApi:
         else:
             text = kept
         base = self._base(scope, headers)
+        scenario, session_id = headers.get(b"x-mock-scenario"), headers.get(b"x-session-id")  # rarely sent
+        service = state.service
         sink = state.sink
+        if sink.in_memory:  # nothing groups or waits: no unit to open
+            job = service.submit(
+                tenant,
+                body,
+                scenario=None if scenario is None else scenario.decode("latin-1"),
+                base_url=base,
+                text=text,
+                session_id=None if session_id is None else session_id.decode("latin-1"),
+            )
+        else:
+            job = await self._submit_grouped(tenant, body, base, text, scenario, session_id)
+        answers = service.answers(job)
+        sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
+        known = state.document.open_request_fields
+        ignored = () if known is None or not isinstance(body, dict) or known.issuperset(body) else _ignored(body, known)
+        answered = (job.id, job.timeline[job.phase].status._value_)
+        reply: Reply = _new(Reply, (202, sent, _JSON, ignored, None, answered))  # without its `__new__`
+        return reply
+
+    async def _submit_grouped(
+        self, tenant: str, body: object, base: str, text: str, scenario: bytes | None, session_id: bytes | None
+    ) -> Job:
+        """`service.submit` inside the sink's group (with --state, served: written with the other
+        submits of this turn), answered only once written: a kill -9 keeps it."""
+        sink = self.state.sink
         try:
-            with sink.grouped():  # with --state, served: written with the other submits of this turn
-                job = state.service.submit(
+            with sink.grouped():
+                return self.state.service.submit(
                     tenant,
                     body,
-                    scenario=header(headers, b"x-mock-scenario"),
+                    scenario=None if scenario is None else scenario.decode("latin-1"),
                     base_url=base,
                     text=text,
-                    session_id=header(headers, b"x-session-id"),
+                    session_id=None if session_id is None else session_id.decode("latin-1"),
                 )
         finally:
-            # Answered (202, or an after-commit fault's 500) only once written: a kill -9 keeps it.
             waiting = sink.settled()
             if waiting is not None and (failed := await waiting) is not None:
                 raise not_saved(failed)  # this 500 replaces whatever was on its way out
-        answers = state.service.answers(job)
-        sent = submitted_bytes(job, base) if answers.plain else json_bytes(shaped(render_job(job, base), answers))
-        ignored = _ignored(body, state.document.open_request_fields)
-        return Reply(202, sent, _JSON, ignored, job=(job.id, job.status.value))
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
@@ -199,11 +225,9 @@ class VendorApi:
         return base
 
 
-def _ignored(body: object, known: frozenset[str] | None) -> tuple[tuple[bytes, bytes], ...]:
-    """`X-Mock-Ignored-Fields` naming a body's unknown top-level fields, where the document lets
-    them through (2026-10; `known` None: a closed request schema, nothing is ever ignored)."""
-    if known is None or not isinstance(body, dict) or known.issuperset(body):
-        return ()
+def _ignored(body: dict[str, object], known: frozenset[str]) -> tuple[tuple[bytes, bytes], ...]:
+    """`X-Mock-Ignored-Fields` naming the fields of a body that `known` (the document's, where it
+    lets others through: 2026-10) does not have; asked only when there are some."""
     # Percent-encoded: a field name may hold any character, a header value only visible ASCII.
     names = ",".join(quote(name, safe="-_.~") for name in body if name not in known)
     return ((b"x-mock-ignored-fields", names.encode("ascii")),)

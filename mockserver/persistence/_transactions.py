@@ -57,6 +57,8 @@ class Transactions:
     """The write side of a state file: `_write` queues a row change into the open operation (or
     commits it alone), `operation()` commits what one operation wrote as one transaction."""
 
+    in_memory = False  # `StateSink`'s: every change is written here
+
     def __init__(
         self,
         path: Path,

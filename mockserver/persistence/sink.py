@@ -17,6 +17,9 @@ __all__ = ["NullSink", "StateSink"]
 
 
 class StateSink(Protocol):
+    # True: nothing is written anywhere, so a request need not group or wait (`grouped`, `settled`).
+    in_memory: bool
+
     def clock_moved(self, clock: Clock) -> None: ...
     def clear(self) -> None: ...
     def flush(self) -> None: ...
@@ -33,6 +36,8 @@ _NOTHING = nullcontext()
 
 class NullSink:
     """In-memory mode: changes go nowhere else."""
+
+    in_memory = True
 
     def clock_moved(self, clock: Clock) -> None:
         pass

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 from mockserver.domain.errors import ApiError
 
-__all__ = ["check_content_type", "decode_json", "parse_json", "read_body", "whole_body"]
+__all__ = ["check_content_type", "decode_json", "parse_json", "read_body", "read_json", "whole_body"]
 
 
 async def read_body(chunks: AsyncIterator[bytes], limit: int, declared: str | None = None) -> bytes:
@@ -31,8 +32,8 @@ async def read_body(chunks: AsyncIterator[bytes], limit: int, declared: str | No
 
 def whole_body(body: bytes, limit: int, declared: str | None = None) -> bytes:
     """`read_body` for a body that arrived in one piece (no async iteration)."""
-    _check_declared(limit, declared)
-    if len(body) > limit:
+    # `_check_declared` first, as `read_body` does it (its int() may raise on an odd digit like "²").
+    if (declared is not None and declared.isdigit() and int(declared) > limit) or len(body) > limit:
         raise _too_large(limit)
     return body
 
@@ -78,7 +79,18 @@ def _decode(body: bytes, *, overflow_ok: bool) -> tuple[Any, str]:
         # "surrogatepass": raw surrogate bytes are no text, and a job that kept them broke every listing.
         plain = body[:1] == b"{" and body[1:2] != b"\x00"
         text = body.decode("utf-8" if plain else json.detect_encoding(body))
-        value = (_LENIENT if overflow_ok else _STRICT).decode(text)
+        decoder, scan = _LENIENT if overflow_ok else _STRICT
+        # `decode` skips whitespace around a value and scans it: an object with nothing around
+        # it (what clients send) is that one scan. Anything else, or a value missing inside
+        # (StopIteration), is `decode`'s to word.
+        end = -1
+        if plain:
+            try:
+                value, end = scan(text, 0)
+            except StopIteration:
+                end = -1
+        if end != len(text):
+            value = decoder.decode(text)
         if b"\\" in body and _SURROGATE_ESCAPE.search(body):  # a lone "\ud800" parses: refuse it here
             json.dumps(value, ensure_ascii=False).encode()
         return value, text
@@ -87,6 +99,9 @@ def _decode(body: bytes, *, overflow_ok: bool) -> tuple[Any, str]:
     except RecursionError:  # thousands of nested brackets: the parser's stack, not ours to grow
         raise ApiError.invalid("body", "Malformed JSON body: nested too deeply") from None
 
+
+# `parse_json` of a body whose Content-Type was checked already (a partial: no frame of its own).
+read_json: Callable[[bytes], tuple[Any, str]] = partial(_decode, overflow_ok=False)
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -103,6 +118,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _with_scanner(decoder: json.JSONDecoder) -> tuple[json.JSONDecoder, Callable[[str, int], tuple[Any, int]]]:
+    scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once  # type: ignore[attr-defined]
+    return decoder, scan
+
+
 # Built once: `json.loads` with options builds a new decoder on every call.
-_STRICT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
-_LENIENT = json.JSONDecoder(parse_constant=_no_constant)
+_STRICT = _with_scanner(json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite))
+_LENIENT = _with_scanner(json.JSONDecoder(parse_constant=_no_constant))

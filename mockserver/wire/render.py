@@ -43,21 +43,23 @@ def job_bytes(job: Job, base: str) -> bytes:
 def submitted_bytes(job: Job, base: str) -> bytes:
     """A new job's body as sent: `render_job`, and nearly always just `id, polling_url, status`,
     which are joined here without the encoder (never asked for twice, so not memoized)."""
-    status = job.status
+    status = job.timeline[job.phase].status
     if job.generation_id is not None or status not in _UNFINISHED:
         return json_bytes(render_job(job, base))
-    url = polling_url(base, job.id)
-    parts = (b'{"id":', _string(job.id), b',"polling_url":', _string(url), b',"status":"', _UNFINISHED[status])
-    return b"".join(parts)
+    # JSON escapes character by character: the URL's string is its quoted base and quoted id joined.
+    quoted_id = encode_basestring(job.id)
+    url = _quoted_videos(base) + quoted_id[1:]
+    return f'{{"id":{quoted_id},"polling_url":{url},"status":"{_UNFINISHED[status]}'.encode()
 
 
 # Statuses whose body has no error and no URLs, as they end the body.
-_UNFINISHED = {JobStatus.PENDING: b'pending"}', JobStatus.IN_PROGRESS: b'in_progress"}'}
+_UNFINISHED = {JobStatus.PENDING: 'pending"}', JobStatus.IN_PROGRESS: 'in_progress"}'}
 
 
-def _string(text: str) -> bytes:
-    # A JSON string exactly as `_ENCODER` writes it (ensure_ascii=False).
-    return encode_basestring(text).encode()
+@lru_cache(maxsize=256)
+def _quoted_videos(base: str) -> str:
+    """`polling_url(base, "")` as the encoder writes it, without its closing quote."""
+    return encode_basestring(polling_url(base, ""))[:-1]
 
 
 def _shown(job: Job) -> tuple[str, str | None, JobStatus, int, Decimal, str | None]:
