@@ -29,11 +29,11 @@ class Answers(NamedTuple):
     relative_polling_url: bool = False
     byok: bool = False
     extra_fields: bool = False
-    # All off: bodies as the document shows them. Read on every submit and poll, so worked out once.
-    plain: bool = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "plain", not (self.relative_polling_url or self.byok or self.extra_fields))
+    @property
+    def plain(self) -> bool:
+        """All off: bodies as the document shows them."""
+        return not (self.relative_polling_url or self.byok or self.extra_fields)
 
 
 @dataclass(frozen=True, slots=True)
