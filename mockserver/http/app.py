@@ -172,6 +172,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     assert isinstance(app, MockApp)
     state = app.instance
     state.sink.group_commits(asyncio.get_running_loop())  # served: submits of a turn share a commit
+    state.sink.write_behind()  # and journal rows are written on a thread of their own
     tasks = [
         asyncio.create_task(state.webhooks.run_forever(state.errors), name="webhook-pump"),
         asyncio.create_task(_flush_forever(state), name="state-flush"),
@@ -191,7 +192,7 @@ async def _flush_forever(state: Instance, interval: float = 0.1) -> None:
     """Journal rows wait for a commit; in a quiet moment they must not wait longer than this."""
     while True:
         await asyncio.sleep(interval)
-        state.sink.flush()
+        state.sink.tick()
 
 
 class MockApp(Starlette):

@@ -15,6 +15,9 @@
   of a finished job commits nothing. It goes after that commit's own writes, and a write of the
   job's row drops its counts waiting (`supersedes`: they are in the row). A job's counts wait as
   the job itself (`_count_later`), their row made when written: a dict entry per poll.
+- A served mock's journal rows (`write_behind`) are written by a thread of their own (`_behind`),
+  not with the loop's commits: the loop holds the queues' lock (`_queue`) only to queue a row,
+  that thread the connection's (`_lock`) while it inserts. Lock order: `_lock`, then `_queue`.
 - Writes run in the order they were made: one that replaces an earlier write of the same key
   takes the later place (a job's move after its whole row, never before it).
 - How a transaction's statements are made is `_statements`'; where journal rows go,
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockserver.domain.store import WriteFailed
+from mockserver.persistence._behind import Behind
 from mockserver.persistence._bounds import trim_writes
 from mockserver.persistence._checkpoints import Checkpoints
 from mockserver.persistence._complaints import Complaints
@@ -51,6 +55,9 @@ _TRIM_EVERY = 500
 # the journal's rows go 1,024 a commit, not 256 (a quarter of the commits and of the journal's
 # last page written again each time: ~0.2 µs a poll).
 _LATER_GROUP = 1024
+# Journal rows a writer thread (`_behind`) may leave waiting before the queueing thread writes
+# them itself: a bound on memory and on what a `kill -9` loses should that thread fall behind.
+_BEHIND_MOST = 16 * _LATER_GROUP
 
 
 class Transactions:
@@ -75,7 +82,9 @@ class Transactions:
         self._checkpoints = checkpoints
         self._ledger_history = ledger_history
         self._deliveries_kept = deliveries_kept
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection: one transaction at a time
+        self._queue = threading.Lock()  # the queues below (held briefly; inside `_lock` when both)
+        self._behind: Behind | None = None  # the thread that writes journal rows (`write_behind`)
         self._local = threading.local()  # per thread: the open operation's writes and its depth
         self._retry: dict[Hashable, _Write] = {}  # writes of failed commits, for the next one
         self._later: dict[Hashable, _Write] = {}  # waiting for the next commit, oldest first (`_write_later`)
@@ -118,16 +127,54 @@ class Transactions:
         local.waiting = None
         return waiting
 
+    def write_behind(self) -> None:
+        """From now on journal rows are written on a thread of their own (a served mock's)."""
+        if self._behind is None:
+            self._behind = Behind(self._write_journal)
+
     def flush(self) -> None:
         """Write the rows and the group that wait (failed rows are dropped, with the usual log line)."""
         if self._later or self._appended or self._counted or self._group.members:
+            self._commit({}, "drop", journal=True)
+
+    def tick(self) -> None:
+        """The server's 100 ms turn: what waits is written, journal rows by the thread behind."""
+        if self._behind is None:
+            self.flush()
+            return
+        if self._appended:
+            self._behind.wake()
+        if self._later or self._counted or self._group.members:
             self._commit({}, "drop")
+
+    def stop_behind(self) -> None:
+        """Stop the thread behind (its rows then go with the next commit, or `flush`)."""
+        behind, self._behind = self._behind, None
+        if behind is not None:
+            behind.close()
+
+    def _write_journal(self) -> None:
+        """The thread behind's turn: the journal rows waiting, in a transaction of their own."""
+        with self._lock:
+            with self._queue:
+                rows, self._appended = self._appended, []
+            if not rows:
+                return
+            try:
+                self._run((), rows)
+            except sqlite3.Error as exc:
+                self._complaints.failed(exc)
+                if len(rows) < _LATER_GROUP * JOURNAL_WIDTH:  # kept for the next turn, as `_commit` keeps them
+                    with self._queue:
+                        self._appended = rows + self._appended
+                return
+            self._complaints.recovered()
 
     def _write_later(self, key: Hashable, sql: str, params: tuple[Any, ...]) -> None:
         # Written in groups: with the next operation's transaction, at `flush()` (the server calls
         # it every 100 ms, a journal read first), or once `_LATER_GROUP` rows wait. One commit per
         # request would halve the submits a second, and make a poll cost twenty times its answer.
-        with self._lock:
+        with self._queue:
             later = self._later
             later.pop(key, None)  # to the end: a row deleted, then counted again, is counted again
             later[key] = (sql, params)
@@ -139,7 +186,7 @@ class Transactions:
         """`_write_later` for a job's counts (`key` its id): only the newest is written, after the
         other rows waiting (no other write waiting touches them), and its row is made then (a
         poll's queueing cost ~1 µs, a fifth of what --state added to a poll)."""
-        with self._lock:
+        with self._queue:
             counted = self._counted
             counted[key] = value
             full = len(counted) >= _LATER_GROUP
@@ -149,25 +196,29 @@ class Transactions:
     def _append(self, values: tuple[Any, ...]) -> None:
         """`_write_later` for a journal row, which no later write replaces: no key to keep, and
         the rows go in multi-row INSERTs (a fifth of a --state poll was its journal row)."""
-        with self._lock:
+        with self._queue:
             rows = self._appended
             rows += values
-            full = len(rows) >= _LATER_GROUP * JOURNAL_WIDTH
-        if full:
-            self.flush()
+            waiting = len(rows)
+        if waiting >= _LATER_GROUP * JOURNAL_WIDTH:
+            behind = self._behind
+            if behind is None or waiting >= _BEHIND_MOST * JOURNAL_WIDTH:
+                self.flush()
+            elif waiting < (_LATER_GROUP + 1) * JOURNAL_WIDTH:  # once per group, not per row
+                behind.wake()
 
     def _write_instead(self, writes: list[_Write]) -> None:
         """Drop every queued write and run `writes` in one transaction (a clear)."""
         if self._group.members:
             self._commit({}, "keep")  # answered submits are written, then cleared as any other
-        with self._lock:
+        with self._lock, self._queue:
             self._retry, self._later, self._appended, self._counted = {}, {}, [], {}
             self._run(writes)
             self._journal.cleared()
 
     def _write(self, key: Hashable, sql: str, params: tuple[Any, ...], supersedes: Hashable | None = None) -> None:
         if supersedes is not None and supersedes in self._counted:
-            with self._lock:
+            with self._queue:
                 self._counted.pop(supersedes, None)
         pending: dict[Hashable, _Write] | None = getattr(self._local, "pending", None)
         if pending is not None:
@@ -176,20 +227,24 @@ class Transactions:
         else:
             self._commit({key: (sql, params)}, "keep")
 
-    def _commit(self, writes: dict[Hashable, _Write], on_failure: _Failure, *, turn: bool = False) -> None:
+    def _commit(
+        self, writes: dict[Hashable, _Write], on_failure: _Failure, *, turn: bool = False, journal: bool = False
+    ) -> None:
         """One transaction: the writes queued by failed commits, the group's, these, then the rows
-        waiting. `turn`: the loop's own commit of its group."""
-        with self._lock:
+        waiting (the journal's too unless a thread behind writes them, or `journal`). `turn`: the
+        loop's own commit of its group."""
+        with self._lock, self._queue:  # the queues too: another thread's rows wait for the next commit
             members, future = self._group.take()
-            failed = self._transaction(writes, on_failure, [member.writes for member in members])
+            journal = journal or self._behind is None
+            failed = self._transaction(writes, on_failure, [member.writes for member in members], journal)
         self._group.settle(members, future, failed, at_once=turn)
         if failed is not None and on_failure == "raise":
             raise failed
 
     def _transaction(
-        self, writes: dict[Hashable, _Write], on_failure: _Failure, grouped: list[dict[Hashable, _Write]]
+        self, writes: dict[Hashable, _Write], on_failure: _Failure, grouped: list[dict[Hashable, _Write]], journal: bool
     ) -> WriteFailed | None:
-        rows, appended, counted = self._later, self._appended, self._counted
+        rows, appended, counted = self._later, self._appended if journal else [], self._counted
         retry, self._retry = self._retry, {}
         parts = [retry, *grouped, writes]
         # The group's members are submits: new rows only, so they go statement by statement.
@@ -203,11 +258,13 @@ class Transactions:
                 self._later = {}
             if on_failure == "drop" or len(counted) >= _LATER_GROUP:
                 self._counted = {}
-            if on_failure == "drop" or len(appended) >= _LATER_GROUP * JOURNAL_WIDTH:
+            if journal and (on_failure == "drop" or len(appended) >= _LATER_GROUP * JOURNAL_WIDTH):
                 self._appended = []
             self._complaints.failed(exc)
             return WriteFailed(f"state file: {exc}")
-        self._later, self._appended, self._counted = {}, [], {}
+        self._later, self._counted = {}, {}
+        if journal:
+            self._appended = []
         self._complaints.recovered()
         self._since_trim += sum(map(len, parts))
         if self._since_trim >= _TRIM_EVERY:
@@ -225,7 +282,7 @@ class Transactions:
         local = self._local
         if getattr(local, "grouping", False) and self._group.on_loop():
             member = Member(pending, undo)
-            with self._lock:
+            with self._queue:  # not the connection's lock: the thread behind may be writing
                 local.waiting = self._group.join(member, self._commit_group)
                 full = len(self._group.members) >= GROUP_MAX
             local.member = member

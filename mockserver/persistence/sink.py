@@ -23,6 +23,10 @@ class StateSink(Protocol):
     def clock_moved(self, clock: Clock) -> None: ...
     def clear(self) -> None: ...
     def flush(self) -> None: ...
+    # A served mock writes its journal rows on a thread of their own (`write_behind`); `tick` is
+    # its loop's 100 ms turn: what waits is written, the journal's rows by that thread.
+    def tick(self) -> None: ...
+    def write_behind(self) -> None: ...
     def close(self) -> None: ...
     # A served mock's submits share their loop turn's commit: a submit's request runs inside
     # `grouped()` and, before answering, awaits what `settled()` gives (None: it is written).
@@ -46,6 +50,12 @@ class NullSink:
         pass
 
     def flush(self) -> None:
+        pass
+
+    def tick(self) -> None:
+        pass
+
+    def write_behind(self) -> None:
         pass
 
     def close(self) -> None:

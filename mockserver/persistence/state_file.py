@@ -181,6 +181,7 @@ class StateFile(Transactions):
         return restored
 
     def close(self) -> None:
+        self.stop_behind()
         self.flush()
         self._checkpoints.close()
         with self._lock:
