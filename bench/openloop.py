@@ -1,4 +1,5 @@
-"""An open-loop load: requests sent at a fixed rate, each timed from when it was due.
+"""An open-loop load: requests sent at a fixed rate, each timed from when it was due (and a
+closed-loop one, wrk's loop in Python, to tell wrk's own spikes from the server's).
 
 wrk (closed loop) sends a connection's next request only once its last answer came, so a
 server that stalls is sent less while it stalls and the requests it would have kept waiting are
@@ -15,12 +16,12 @@ import asyncio
 import gc
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-__all__ = ["Sample", "open_loop"]
+__all__ = ["Sample", "closed_loop", "open_loop"]
 
 _TIMEOUT_S = 5.0  # a request not answered by then ends the run as an error
 
@@ -125,17 +126,50 @@ async def _run(url: str, headers: dict[str, str], body: bytes, rate: float, seco
     return samples
 
 
+async def _closed(url: str, headers: dict[str, str], body: bytes, seconds: float, pool: int) -> list[Sample]:
+    host, port, payload = _payload(url, headers, body)
+    loop = asyncio.get_running_loop()
+    every = [(await loop.create_connection(_Connection, host, port))[1] for _ in range(pool)]
+    samples: list[Sample] = []
+    start = time.perf_counter()
+    stop = start + seconds
+
+    async def worker(connection: _Connection) -> None:
+        while (sent := time.perf_counter()) < stop:
+            ok = await asyncio.wait_for(connection.send(payload), _TIMEOUT_S)
+            samples.append(Sample(sent - start, time.perf_counter() - sent, 0.0, ok))
+
+    try:
+        await asyncio.gather(*(worker(connection) for connection in every))
+    finally:
+        for connection in every:
+            if connection.transport is not None:
+                connection.transport.close()
+    return samples
+
+
+def closed_loop(url: str, headers: dict[str, str], body: bytes, seconds: float, pool: int = 64) -> list[Sample]:
+    """wrk's loop in this process: each of `pool` connections POSTs `body` again as soon as its
+    last answer came, for `seconds` (bounded by time; a request unanswered for `_TIMEOUT_S` ends
+    the run). A second client beside wrk, so a spike both see is the server's."""
+    return _without_collector(_closed(url, headers, body, seconds, pool))
+
+
 def open_loop(
     url: str, headers: dict[str, str], body: bytes, rate: float, seconds: float, pool: int = 64
 ) -> list[Sample]:
     """POST `body` to `url` `rate` times a second for `seconds` over up to `pool` connections
     (bounded: rate × seconds requests; the run fails if the last is not answered within
     `_TIMEOUT_S` of the schedule's end)."""
+    return _without_collector(_run(url, headers, body, rate, seconds, pool))
+
+
+def _without_collector(run: Coroutine[Any, Any, list[Sample]]) -> list[Sample]:
     collecting = gc.isenabled()
     gc.disable()  # this process's own pauses would be charged to the server (the run makes no cycles)
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            return runner.run(_run(url, headers, body, rate, seconds, pool))
+            return runner.run(run)
     finally:
         if collecting:
             gc.enable()

@@ -1,11 +1,14 @@
 """`python -m bench.tail`: submit latency under a steady store (a flood past `--max-jobs`).
 
 The mock CLI (`--speed 1000`: jobs finish in ~0.1 s, so every submit past the bound retires
-one) takes submits in consecutive windows of `--window` seconds, twice:
+one) takes submits in consecutive windows of `--window` seconds, two or three times:
 
 - saturation: wrk, 64 connections, closed loop (each connection sends when its last answer
   came). Its p50/p99 mostly restate the server's rate (64 / rate), and a stalled server is sent
   nothing while it stalls, so they are a throughput figure;
+- with `--closed`, the same flood from a client of this process's (`closed_loop`: wrk's loop on
+  asyncio), right after wrk's: wrk records single requests of 150–300 ms on any server as slow
+  as the mock (README), and a spike both clients see is the server's;
 - fixed rate (`--rate`, default 2,500 submits/s, a load both servers sustain; 0: skip): an
   open loop (`bench/openloop.py`), each request timed from when it was due, so a stall is
   charged to every request it held up. Run right after the flood, on the store it left full.
@@ -15,7 +18,7 @@ garbage collections while serving are counted and timed (`bench/gcprobe.py`); `-
 records its event-loop stalls over 20 ms with where the loop was (`bench/stallprobe.py`).
 `--gc` runs it with a Python statement first, to compare collector settings (the CLI sets its
 own after startup: `--gc "import gc; gc.set_threshold = lambda *a: None"` keeps the defaults);
-`--bare` runs the bare app the same way. Bounded by 2 × `--windows × --window` s per server.
+`--bare` runs the bare app the same way. Bounded by 3 × `--windows × --window` s per server.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 
 from .compare import JSON_AUTH, SUBMIT_BODY, capture_bodies
 from .loadgen import ensure_wrk
-from .openloop import Sample, open_loop
+from .openloop import Sample, closed_loop, open_loop
 from .servers import Running, _spawn, free_port, start_bare
 
 __all__ = ["flood", "main"]
@@ -94,20 +97,26 @@ def fixed_rate(url: str, rate: float, windows: int, window: float) -> list[dict[
     split: list[list[Sample]] = [[] for _ in range(windows)]
     for sample in samples:
         split[min(windows - 1, int(sample.due // window))].append(sample)
-    rows = []
-    for part in split:
-        latencies = sorted(sample.latency for sample in part) or [0.0]
-        rows.append(
-            {
-                "rps": len(part) / window,
-                "errors": sum(not sample.ok for sample in part),
-                "p50_ms": latencies[len(latencies) // 2] * 1000,
-                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-                "max_ms": latencies[-1] * 1000,
-                "lag_ms": max((sample.lag for sample in part), default=0.0) * 1000,
-            }
-        )
-    return rows
+    return [_window(part, window, lag=True) for part in split]
+
+
+def closed_flood(url: str, windows: int, window: float, connections: int = 64) -> list[dict[str, float]]:
+    """The flood again from a client of this process's (`closed_loop`), not wrk."""
+    return [_window(closed_loop(url, JSON_AUTH, SUBMIT_BODY, window, connections), window) for _ in range(windows)]
+
+
+def _window(part: list[Sample], window: float, *, lag: bool = False) -> dict[str, float]:
+    latencies = sorted(sample.latency for sample in part) or [0.0]
+    row = {
+        "rps": len(part) / window,
+        "errors": sum(not sample.ok for sample in part),
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
+    if lag:
+        row["lag_ms"] = max((sample.lag for sample in part), default=0.0) * 1000
+    return row
 
 
 def flood(wrk: str, url: str, windows: int, window: float, connections: int = 64) -> list[dict[str, float]]:
@@ -162,6 +171,9 @@ def _both(wrk: str, server: Running, args: argparse.Namespace) -> list[str]:
     print(f"load average before {server.name}: {_load()}", flush=True)  # other work on the shared cores
     rows = flood(wrk, url, args.windows, args.window)
     lines = _report(f"{server.name}, saturation (wrk -c64), RSS after {server.rss_mb():.1f} MB", rows)
+    if args.closed:
+        rows = closed_flood(url, args.windows, args.window)
+        lines += _report(f"{server.name}, saturation (asyncio client, c64), RSS after {server.rss_mb():.1f} MB", rows)
     if args.rate:
         rows = fixed_rate(url, args.rate, args.windows, args.window)
         lines += _report(f"{server.name}, fixed rate {args.rate:,.0f}/s, RSS after {server.rss_mb():.1f} MB", rows)
@@ -180,6 +192,11 @@ def main() -> None:
         "--rate", type=float, default=2500.0, help="fixed-rate submits a second (default 2500; 0: skip)"
     )
     parser.add_argument("--stalls", action="store_true", help="also record the mock's event-loop stalls")
+    parser.add_argument(
+        "--closed",
+        action="store_true",
+        help="also flood from a client of this process's (wrk's spikes or the server's?)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     if wrk is None:
