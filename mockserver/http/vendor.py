@@ -82,16 +82,8 @@ class VendorApi:
         base = self._base(scope, headers)
         scenario, session_id = headers.get(b"x-mock-scenario"), headers.get(b"x-session-id")  # rarely sent
         service = state.service
-        sink = state.sink
-        if sink.in_memory:  # nothing groups or waits: no unit to open
-            job = service.submit(
-                tenant,
-                body,
-                scenario=None if scenario is None else scenario.decode("latin-1"),
-                base_url=base,
-                text=text,
-                session_id=None if session_id is None else session_id.decode("latin-1"),
-            )
+        if state.sink.in_memory:  # nothing groups or waits: no unit to open
+            job = self._new_job(tenant, body, base, text, scenario, session_id)
         else:
             job = await self._submit_grouped(tenant, body, base, text, scenario, session_id)
         answers = service.answers(job)
@@ -110,18 +102,24 @@ class VendorApi:
         sink = self.state.sink
         try:
             with sink.grouped():
-                return self.state.service.submit(
-                    tenant,
-                    body,
-                    scenario=None if scenario is None else scenario.decode("latin-1"),
-                    base_url=base,
-                    text=text,
-                    session_id=None if session_id is None else session_id.decode("latin-1"),
-                )
+                return self._new_job(tenant, body, base, text, scenario, session_id)
         finally:
             waiting = sink.settled()
             if waiting is not None and (failed := await waiting) is not None:
                 raise not_saved(failed)  # this 500 replaces whatever was on its way out
+
+    def _new_job(
+        self, tenant: str, body: object, base: str, text: str, scenario: bytes | None, session_id: bytes | None
+    ) -> Job:
+        """`service.submit` with the two optional headers as the domain takes them."""
+        return self.state.service.submit(
+            tenant,
+            body,
+            scenario=None if scenario is None else scenario.decode("latin-1"),
+            base_url=base,
+            text=text,
+            session_id=None if session_id is None else session_id.decode("latin-1"),
+        )
 
     async def poll(self, scope: Scope, headers: Headers, job_id: str | None, _receive: Receive) -> Reply:
         tenant = self._tenant(headers)
