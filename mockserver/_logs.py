@@ -7,6 +7,7 @@ happened at separately: at `--speed 60` the mock's clock runs an hour ahead ever
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -49,6 +50,22 @@ def configure(log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    uvicorn = logging.getLogger("uvicorn.error")  # uvicorn's own config keeps a logger's filters
+    if not any(isinstance(each, _CancelledAtStop) for each in uvicorn.filters):
+        uvicorn.addFilter(_CancelledAtStop())
+
+
+class _CancelledAtStop(logging.Filter):
+    """A stop cancels what is still running after the drain (a client stalled mid-upload) and
+    uvicorn logs each as an error with its whole traceback; a developer stopping the mock needs
+    one line that says what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            record.msg, record.args = "a request still open at the stop was cancelled", ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def _iso(at: float) -> str:

@@ -33,6 +33,7 @@ from mockserver.webhooks.dispatcher import WebhookConfigError
 __all__ = ["DRAIN_SECONDS", "TransitionLog", "build_parser", "main"]
 
 DRAIN_SECONDS = 3  # how long a stop waits for requests in flight
+FORCED_SHUTDOWN_SECONDS = 1  # after a second signal, how long the app's own shutdown may take
 
 _SAMPLE_BODY = (
     '{"model":"google/veo-3.1-lite","prompt":"A glass greenhouse at sunrise, slow dolly-in",'
@@ -103,6 +104,12 @@ class _Server(uvicorn.Server):
         if self._ticker is not None:
             self._ticker.cancel()
         await super().shutdown(sockets)  # type: ignore[arg-type]
+        if self.force_exit:
+            # A second signal skips the wait for requests in flight, not the app's own shutdown
+            # (its tasks, the state file's last rows): uvicorn skips that too, and the lifespan it
+            # leaves waiting is cancelled when the loop closes, which it prints as a traceback.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.lifespan.shutdown(), FORCED_SHUTDOWN_SECONDS)
 
     async def _tick(self) -> None:
         controller = self._app.controller

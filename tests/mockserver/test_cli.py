@@ -74,7 +74,8 @@ class _Lines:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self._queue: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None
-        threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
+        self._reader = threading.Thread(target=self._pump, args=(process.stdout,), daemon=True)
+        self._reader.start()
 
     def _pump(self, stream: IO[str]) -> None:
         for line in stream:
@@ -85,6 +86,14 @@ class _Lines:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
             raise AssertionError(f"no output within {timeout} s") from None
+
+    def rest(self, timeout: float = 10) -> str:
+        """What the process printed after the lines read so far, once it has closed its output."""
+        self._reader.join(timeout)
+        lines = []
+        while not self._queue.empty():
+            lines.append(self._queue.get_nowait())
+        return "".join(lines)
 
 
 def test_the_command_prints_a_ready_line_serves_logs_transitions_and_stops_on_sigterm() -> None:
