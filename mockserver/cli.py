@@ -26,6 +26,7 @@ from mockserver.domain.versions import default_version_name
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.catalogs import CatalogError
 from mockserver.http.cors import Cors
+from mockserver.http.listen import ListenError, listen
 from mockserver.http.protocol import uvicorn_options
 from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
@@ -248,6 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"--state {config.state_path}: " if config.state_path else ""
         print(f"mockserver: {where}{exc}", file=sys.stderr)
         return 2
+    try:
+        listening = listen(args.host, args.port)
+    except ListenError as exc:
+        app.close()  # the state file's lock goes too
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     configure(args.log_format)
     app.controller.on_transition(TransitionLog())
     served: Any = Cors(app, args.cors) if args.cors else app
@@ -283,5 +290,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     # costs pauses: at a steady 10,000 jobs the default thresholds ran 215 young collections
     # (up to 117 ms on a busy machine) and a full one in 20 s; these run ~12, and no full one.
     gc.set_threshold(10_000, 20, 100)
-    server.run()
+    server.run(sockets=[listening])
     return 0 if server.started else 1

@@ -3,16 +3,19 @@ from __future__ import annotations
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
 
+from mockserver import MockConfig, create_app
 from mockserver.cli import TransitionLog, main
 from mockserver.domain.jobs import Job, JobStatus, Phase, Transition
 from tests.mockserver.helpers import SEED_000_BODY
@@ -59,6 +62,20 @@ def test_list_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
 def test_an_unknown_scenario_exits_2_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--scenario", "nope"]) == 2
     assert "built-ins:" in capsys.readouterr().err
+
+
+def test_a_taken_port_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port), "--state", str(state)]) == 2
+    out, err = capsys.readouterr()
+    hint = "(is another mockserver running? --port 0 picks a free port)"
+    assert (out, err) == ("", f"mockserver: cannot listen on 127.0.0.1:{port}: address already in use {hint}\n")
+    # The state file it opened is let go: this process can open it again.
+    create_app(MockConfig(state_path=str(state))).close()
 
 
 @pytest.mark.parametrize("argv", [["--speed", "0"], ["--speed", "-1"], ["--port", "x"]])
