@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             log_level="warning",
+            log_config=None,  # its lines through ours: plain or, with --log-format json, JSON like the rest
             access_log=False,
             lifespan="on",
             ws="none",

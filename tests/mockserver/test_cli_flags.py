@@ -115,6 +115,13 @@ def test_json_logs_access_log_cors_and_transitions_as_they_happen() -> None:
         assert re.search(
             r"^\d\d:\d\d:\d\d job \S+  in_progress -> completed  .* mock \d{4}-\d\d-\d\dT", moves[1]["message"]
         )
+        # uvicorn's own lines are JSON too (each line above was parsed): a request that is not HTTP.
+        port = int(base.rsplit(":", 1)[1].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GARBAGE\r\n\r\n")
+            assert raw.recv(64).startswith(b"HTTP/1.1 400")
+        warning = _events(mock.lines, "Invalid HTTP request received")[-1]
+        assert (warning["level"], warning["logger"]) == ("warning", "uvicorn.error")
         assert mock.stop() == 0
     finally:
         mock.kill()
