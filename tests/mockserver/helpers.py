@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import queue
+import subprocess
+import threading
+from typing import IO, Any
 
 import httpx
 
@@ -65,3 +68,35 @@ def assert_envelope(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["error"]["code"] == status
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return dict(body["error"])
+
+
+class ProcessLines:
+    """A process's output line by line, each read with a deadline (a reader thread that ends at EOF)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        self._reader = threading.Thread(target=self._pump, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def next(self, timeout: float = 10) -> str:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output within {timeout} s") from None
+
+    def join(self, timeout: float = 10) -> None:
+        """Wait for EOF (the process closed its output), so the pipe can be closed under nobody's feet."""
+        self._reader.join(timeout)
+
+    def rest(self, timeout: float = 10) -> str:
+        """What the process printed after the lines read so far, once it has closed its output."""
+        self.join(timeout)
+        lines = []
+        while not self._queue.empty():
+            lines.append(self._queue.get_nowait())
+        return "".join(lines)

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
@@ -18,7 +15,7 @@ import pytest
 from mockserver import MockConfig, create_app
 from mockserver.cli import TransitionLog, main
 from mockserver.domain.jobs import Job, JobStatus, Phase, Transition
-from tests.mockserver.helpers import SEED_000_BODY
+from tests.mockserver.helpers import SEED_000_BODY, ProcessLines
 
 
 def test_a_flood_of_transitions_is_logged_within_budget_and_the_rest_counted(
@@ -85,39 +82,11 @@ def test_bad_arguments_are_refused_by_the_parser(argv: list[str]) -> None:
     assert caught.value.code == 2
 
 
-class _Lines:
-    """The process's output, line by line, with a deadline on every read (a reader thread)."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self._queue: queue.Queue[str] = queue.Queue()
-        assert process.stdout is not None
-        self._reader = threading.Thread(target=self._pump, args=(process.stdout,), daemon=True)
-        self._reader.start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._queue.put(line)
-
-    def next(self, timeout: float = 10) -> str:
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no output within {timeout} s") from None
-
-    def rest(self, timeout: float = 10) -> str:
-        """What the process printed after the lines read so far, once it has closed its output."""
-        self._reader.join(timeout)
-        lines = []
-        while not self._queue.empty():
-            lines.append(self._queue.get_nowait())
-        return "".join(lines)
-
-
 def test_the_command_prints_a_ready_line_serves_logs_transitions_and_stops_on_sigterm() -> None:
     command = [sys.executable, "-m", "mockserver", "--port", "0", "--scenario", "fast", "--speed", "1000"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        lines = _Lines(process)
+        lines = ProcessLines(process)
         ready = lines.next(20)
         match = re.search(r"ready at (http://127\.0\.0\.1:\d+/api/v1)", ready)
         assert match, ready

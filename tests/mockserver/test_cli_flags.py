@@ -3,50 +3,25 @@
 from __future__ import annotations
 
 import json
-import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.mockserver.helpers import SEED_000_BODY
-
-
-class _Lines:
-    """The process's output line by line, each read with a deadline (a reader thread that ends at EOF)."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self._queue: queue.Queue[str] = queue.Queue()
-        assert process.stdout is not None
-        self._thread = threading.Thread(target=self._pump, args=(process.stdout,), daemon=True)
-        self._thread.start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._queue.put(line)
-
-    def next(self, timeout: float = 10) -> str:
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no output within {timeout} s") from None
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
+from tests.mockserver.helpers import SEED_000_BODY, ProcessLines
 
 
 class _Mock:
     def __init__(self, *argv: str) -> None:
         command = [sys.executable, "-m", "mockserver", "--port", "0", *argv]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines = _Lines(self.process)
+        self.lines = ProcessLines(self.process)
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -61,7 +36,7 @@ class _Mock:
         self.process.stdout.close()
 
 
-def _events(lines: _Lines, until: str, limit: int = 40) -> list[dict[str, Any]]:
+def _events(lines: ProcessLines, until: str, limit: int = 40) -> list[dict[str, Any]]:
     """JSON log lines up to (and with) the first whose message contains `until` (bounded)."""
     found = []
     for _ in range(limit):

@@ -15,7 +15,7 @@ import pytest
 
 from mockserver import new_api_key
 from mockserver.cli import DRAIN_SECONDS
-from tests.mockserver.test_cli import _Lines
+from tests.mockserver.helpers import ProcessLines
 
 
 @pytest.mark.parametrize("signals", [1, 2], ids=["one SIGTERM drains", "a second one forces"])
@@ -23,7 +23,7 @@ def test_sigterm_with_a_stalled_upload_exits_0_within_the_drain_bound(signals: i
     command = [sys.executable, "-m", "mockserver", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        lines = _Lines(process)
+        lines = ProcessLines(process)
         match = re.search(r"ready at http://127\.0\.0\.1:(\d+)/", lines.next(20))
         assert match
         with socket.create_connection(("127.0.0.1", int(match[1])), timeout=10) as stalled:
