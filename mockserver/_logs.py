@@ -50,7 +50,7 @@ def configure(log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    uvicorn = logging.getLogger("uvicorn.error")  # uvicorn's own config keeps a logger's filters
+    uvicorn = logging.getLogger("uvicorn.error")  # propagates here: the CLI gives uvicorn no log config
     if not any(isinstance(each, _CancelledAtStop) for each in uvicorn.filters):
         uvicorn.addFilter(_CancelledAtStop())
 

@@ -26,7 +26,7 @@ from mockserver.domain.versions import default_version_name
 from mockserver.http.app import MockApp, create_app
 from mockserver.http.catalogs import CatalogError
 from mockserver.http.cors import Cors
-from mockserver.http.listen import ListenError, listen
+from mockserver.http.listen import ListenError, listen, url_host
 from mockserver.http.protocol import uvicorn_options
 from mockserver.persistence.schema import StateFileError
 from mockserver.webhooks.dispatcher import WebhookConfigError
@@ -97,8 +97,7 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)  # type: ignore[arg-type]
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL (`--host ::1`)
-            _print_ready(f"http://{host}:{port}", self._banner, self._key, self._app)
+            _print_ready(f"http://{url_host(host)}:{port}", self._banner, self._key, self._app)
             self._ticker = asyncio.create_task(self._tick(), name="transition-ticker")
 
     async def shutdown(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]

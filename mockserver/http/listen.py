@@ -9,29 +9,27 @@ from __future__ import annotations
 import errno
 import socket
 
-__all__ = ["ListenError", "listen"]
+__all__ = ["ListenError", "listen", "url_host"]
 
 
 class ListenError(Exception):
     """The address cannot be listened on; the message is the line the CLI prints."""
 
 
+def url_host(host: str) -> str:
+    """`host` as a URL spells it: an IPv6 address in brackets (`--host ::1`)."""
+    return f"[{host}]" if ":" in host else host
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A socket bound to (`host`, `port`) as uvicorn would bind it (port 0: a free one)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # `--host ::1`
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart over TIME_WAIT
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         reason = (exc.strerror or str(exc)).lower()
-        hint = ""
-        if exc.errno == errno.EADDRINUSE:
-            hint = " (is another mockserver running? --port 0 picks a free port)"
-        raise ListenError(f"cannot listen on {where}: {reason}{hint}") from None
-    except BaseException:
-        sock.close()
-        raise
+        hint = " (is another mockserver running? --port 0 picks a free port)" if exc.errno == errno.EADDRINUSE else ""
+        raise ListenError(f"cannot listen on {url_host(host)}:{port}: {reason}{hint}") from None
     return sock
